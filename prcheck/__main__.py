@@ -1,0 +1,3 @@
+from prcheck.cli import main
+
+main()

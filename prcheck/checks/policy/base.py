@@ -1,0 +1,37 @@
+"""The one interface every policy engine (Rego, Kyverno, Gatekeeper) implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+from prcheck.model import Document, Finding, Suppressed
+
+
+class PolicyError(Exception):
+    """A policy that cannot be loaded or evaluated: the run exits 2 with this line."""
+
+    def __init__(self, path: str, line: int, column: int, message: str) -> None:
+        self.path, self.line, self.column, self.message = path, line, column, message
+        where = path + (f":{line}" if line else "") + (f":{column}" if column else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class Evaluation:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    passed: int = 0  # rule evaluations that found nothing, for conftest-style counts
+
+    def extend(self, other: "Evaluation") -> None:
+        self.findings.extend(other.findings)
+        self.suppressed.extend(other.suppressed)
+        self.passed += other.passed
+
+
+class PolicyEngine(Protocol):
+    name: str
+
+    def evaluate(self, docs: Sequence[Document]) -> Evaluation:
+        """Evaluate every loaded policy against `docs`; compile work is done once, in the constructor."""
+        ...

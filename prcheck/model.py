@@ -1,0 +1,176 @@
+"""The plain data every stage passes to the next.
+
+Stages never share mutable state: they take these values and return new ones,
+so any stage can run in a worker process (everything here pickles).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Sequence
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK: Mapping[str, int] = {"info": 0, "warning": 1, "error": 2}
+KeyPath = Sequence["str | int"]
+
+
+def severity_at_least(severity: str, threshold: str) -> bool:
+    """`--fail-on never` is handled by callers; here only the three levels compare."""
+    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
+
+
+@dataclass
+class Document:
+    """One YAML document of a file (or of a rendered environment).
+
+    `node` is the PyYAML node tree the object was built from; it is kept so that
+    `line_of` can find the line of any key path lazily: most documents never
+    need a line beyond their first, and walking every node eagerly would cost
+    as much as parsing.
+    """
+
+    path: str
+    index: int
+    line: int
+    obj: Any
+    origin: str = "file"
+    node: Any = field(default=None, repr=False, compare=False)
+
+    def line_of(self, keypath: KeyPath) -> int:
+        """Line of the deepest existing prefix of `keypath` (1-based)."""
+        node = self.node
+        line = self.line
+        if node is None:
+            return line
+        for key in keypath:
+            child = _child_node(node, key)
+            if child is None:
+                break
+            key_node, node = child
+            line = (key_node or node).start_mark.line + 1
+        return line
+
+    @property
+    def kind(self) -> str:
+        return _str(self.obj.get("kind")) if isinstance(self.obj, dict) else ""
+
+    @property
+    def api_version(self) -> str:
+        return _str(self.obj.get("apiVersion")) if isinstance(self.obj, dict) else ""
+
+    @property
+    def name(self) -> str:
+        meta = self.obj.get("metadata") if isinstance(self.obj, dict) else None
+        return _str(meta.get("name")) if isinstance(meta, dict) else ""
+
+    @property
+    def namespace(self) -> str:
+        meta = self.obj.get("metadata") if isinstance(self.obj, dict) else None
+        return _str(meta.get("namespace")) if isinstance(meta, dict) else ""
+
+    @property
+    def resource(self) -> str:
+        """`Kind/namespace/name`, or `Kind/name` when cluster-scoped or unset."""
+        if not self.kind:
+            return ""
+        parts = [self.kind, self.namespace, self.name]
+        return "/".join(p for p in parts if p)
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _child_node(node: Any, key: "str | int") -> "tuple[Any, Any] | None":
+    tag = getattr(node, "id", "")
+    if tag == "mapping" and isinstance(key, str):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key:
+                return key_node, value_node
+    elif tag == "sequence" and isinstance(key, int) and 0 <= key < len(node.value):
+        return None, node.value[key]
+    return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem. `fingerprint` ignores the line so an edit above it does not
+    make publishers post the same finding again."""
+
+    rule: str
+    severity: Severity
+    message: str
+    path: str = ""
+    line: int = 0
+    resource: str = ""
+    engine: str = ""
+    env: str = ""
+    column: int = 0
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            raw = "\x00".join((self.rule, self.path, self.resource, self.env, self.message))
+            object.__setattr__(self, "fingerprint", hashlib.sha256(raw.encode()).hexdigest()[:16])
+
+    def location(self) -> str:
+        if not self.path:
+            return self.env and f"env:{self.env}" or "-"
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A finding that a suppression silenced; reports list these, never drop them."""
+
+    finding: Finding
+    source: str  # "inline", "annotation", "config", "rego-exception"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    kind: Literal["kustomize", "helm", "plain"]
+    path: str
+    values: tuple[str, ...] = ()
+    namespace: str = ""
+    kube_version: str = ""
+    release: str = ""
+    source: str = ""  # why it exists: "config", or what discovery saw
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    key: str
+    before: Any
+    after: Any
+    text: str  # unified YAML diff, secrets already masked
+
+
+@dataclass
+class EnvDiff:
+    env: str
+    added: list[ResourceChange] = field(default_factory=list)
+    removed: list[ResourceChange] = field(default_factory=list)
+    changed: list[ResourceChange] = field(default_factory=list)
+    moved: list[ResourceChange] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: bool = False  # inputs did not change between base and head
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    diffs: list[EnvDiff] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def fails(self, fail_on: str) -> bool:
+        if fail_on == "never":
+            return False
+        return any(severity_at_least(f.severity, fail_on) for f in self.findings)

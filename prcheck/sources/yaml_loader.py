@@ -1,0 +1,182 @@
+"""Turn bytes into `Document`s, or into findings when the bytes are hostile.
+
+Every guard here exists because some input would otherwise crash or stall a
+later stage: a billion-laughs alias bomb expands to gigabytes once anything
+walks the object, deep nesting overflows recursive encoders, and PyYAML keeps
+the last of duplicate keys without a word. A tripped guard becomes a finding
+and the run goes on with the next file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from prcheck.model import Document, Finding
+
+BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 5 * 1024 * 1024
+    max_expanded_nodes: int = 100_000
+    max_depth: int = 200
+
+
+@dataclass
+class LoadedFile:
+    path: str
+    kind: str
+    docs: list[Document] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    text: str = ""
+
+
+class _Loader(BaseLoader):  # type: ignore[misc, valid-type]
+    """Records duplicate keys instead of silently keeping the last one."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int]] = []
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict:  # type: ignore[override]
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = getattr(key_node, "value", None)
+            if isinstance(key, str) and key_node.tag != "tag:yaml.org,2002:merge":
+                if key in seen:
+                    self.duplicates.append((key, key_node.start_mark.line + 1))
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _tree_shape(root: Any, has_aliases: bool, max_depth: int) -> tuple[int, int]:
+    """Return (depth, expanded node count) without recursion.
+
+    Without aliases the count is only needed to stop early on depth, so it is
+    cheap; with aliases a shared node counts once per reference, which is what
+    any consumer that walks the object would pay.
+    """
+    if not has_aliases:
+        depth, stack = 0, [(root, 1)]
+        while stack:
+            node, d = stack.pop()
+            if d > depth:
+                depth = d
+                if depth > max_depth:
+                    return depth, 0
+            if node.id == "mapping":
+                stack.extend((v, d + 1) for _, v in node.value)
+            elif node.id == "sequence":
+                stack.extend((v, d + 1) for v in node.value)
+        return depth, 0
+    sizes: dict[int, tuple[int, int]] = {}
+    stack2: list[tuple[Any, bool]] = [(root, False)]
+    while stack2:
+        node, done = stack2.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if done:
+            child = [sizes[id(c)] for c in children]
+            sizes[id(node)] = (
+                1 + max((d for d, _ in child), default=0),
+                1 + sum(n for _, n in child),
+            )
+            continue
+        stack2.append((node, True))
+        stack2.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: Any) -> list[Any]:
+    if node.id == "mapping":
+        return [n for pair in node.value for n in pair]
+    if node.id == "sequence":
+        return list(node.value)
+    return []
+
+
+def _finding(rule: str, message: str, path: str, line: int = 0, severity: str = "error") -> Finding:
+    return Finding(rule=rule, severity=severity, message=message, path=path, line=line, engine="lint")  # type: ignore[arg-type]
+
+
+def decode(raw: bytes, path: str, limits: Limits) -> tuple[str | None, Finding | None]:
+    """Bytes → text, or the finding that says why not."""
+    if len(raw) > limits.max_file_bytes:
+        return None, _finding(
+            "yaml/file-too-large",
+            f"file is {len(raw):,} bytes, over the {limits.max_file_bytes:,}-byte limit; not checked",
+            path,
+        )
+    if b"\x00" in raw[:8192]:
+        return None, _finding("yaml/binary-file", "file looks binary (NUL byte); not checked", path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, _finding("yaml/invalid-utf8", f"invalid UTF-8 at byte {exc.start}; not checked", path, line)
+    return text.removeprefix("\ufeff"), None
+
+
+def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file") -> LoadedFile:
+    """Parse every document of `text`; stop at the first syntax error but keep
+    the documents before it (so one typo at the end still lets the rest be checked)."""
+    result = LoadedFile(path=path, kind=kind, text=text)
+    loader = _Loader(text)
+    has_aliases = "*" in text
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            line = node.start_mark.line + 1
+            if node.id == "scalar" and node.value == "" and node.tag.endswith(":null"):
+                # `---` followed by nothing: kept so lint can point at it
+                result.docs.append(Document(path=path, index=index, line=line, obj=None, origin=origin))
+                index += 1
+                continue
+            depth, size = _tree_shape(node, has_aliases, limits.max_depth)
+            if depth > limits.max_depth:
+                result.findings.append(_finding(
+                    "yaml/too-deep", f"document {index} nests deeper than {limits.max_depth} levels; not checked", path, line))
+            elif size > limits.max_expanded_nodes:
+                result.findings.append(_finding(
+                    "yaml/alias-bomb",
+                    f"document {index} expands to {size:,} nodes through aliases (limit {limits.max_expanded_nodes:,}); not checked",
+                    path, line))
+            else:
+                loader.duplicates.clear()
+                obj = loader.construct_document(node)
+                for key, key_line in loader.duplicates:
+                    result.findings.append(_finding(
+                        "yaml/duplicate-key", f"duplicate key '{key}': YAML keeps only the last value", path, key_line))
+                result.docs.append(Document(path=path, index=index, line=line, obj=obj, origin=origin, node=node))
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        column = mark.column + 1 if mark else 0
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        rule = "yaml/tab-indentation" if "'\\t'" in problem else "yaml/syntax"
+        if rule == "yaml/tab-indentation":
+            problem = "tab character used for indentation (YAML allows spaces only)"
+        result.findings.append(Finding(
+            rule=rule, severity="error", message=f"YAML syntax error: {problem}",
+            path=path, line=line, column=column, engine="lint"))
+    except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
+        result.findings.append(_finding("yaml/syntax", f"YAML error: {str(exc).splitlines()[0]}", path))
+    except RecursionError:
+        result.findings.append(_finding("yaml/too-deep", "document nests too deeply to parse; not checked", path))
+    finally:
+        loader.dispose()
+    return result
+
+
+def load_bytes(raw: bytes, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file") -> LoadedFile:
+    text, problem = decode(raw, path, limits)
+    if problem is not None:
+        return LoadedFile(path=path, kind=kind, findings=[problem])
+    return load_text(text or "", path, kind, limits, origin)
