@@ -1,0 +1,30 @@
+"""Output formats: one module each, each with `render(report, **options) -> str`.
+
+Modules are imported only when their format is asked for, so a plain text run
+never pays for XML or SARIF machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from prcheck.model import Report
+
+FORMATS: dict[str, str] = {
+    "text": "prcheck.report.text",
+    "json": "prcheck.report.json",
+    "sarif": "prcheck.report.sarif",
+    "junit": "prcheck.report.junit",
+    "codequality": "prcheck.report.codequality",
+    "markdown": "prcheck.report.markdown",
+}
+
+
+def available() -> list[str]:
+    return [name for name, module in FORMATS.items() if importlib.util.find_spec(module) is not None]
+
+
+def render(fmt: str, report: Report, **options: Any) -> str:
+    module = importlib.import_module(FORMATS[fmt])
+    return module.render(report, **options)

@@ -53,6 +53,16 @@ class _Loader(BaseLoader):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
+def _plain_string(loader: Any, node: Any) -> str:
+    return loader.construct_scalar(node)
+
+
+# Kubernetes decodes YAML into JSON: timestamps stay strings, and a lone `=`
+# is the string "=", not PyYAML's unconstructable "value" tag.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _plain_string)
+_Loader.add_constructor("tag:yaml.org,2002:value", _plain_string)
+
+
 def _tree_shape(root: Any, has_aliases: bool, max_depth: int) -> tuple[int, int]:
     """Return (depth, expanded node count) without recursion.
 
@@ -160,19 +170,30 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
         line = mark.line + 1 if mark else 0
         column = mark.column + 1 if mark else 0
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        rule = "yaml/tab-indentation" if "'\\t'" in problem else "yaml/syntax"
-        if rule == "yaml/tab-indentation":
-            problem = "tab character used for indentation (YAML allows spaces only)"
+        rule = "yaml/syntax"
+        if _tab_indented(text, line):
+            rule, problem = "yaml/tab-indentation", "tab character used for indentation (YAML allows spaces only)"
         result.findings.append(Finding(
             rule=rule, severity="error", message=f"YAML syntax error: {problem}",
             path=path, line=line, column=column, engine="lint"))
     except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
         result.findings.append(_finding("yaml/syntax", f"YAML error: {str(exc).splitlines()[0]}", path))
-    except RecursionError:
+    except (RecursionError, MemoryError):
         result.findings.append(_finding("yaml/too-deep", "document nests too deeply to parse; not checked", path))
     finally:
         loader.dispose()
     return result
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    """libyaml reports a tab in indentation as a generic token error; name it."""
+    lines = text.splitlines()
+    for candidate in (line, line - 1):
+        if 0 < candidate <= len(lines):
+            current = lines[candidate - 1]
+            if "\t" in current[: len(current) - len(current.lstrip())]:
+                return True
+    return False
 
 
 def load_bytes(raw: bytes, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file") -> LoadedFile:

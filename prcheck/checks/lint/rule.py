@@ -1,0 +1,26 @@
+"""What a lint rule is: data plus one function (yamllint's model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from prcheck.checks.context import CheckContext
+from prcheck.model import Finding
+from prcheck.sources.yaml_loader import LoadedFile
+
+MANIFEST_KINDS = frozenset({"kubernetes"})
+
+
+@dataclass(frozen=True)
+class LintRule:
+    id: str
+    severity: str
+    title: str
+    description: str
+    check: Callable[[Sequence[LoadedFile], CheckContext], Iterable[Finding]] | None = None
+
+
+def finding(rule: LintRule, message: str, path: str, line: int = 0, resource: str = "") -> Finding:
+    return Finding(rule=rule.id, severity=rule.severity, message=message, path=path,  # type: ignore[arg-type]
+                   line=line, resource=resource, engine="lint")

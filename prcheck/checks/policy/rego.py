@@ -1,0 +1,276 @@
+"""conftest-compatible Rego evaluation behind one interface, two backends.
+
+The conventions (which rules are queried, what a message may look like, how
+`exception` rules suppress, what counts as a pass) live here once; a backend
+only answers "value of data.<package>.<rule> for this input". That is what
+lets the embedded engine and an OPA server be held to identical findings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+from urllib.parse import urlparse
+
+import regorus
+
+from prcheck.checks.policy.base import Evaluation, PolicyError
+from prcheck.checks.policy.rego_modules import RegoModule, load_data, load_modules, rego_error
+from prcheck.model import Document, Finding, Suppressed
+
+_SEVERITY = {"deny": "error", "violation": "error", "warn": "warning"}
+
+
+class Backend(Protocol):
+    def query(self, package: str, rule: str, input_json: str) -> Any:
+        """Value of `data.<package>.<rule>` for the input, or None when undefined."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+class EmbeddedBackend:
+    """regorus in-process: modules compiled once, one input swap per document."""
+
+    def __init__(self, modules: Sequence[RegoModule], data: dict) -> None:
+        self._engine = regorus.Engine()
+        for module in modules:
+            self._engine.set_rego_v0(module.v0)
+            try:
+                self._engine.add_policy(module.path, module.text)
+            except RuntimeError as exc:
+                raise rego_error(exc, module.path) from None
+        self._engine.set_rego_v0(False)
+        if data:
+            self._engine.add_data_json(_json(data))
+        self._input: str | None = None
+
+    def query(self, package: str, rule: str, input_json: str) -> Any:
+        if input_json is not self._input:
+            self._engine.set_input_json(input_json)
+            self._input = input_json
+        try:
+            raw = self._engine.eval_rule_as_json(f"data.{package}.{rule}")
+        except RuntimeError as exc:
+            err = rego_error(exc, package)
+            raise PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}") from None
+        return json.loads(raw) if raw else None
+
+    def close(self) -> None:
+        pass
+
+
+class OpaServerBackend:
+    """An OPA server via opa-python-client: policies and data uploaded once, one POST per query."""
+
+    def __init__(self, url: str, modules: Sequence[RegoModule], data: dict, token: str | None = None) -> None:
+        from opa_client import OpaClient  # imported here: only OPA-server mode needs it
+
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise PolicyError(url, 0, 0, "--opa-url must be http(s)://host:port")
+        self._client = OpaClient(
+            host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 80),
+            ssl=parsed.scheme == "https", token=token, timeout=10,
+        )
+        self._ids: list[str] = []
+        try:
+            for index, module in enumerate(modules):
+                policy_id = f"prcheck/{index}/{os.path.basename(module.path)}"
+                self._client.update_policy_from_string(module.text, policy_id, rego_compat=False)
+                self._ids.append(policy_id)
+            for key, value in data.items():
+                self._client.update_or_create_data(value, key)
+        except Exception as exc:  # the client raises its own types and requests' ones
+            self.close()
+            raise PolicyError(url, 0, 0, f"OPA server refused the policies: {_one_line(exc)}") from None
+
+    def query(self, package: str, rule: str, input_json: str) -> Any:
+        try:
+            answer = self._client.query_rule(json.loads(input_json), package, rule)
+        except Exception as exc:
+            raise PolicyError(f"data.{package}.{rule}", 0, 0, f"OPA server query failed: {_one_line(exc)}") from None
+        return answer.get("result")
+
+    def close(self) -> None:
+        for policy_id in self._ids:
+            try:
+                self._client.delete_policy(policy_id)
+            except Exception:
+                pass  # best effort: the server may already be gone
+        self._ids.clear()
+        self._client.close_connection()
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+@dataclass(frozen=True)
+class _Rule:
+    package: str
+    name: str
+    severity: str
+    suffix: str  # `foo` for `deny_foo`: what `exception` rules name
+
+
+class RegoEngine:
+    """conftest semantics over any backend."""
+
+    name = "rego"
+
+    def __init__(self, modules: Sequence[RegoModule], backend: Backend, namespaces: Sequence[str] = ("main",),
+                 all_namespaces: bool = False, combine: bool = False, engine_label: str = "rego") -> None:
+        self.backend = backend
+        self.combine = combine
+        self.engine_label = engine_label
+        packages = {m.package for m in modules}
+        wanted = packages if all_namespaces else set(namespaces) & packages
+        rules: dict[tuple[str, str], _Rule] = {}
+        self.exception_packages: set[str] = set()
+        for module in modules:
+            if module.package not in wanted:
+                continue
+            for head in module.result_rules():
+                prefix = head.name.split("_", 1)[0]
+                suffix = head.name.split("_", 1)[1] if "_" in head.name else ""
+                rules[(module.package, head.name)] = _Rule(module.package, head.name, _SEVERITY[prefix], suffix)
+            if any(h.name == "exception" for h in module.heads):
+                self.exception_packages.add(module.package)
+        self.rules = sorted(rules.values(), key=lambda r: (r.package, r.name))
+
+    @classmethod
+    def from_paths(cls, policy_paths: Sequence[str], data_paths: Sequence[str] = (), *, namespaces: Sequence[str] = ("main",),
+                   all_namespaces: bool = False, combine: bool = False, rego_version: str = "auto",
+                   opa_url: str | None = None, label: str = "rego") -> "RegoEngine | None":
+        modules = load_modules(policy_paths, rego_version)
+        if not modules:
+            return None
+        data = load_data(data_paths)
+        backend: Backend = OpaServerBackend(opa_url, modules, data) if opa_url else EmbeddedBackend(modules, data)
+        return cls(modules, backend, namespaces, all_namespaces, combine, label)
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def evaluate(self, docs: Sequence[Document]) -> Evaluation:
+        result = Evaluation()
+        targets = [d for d in docs if isinstance(d.obj, (dict, list))]
+        if self.combine:
+            payload = _json([{"path": d.path, "contents": d.obj} for d in targets])
+            result.extend(self._evaluate_input(payload, None))
+            return result
+        for doc in targets:
+            result.extend(self._evaluate_input(_json(doc.obj), doc))
+        return result
+
+    def _evaluate_input(self, input_json: str, doc: Document | None) -> Evaluation:
+        out = Evaluation()
+        excepted: dict[str, set[str]] = {}
+        for package in self.exception_packages:
+            excepted[package] = _exception_names(self.backend.query(package, "exception", input_json))
+        for rule in self.rules:
+            value = self.backend.query(rule.package, rule.name, input_json)
+            messages = _messages(value)
+            if not messages:
+                out.passed += 1
+                continue
+            skip = rule.suffix and rule.suffix in excepted.get(rule.package, set())
+            for message in messages:
+                finding = self._finding(rule, message, doc)
+                if skip:
+                    out.suppressed.append(Suppressed(finding, "rego-exception", f"exception rule in {rule.package}"))
+                else:
+                    out.findings.append(finding)
+        return out
+
+    def _finding(self, rule: _Rule, message: Any, doc: Document | None) -> Finding:
+        text, meta = _message_parts(message)
+        line = doc.line if doc else 0
+        path = doc.path if doc else ""
+        keypath = meta.get("path")
+        if doc is not None and isinstance(keypath, (list, str)):
+            parts = keypath if isinstance(keypath, list) else [p for p in keypath.split(".") if p]
+            line = doc.line_of([int(p) if isinstance(p, str) and p.isdigit() else p for p in parts])
+        loc = meta.get("_loc")
+        if isinstance(loc, dict):
+            path = str(loc.get("file") or path)
+            line = int(loc.get("line") or line)
+        severity = meta.get("severity") if meta.get("severity") in ("error", "warning", "info") else rule.severity
+        rule_id = meta.get("rule") or meta.get("id") or f"{rule.package}/{rule.name}"
+        return Finding(
+            rule=str(rule_id), severity=severity, message=text, path=path, line=line,
+            resource=doc.resource if doc else "", engine=self.engine_label,
+        )
+
+
+def _messages(value: Any) -> list[Any]:
+    """A set rule gives a list; conftest ignores booleans (a bare `deny if` is a pass)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, (str, dict)) and value:
+        return [value]
+    return []
+
+
+def _message_parts(message: Any) -> tuple[str, dict]:
+    if isinstance(message, dict):
+        text = message.get("msg")
+        return (text if isinstance(text, str) else _json(message)), message
+    return (message if isinstance(message, str) else _json(message)), {}
+
+
+def _exception_names(value: Any) -> set[str]:
+    names: set[str] = set()
+    for entry in value if isinstance(value, list) else []:
+        if isinstance(entry, list):
+            names.update(str(e) for e in entry)
+        elif isinstance(entry, str):
+            names.add(entry)
+    return names
+
+
+class LocalOpaServer:
+    """`opa run --server` on 127.0.0.1 for the run, when an `opa` binary is on PATH."""
+
+    def __init__(self, binary: str | None = None, timeout: float = 10.0) -> None:
+        self.binary = binary or shutil.which("opa")
+        if not self.binary:
+            raise PolicyError("opa", 0, 0, "--rego-engine opa needs --opa-url or an `opa` binary on PATH")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self._proc = subprocess.Popen(
+            [self.binary, "run", "--server", "--addr", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise PolicyError(self.binary, 0, 0, f"opa server exited with {self._proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.close()
+        raise PolicyError(self.binary, 0, 0, f"opa server did not listen within {timeout:.0f}s")
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()

@@ -1,0 +1,163 @@
+"""Find the JSON schema for an (apiVersion, kind) and compile it once.
+
+Lookup order: user `--schema-location` templates, then the Kubernetes schemas
+bundled by kubernetes-validate for the chosen version, then the CRD schemas
+shipped with prcheck. Every `$ref` resolves to a local file; a schema asking
+for the network is refused, so a pull request can never make the checker
+fetch anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import jsonschema_rs
+
+from prcheck.resources import data_dir
+
+K8S_DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
+DEFAULT_LOCAL_TEMPLATE = "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+SHIPPED_CRD_TEMPLATE = "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+_TEMPLATE_VAR = re.compile(r"{{\s*\.(\w+)\s*}}")
+
+
+class SchemaConfigError(ValueError):
+    """A bad --kube-version or --schema-location: a usage error (exit 2)."""
+
+
+def kubernetes_validate_root() -> Path:
+    import kubernetes_validate
+
+    return Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def bundled_version_dir(kube_version: str, strict: bool) -> Path:
+    """The newest bundled schema set not newer than the requested minor version."""
+    wanted = _version_key(kube_version.lstrip("v"))
+    if len(wanted) < 2:
+        raise SchemaConfigError(f"--kube-version '{kube_version}' is not a version like 1.32")
+    root = kubernetes_validate_root()
+    versions = sorted(
+        (_version_key(p.name), p.name) for p in root.iterdir() if p.name.endswith("-local")
+    )
+    eligible = [name for key, name in versions if key[:2] <= wanted[:2]]
+    if not eligible or wanted[:2] < (1, 25):
+        raise SchemaConfigError(
+            f"Kubernetes {kube_version} is not supported: schemas exist for "
+            f"{versions[0][1][1:-6]} to {versions[-1][1][1:-6]}")
+    return root / (eligible[-1] + ("-strict" if strict else ""))
+
+
+@dataclass(frozen=True)
+class GVK:
+    group: str
+    version: str
+    kind: str
+
+    @classmethod
+    def parse(cls, api_version: str, kind: str) -> "GVK":
+        group, _, version = api_version.rpartition("/")
+        return cls(group, version, kind)
+
+    @property
+    def is_builtin_group(self) -> bool:
+        return self.group == "" or "." not in self.group or self.group.endswith(".k8s.io")
+
+
+def expand_template(template: str, gvk: GVK, kube_version: str, strict: bool) -> str:
+    """kubeconform's schema-location template variables."""
+    first_label = gvk.group.split(".")[0]
+    values = {
+        "NormalizedKubernetesVersion": "master" if kube_version == "master" else f"v{kube_version.lstrip('v')}" + (".0" if kube_version.count(".") == 1 else ""),
+        "StrictSuffix": "-strict" if strict else "",
+        "ResourceKind": gvk.kind.lower(),
+        "ResourceAPIVersion": gvk.version,
+        "Group": gvk.group,
+        "KindSuffix": f"-{gvk.version}" if not gvk.group else f"-{first_label}-{gvk.version}",
+    }
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise SchemaConfigError(f"unknown schema-location variable '{{{{ .{name} }}}}' in {template}")
+        return values[name]
+    return _TEMPLATE_VAR.sub(sub, template)
+
+
+def check_location(template: str) -> str:
+    """Local paths only: refuse URLs up front rather than at the first lookup."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://", template, re.IGNORECASE) and not template.startswith("file://"):
+        raise SchemaConfigError(f"schema location '{template}' is remote; only local paths are allowed")
+    path = template.removeprefix("file://")
+    if "{{" not in path:
+        path = os.path.join(path, DEFAULT_LOCAL_TEMPLATE)
+    return path
+
+
+def _local_retriever(uri: str) -> Any:
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        raise ValueError(f"refusing to fetch remote schema {uri}")
+    with open(unquote(parsed.path), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+class SchemaStore:
+    """One compiled validator per (apiVersion, kind) for the run."""
+
+    def __init__(self, kube_version: str = "1.32", strict: bool = False, locations: tuple[str, ...] = ()) -> None:
+        self.kube_version = kube_version
+        self.strict = strict
+        self.bundled = bundled_version_dir(kube_version, strict)
+        self.templates = [check_location(t) for t in locations]
+        self.crd_root = data_dir("schemas") / "crds"
+        self._registry: Any = None
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def _k8s_registry(self) -> Any:
+        if self._registry is None:
+            with open(self.bundled / "_definitions.json", encoding="utf-8") as fh:
+                definitions = json.load(fh)
+            self._registry = jsonschema_rs.Registry([(K8S_DEFINITIONS_ID, definitions)])
+        return self._registry
+
+    def validator(self, api_version: str, kind: str) -> Any:
+        """A compiled validator, or None when no schema is known for this kind."""
+        key = (api_version, kind)
+        if key not in self._cache:
+            self._cache[key] = self._compile(GVK.parse(api_version, kind))
+        return self._cache[key]
+
+    def _compile(self, gvk: GVK) -> Any:
+        for template in self.templates:
+            path = Path(expand_template(template, gvk, self.kube_version, self.strict))
+            if path.is_file():
+                return self._compile_file(path)
+        api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", f"{gvk.group}/{gvk.version}" if gvk.group else gvk.version)
+        bundled = self.bundled / f"{gvk.kind.lower()}-{api}.json"
+        if gvk.is_builtin_group and bundled.is_file():
+            with open(bundled, encoding="utf-8") as fh:
+                schema = json.load(fh)
+            return jsonschema_rs.validator_for(schema, registry=self._k8s_registry())
+        shipped = self.crd_root / expand_template(SHIPPED_CRD_TEMPLATE, gvk, self.kube_version, self.strict)
+        if shipped.is_file():
+            return self._compile_file(shipped)
+        return None
+
+    def _compile_file(self, path: Path) -> Any:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                schema = json.load(fh)
+            return jsonschema_rs.validator_for(
+                schema, retriever=_local_retriever, base_uri=path.resolve().as_uri())
+        except (OSError, ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise SchemaConfigError(f"{path}: unusable schema: {' '.join(str(exc).split())[:200]}") from None

@@ -1,0 +1,124 @@
+"""The `prcheck` command: parse flags, merge the config file, call the pipeline, exit.
+
+Exit codes follow conftest and kubeconform: 0 clean, 1 findings at or above
+`--fail-on`, 2 usage, config or policy errors. No traceback reaches a user;
+set PRCHECK_DEBUG=1 to see one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from prcheck import __version__
+
+# Subcommands living in their own modules, imported only when invoked.
+EXTRA_COMMANDS: dict[str, str] = {}
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(EXTRA_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in EXTRA_COMMANDS:
+            module, _, attr = EXTRA_COMMANDS[name].partition(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+def fail(message: str) -> None:
+    click.echo(f"prcheck: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Known errors become one line and exit 2; unknown ones too, unless debugging."""
+    from functools import wraps
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from prcheck.errors import USER_ERRORS
+
+        try:
+            return func(*args, **kwargs)
+        except USER_ERRORS as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("prcheck: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug in prcheck: still one line for the user
+            if os.environ.get("PRCHECK_DEBUG"):
+                traceback.print_exc()
+            fail(f"internal error: {type(exc).__name__}: {exc} (set PRCHECK_DEBUG=1 for details)")
+    return wrapper
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Policy-as-code checks for GitOps pull requests."""
+
+
+@main.command()
+def version() -> None:
+    """Print the prcheck version."""
+    click.echo(f"prcheck {__version__}")
+
+
+FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: .prcheck.yaml found upward to the git root).")
+@click.option("--kube-version", help="Kubernetes version to validate against (default 1.32).")
+@click.option("--strict/--no-strict", default=None, help="Reject fields the schema does not know.")
+@click.option("--schema-location", "schema_location", multiple=True, help="Local schema location template, kubeconform style (repeatable).")
+@click.option("--skip-kinds", multiple=True, help="Kinds (or version/Kind) not schema-validated; comma-separated or repeated.")
+@click.option("--skip-missing-schemas", is_flag=True, default=None, help="Say nothing about kinds with no schema.")
+@click.option("--policy", "policies", multiple=True, type=click.Path(), help="Rego policy folder or file (repeatable).")
+@click.option("--data", multiple=True, type=click.Path(), help="JSON/YAML data file or folder merged under `data` (repeatable).")
+@click.option("--namespace", "namespaces", multiple=True, help="Rego package to query (repeatable, default main).")
+@click.option("--all-namespaces", is_flag=True, default=None, help="Query every Rego package.")
+@click.option("--combine", is_flag=True, default=None, help="Evaluate policies once with all documents as input.")
+@click.option("--rego-engine", type=click.Choice(["embedded", "opa"]), help="Embedded engine (default) or an OPA server.")
+@click.option("--rego-version", type=click.Choice(["auto", "v0", "v1"]), help="Rego syntax; auto detects per module.")
+@click.option("--opa-url", help="OPA server URL for --rego-engine opa (default: start a local `opa run --server`).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Output format (repeatable; pairs with -o in order).")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help="Write the matching --format to this file (repeatable).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), help="Lowest severity that fails the run (default error).")
+@click.option("--quiet", "-q", is_flag=True, help="Hide info findings and the summary of a clean run.")
+@guarded
+def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats: tuple[str, ...],
+          outputs: tuple[str, ...], **flags: Any) -> None:
+    """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
+    from prcheck.options import build_check_options
+    from prcheck.pipeline import run_check
+    from prcheck.report import render
+    from prcheck.report.text import use_colour
+
+    if len(outputs) > max(len(formats), 1):
+        raise click.UsageError("more -o files than --format values")
+    opts, fail_on = build_check_options(list(paths) or ["."], config_file, flags, Path.cwd())
+    report = run_check(opts)
+    chosen = list(formats) or ["text"]
+    for index, fmt in enumerate(chosen):
+        target = outputs[index] if index < len(outputs) else None
+        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on)
+        if target:
+            Path(target).write_text(body, encoding="utf-8")
+        else:
+            click.echo(body, nl=False)
+    sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,75 @@
+"""`.prcheck.yaml`: found upward from the working folder, validated before use.
+
+A typo in a config key would otherwise silently disable what the user meant
+to turn on, so every unknown key is an error that names it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from prcheck.resources import data_dir
+
+CONFIG_NAME = ".prcheck.yaml"
+
+
+class ConfigError(ValueError):
+    """An unusable config file: exit 2 with this one line."""
+
+
+def discover(start: Path, stop: Path) -> Path | None:
+    """The nearest `.prcheck.yaml` from `start` up to `stop` (the git root)."""
+    current = start.resolve()
+    stop = stop.resolve()
+    while True:
+        candidate = current / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        if current == stop or current.parent == current:
+            return None
+        current = current.parent
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    out = ""
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"{_where(error)}: unknown key {', '.join(repr(k) for k in extra)}"
+    return f"{_where(error)}: {error.message}"
+
+
+def validate(config: Any, path: str) -> dict:
+    schema = json.loads((data_dir("schemas") / "prcheck-config.schema.json").read_text(encoding="utf-8"))
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: the config must be a mapping")
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        raise ConfigError(f"{path}: " + "; ".join(_describe(e) for e in errors[:5]))
+    return config
+
+
+def load(path: Path) -> dict:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise ConfigError(f"{path}:{mark.line + 1 if mark else 0}: invalid YAML: {exc.problem}") from None
+    return validate(raw, str(path))

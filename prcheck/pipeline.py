@@ -1,0 +1,164 @@
+"""Wire the stages of one `prcheck check` run; no stage logic lives here."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from prcheck.checks import lint, schema
+from prcheck.checks.context import CheckContext
+from prcheck.checks.policy.base import Evaluation, PolicyEngine
+from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
+from prcheck.checks.schema_store import SchemaStore
+from prcheck.model import Finding, Report
+from prcheck.sources.collect import SourceEntry, collect, find_root
+from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes
+
+MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
+NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
+
+
+@dataclass
+class CheckOptions:
+    paths: list[str] = field(default_factory=lambda: ["."])
+    root: Path | None = None
+    exclude: list[str] = field(default_factory=list)
+    kube_version: str = "1.32"
+    strict: bool = False
+    schema_locations: list[str] = field(default_factory=list)
+    skip_kinds: list[str] = field(default_factory=list)
+    skip_missing_schemas: bool = False
+    policies: list[str] = field(default_factory=list)
+    data: list[str] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=lambda: ["main"])
+    all_namespaces: bool = False
+    combine: bool = False
+    rego_engine: str = "embedded"
+    rego_version: str = "auto"
+    opa_url: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    rule_config: dict[str, Any] = field(default_factory=dict)
+
+
+class Timer:
+    """Per-stage wall time for the benchmark breakdown."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def stage(self, name: str) -> "_Stage":
+        return _Stage(self, name)
+
+
+class _Stage:
+    def __init__(self, timer: Timer, name: str) -> None:
+        self.timer, self.name = timer, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.timings[self.name] = self.timer.timings.get(self.name, 0.0) + time.perf_counter() - self.start
+
+
+def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
+    """Stat before reading, so a multi-gigabyte file is refused without being read."""
+    try:
+        size = os.stat(entry.abspath).st_size
+        if size > limits.max_file_bytes:
+            return load_bytes(b"\0" * (limits.max_file_bytes + 1), entry.path, entry.kind, limits)
+        with open(entry.abspath, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        return LoadedFile(path=entry.path, kind=entry.kind, findings=[Finding(
+            rule="path/unreadable", severity="error", message=f"cannot read file: {exc.strerror}",
+            path=entry.path, engine="lint")])
+    loaded = load_bytes(raw, entry.path, entry.kind, limits)
+    if loaded.kind in MANIFEST_CANDIDATES and any(
+        isinstance(d.obj, dict) and ("apiVersion" in d.obj or "kind" in d.obj) for d in loaded.docs
+    ):
+        loaded.kind = "kubernetes"
+    return loaded
+
+
+def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEngine]:
+    """Every engine the options ask for, compiled once; closed by `stack`."""
+    engines: list[PolicyEngine] = []
+    if opts.policies:
+        opa_url = opts.opa_url
+        if opts.rego_engine == "opa" and not opa_url:
+            server = LocalOpaServer()
+            stack.callback(server.close)
+            opa_url = server.url
+        rego = RegoEngine.from_paths(
+            opts.policies, opts.data, namespaces=opts.namespaces, all_namespaces=opts.all_namespaces,
+            combine=opts.combine, rego_version=opts.rego_version,
+            opa_url=opa_url if opts.rego_engine == "opa" else None,
+        )
+        if rego is not None:
+            stack.callback(rego.close)
+            engines.append(rego)
+    return engines
+
+
+def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: SchemaStore,
+                    engines: Sequence[PolicyEngine], timer: Timer) -> Evaluation:
+    """lint + schema + policies over loaded files: the part that also runs on rendered environments."""
+    result = Evaluation()
+    with timer.stage("lint"):
+        result.findings.extend(lint.check(files, ctx))
+    with timer.stage("schema"):
+        manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs]
+        result.findings.extend(schema.check(manifests, ctx, store))
+    policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
+    for engine in engines:
+        with timer.stage(engine.name):
+            result.extend(engine.evaluate(policy_docs))
+    return result
+
+
+def run_check(opts: CheckOptions, cwd: Path | None = None,
+              progress: Callable[[str], None] | None = None) -> Report:
+    """collect → load → check; later stages (render, filter, diff) extend the Report."""
+    cwd = cwd or Path.cwd()
+    timer = Timer()
+    targets = [(cwd / p).resolve() if p != "-" else cwd for p in opts.paths]
+    for target in targets:
+        if not target.exists() and not target.is_symlink():
+            raise FileNotFoundError(f"{target}: no such file or folder")
+    root = opts.root or find_root(targets[0])
+    ctx = CheckContext(
+        kube_version=opts.kube_version, strict=opts.strict, skip_kinds=frozenset(opts.skip_kinds),
+        skip_missing_schemas=opts.skip_missing_schemas, schema_locations=tuple(opts.schema_locations),
+        rule_config=opts.rule_config,
+    )
+    store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations))
+    report = Report()
+    with ExitStack() as stack:
+        with timer.stage("policy-compile"):
+            engines = build_policy_engines(opts, stack)
+        with timer.stage("collect"):
+            entries, findings = collect(targets, root, opts.exclude)
+        report.findings.extend(findings)
+        with timer.stage("load"):
+            files = [read_file(e, opts.limits) for e in entries]
+        for file in files:
+            report.findings.extend(file.findings)
+        evaluation = check_documents(files, ctx, store, engines, timer)
+    report.findings.extend(evaluation.findings)
+    report.suppressed.extend(evaluation.suppressed)
+    report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
+    report.stats.update({
+        "root": str(root),
+        "files": len(files),
+        "documents": sum(len(f.docs) for f in files),
+        "resources": sum(1 for f in files if f.kind == "kubernetes" for d in f.docs if isinstance(d.obj, dict)),
+        "policy_passes": evaluation.passed,
+        "timings": {k: round(v, 4) for k, v in timer.timings.items()},
+    })
+    return report
+

@@ -1,0 +1,98 @@
+"""Check out a git ref into a temporary folder for as long as a `with` block runs.
+
+The base side of a pull request has to exist as real files, because kustomize
+and helm read directories, not git objects. A `git worktree` shares the
+object store, so nothing is copied or fetched. The folder and git's record of
+it are removed whatever happens inside the block: an exception, Ctrl-C, or a
+SIGTERM from a CI runner cancelling the job.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Iterator
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message is git's own first error line."""
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    """Run git with settings that make its output machine-readable and its
+    behaviour independent of the user's configuration (no pager, no hooks,
+    no LFS downloads, no path quoting)."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_LFS_SKIP_SMUDGE="1", LC_ALL="C")
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    cmd = ["git", "-c", "core.quotepath=off", "-c", f"core.hooksPath={os.devnull}", *args]
+    proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, check=False)
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {' '.join(args[:2])}: {message[-1] if message else f'exit {proc.returncode}'}")
+    return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def toplevel(path: Path) -> Path:
+    return Path(git(path, "rev-parse", "--show-toplevel").strip())
+
+
+def resolve_commit(repo: Path, ref: str) -> str:
+    """The full commit id of `ref`, so later commands cannot see a moved ref."""
+    commit = git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False).strip()
+    if not commit:
+        raise GitError(f"unknown git ref {ref!r}")
+    return commit
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM seen while a worktree existed; unwinds like Ctrl-C."""
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into an exception for the duration of the block, so
+    `finally` clauses run; the previous handler is restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def materialise(repo: Path, ref: str) -> Iterator[Path]:
+    """Yield a folder holding the tree of `ref`; always removed afterwards."""
+    commit = resolve_commit(repo, ref)
+    parent = Path(tempfile.mkdtemp(prefix="prcheck-base-"))
+    target = parent / "tree"
+    with _sigterm_unwinds():
+        try:
+            git(repo, "worktree", "add", "--detach", "--force", "--quiet", str(target), commit)
+            yield target
+        finally:
+            remove(repo, target)
+            shutil.rmtree(parent, ignore_errors=True)
+
+
+def remove(repo: Path, target: Path) -> None:
+    """Forget and delete a worktree; never raises, since it runs while unwinding."""
+    try:
+        git(repo, "worktree", "remove", "--force", "--force", str(target), check=False)
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+        git(repo, "worktree", "prune", check=False)

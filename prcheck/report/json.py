@@ -1,0 +1,50 @@
+"""Machine-readable output; the shape is documented in the README and versioned."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from prcheck import __version__
+from prcheck.model import Finding, Report
+
+FORMAT_VERSION = 1
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return asdict(f)
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    return {
+        "version": FORMAT_VERSION,
+        "tool": {"name": "prcheck", "version": __version__},
+        "summary": {
+            "errors": report.count("error"),
+            "warnings": report.count("warning"),
+            "info": report.count("info"),
+            "suppressed": len(report.suppressed),
+            "files": report.stats.get("files", 0),
+            "documents": report.stats.get("documents", 0),
+        },
+        "findings": [finding_dict(f) for f in report.findings],
+        "suppressed": [
+            {"source": s.source, "reason": s.reason, "finding": finding_dict(s.finding)} for s in report.suppressed
+        ],
+        "diffs": [
+            {
+                "env": d.env,
+                "skipped": d.skipped,
+                "unchanged": d.unchanged,
+                **{kind: [{"key": c.key, "diff": c.text} for c in getattr(d, kind)]
+                   for kind in ("added", "removed", "changed", "moved")},
+            }
+            for d in report.diffs
+        ],
+        "stats": report.stats,
+    }
+
+
+def render(report: Report, **_: object) -> str:
+    return json.dumps(as_dict(report), indent=2, sort_keys=False, default=str) + "\n"

@@ -1,0 +1,66 @@
+"""Terminal output, grouped by file like a compiler's, colour only for a person."""
+
+from __future__ import annotations
+
+import os
+import sys
+from itertools import groupby
+
+from prcheck.model import Finding, Report
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
+
+
+def use_colour(stream: object = None) -> bool:
+    """NO_COLOR wins; otherwise colour only when writing to a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(report: Report) -> str:
+    files = len({f.path for f in report.findings if f.path})
+    line = (f"{_plural(report.count('error'), 'error')}, {_plural(report.count('warning'), 'warning')}"
+            f" in {_plural(files, 'file')} ({_plural(int(report.stats.get('documents', 0)), 'document')})")
+    if report.count("info"):
+        line += f", {report.count('info')} info"
+    if report.suppressed:
+        line += f", {len(report.suppressed)} suppressed"
+    return line
+
+
+def _group_key(f: Finding) -> str:
+    return f.path or (f"env:{f.env}" if f.env else "(run)")
+
+
+def render(report: Report, colour: bool = False, quiet: bool = False, **_: object) -> str:
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if colour else text
+
+    findings = [f for f in report.findings if not (quiet and f.severity == "info")]
+    lines: list[str] = []
+    for path, group in groupby(sorted(findings, key=lambda f: (_group_key(f), f.line, f.column)), key=_group_key):
+        lines.append(paint(path, _BOLD))
+        for f in group:
+            where = f"{f.line}:{f.column}" if f.column else str(f.line or "-")
+            extra = f"  ({f.resource})" if f.resource else ""
+            env = f" [{f.env}]" if f.env and f.path else ""
+            lines.append(f"  {where:>7}  {paint(f'{f.severity:<7}', _COLOURS[f.severity])}  "
+                         f"{f.message}  {paint(f.rule, _DIM)}{env}{extra}")
+        lines.append("")
+    for s in report.suppressed if not quiet else []:
+        lines.append(paint(f"suppressed ({s.source}{': ' + s.reason if s.reason else ''}): "
+                           f"{s.finding.location()} {s.finding.rule}", _DIM))
+    for diff in report.diffs:
+        counts = (f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.removed)} removed"
+                  if not diff.skipped else "unchanged (inputs did not change)")
+        lines.append(f"env {diff.env}: {counts}")
+    if not (quiet and not findings):
+        lines.append(summary_line(report))
+    return "\n".join(lines).lstrip("\n") + "\n"

@@ -1,0 +1,159 @@
+"""Decide which files a run reads, and what each one is.
+
+Inside a git repository the file list comes from git itself (`ls-files`
+with `--exclude-standard`), so `.gitignore` means exactly what it means to
+git; outside one, a plain walk. Paths are reported relative to the root (the
+git top level), which is what annotations on a pull request need.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Sequence
+
+import yaml
+
+from prcheck.model import Finding
+
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_KINDS = frozenset({"helm-template", "config"})
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    path: str  # relative to the root, POSIX separators
+    abspath: str
+    kind: str
+
+
+def find_root(start: Path) -> Path:
+    """The git top level containing `start`, or `start` itself."""
+    directory = start if start.is_dir() else start.parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        return Path(out).resolve()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return directory.resolve()
+
+
+def _is_git(root: Path) -> bool:
+    return (root / ".git").exists()
+
+
+def _git_files(root: Path, targets: Sequence[Path]) -> list[str]:
+    rel = [os.path.relpath(t, root) for t in targets] or ["."]
+    out = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *rel],
+        capture_output=True, check=True,
+    ).stdout
+    return sorted({p for p in out.decode("utf-8", "surrogateescape").split("\0") if p})
+
+
+def _walk_files(root: Path, targets: Sequence[Path]) -> list[str]:
+    found: set[str] = set()
+    for target in targets:
+        if target.is_file() or target.is_symlink():
+            found.add(os.path.relpath(target, root))
+            continue
+        for dirpath, dirnames, filenames in os.walk(target):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            found.update(os.path.relpath(os.path.join(dirpath, f), root) for f in filenames)
+    return sorted(p.replace(os.sep, "/") for p in found)
+
+
+def excluded(path: str, patterns: Iterable[str]) -> bool:
+    """A pattern matches the path or any of its parent folders (`vendor` excludes `vendor/x.yaml`)."""
+    parts = PurePosixPath(path).parts
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return any(fnmatch.fnmatchcase(p, pattern.rstrip("/")) for pattern in patterns for p in prefixes)
+
+
+def chart_dirs(paths: Iterable[str]) -> set[str]:
+    return {str(PurePosixPath(p).parent) for p in paths if PurePosixPath(p).name == "Chart.yaml"}
+
+
+def classify(path: str, charts: set[str]) -> str:
+    pure = PurePosixPath(path)
+    name = pure.name
+    parent = str(pure.parent)
+    if name == ".prcheck.yaml":
+        return "config"
+    for chart in charts:
+        if parent == chart or parent.startswith(chart + "/") or chart == ".":
+            rel = PurePosixPath(path).relative_to(chart) if chart != "." else pure
+            if rel.parts[0] == "templates" and len(rel.parts) > 1:
+                return "helm-template"  # Go templates: only valid YAML once rendered
+            if name == "Chart.yaml":
+                return "helm-chart"
+            if name.startswith("values"):
+                return "helm-values"
+    if len(pure.parts) >= 3 and pure.parts[-3:-1] == (".github", "workflows"):
+        return "github-workflow"
+    if name in ("action.yml", "action.yaml"):
+        return "github-action"
+    if name == ".gitlab-ci.yml" or name.endswith(".gitlab-ci.yml"):
+        return "gitlab-ci"
+    if name in KUSTOMIZATION_NAMES:
+        return "kustomization"
+    return "json" if pure.suffix == ".json" else "yaml"
+
+
+def kustomize_patches(root: Path, kustomizations: Iterable[str]) -> set[str]:
+    """Files a kustomization uses as patches: partial objects, never valid on their own."""
+    patches: set[str] = set()
+    for rel in kustomizations:
+        try:
+            spec = yaml.safe_load((root / rel).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # the loader reports it when it reads the file
+        if not isinstance(spec, dict):
+            continue
+        base = PurePosixPath(rel).parent
+        entries: list[object] = list(spec.get("patchesStrategicMerge") or [])
+        entries += [p.get("path") for p in (spec.get("patches") or []) + (spec.get("patchesJson6902") or []) if isinstance(p, dict)]
+        for entry in entries:
+            if isinstance(entry, str) and "\n" not in entry:
+                patches.add(os.path.normpath(str(base / entry)).replace(os.sep, "/"))
+    return patches
+
+
+def _escapes(abspath: Path, root: Path) -> bool:
+    try:
+        abspath.resolve().relative_to(root)
+        return False
+    except ValueError:
+        return True
+
+
+def collect(targets: Sequence[Path], root: Path, exclude: Sequence[str] = ()) -> tuple[list[SourceEntry], list[Finding]]:
+    """Every YAML/JSON file under `targets` (a file named explicitly is taken whatever its suffix)."""
+    findings: list[Finding] = []
+    explicit = {os.path.relpath(t, root).replace(os.sep, "/") for t in targets if t.is_file()}
+    listed = _git_files(root, targets) if _is_git(root) else _walk_files(root, targets)
+    paths = [p for p in listed if (p in explicit or p.endswith(YAML_SUFFIXES)) and not excluded(p, exclude)]
+    charts = chart_dirs(listed)
+    entries: list[SourceEntry] = []
+    for path in paths:
+        abspath = root / path
+        if abspath.is_symlink() and _escapes(abspath, root):
+            findings.append(Finding(
+                rule="path/symlink-outside-repo", severity="error",
+                message=f"symlink points outside the repository ({os.readlink(abspath)}); not read",
+                path=path, engine="lint"))
+            continue
+        if not abspath.is_file():
+            continue  # deleted but still in the index, or a link to a folder
+        kind = classify(path, charts)
+        if kind not in SKIPPED_KINDS:
+            entries.append(SourceEntry(path=path, abspath=str(abspath), kind=kind))
+    patches = kustomize_patches(root, [e.path for e in entries if e.kind == "kustomization"])
+    entries = [SourceEntry(e.path, e.abspath, "kustomize-patch") if e.path in patches else e for e in entries]
+    return entries, findings
