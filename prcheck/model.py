@@ -36,6 +36,7 @@ class Document:
     obj: Any
     origin: str = "file"
     node: Any = field(default=None, repr=False, compare=False)
+    file_kind: str = ""  # what collect classified the file as: kubernetes, github-workflow, ...
 
     def line_of(self, keypath: KeyPath) -> int:
         """Line of the deepest existing prefix of `keypath` (1-based)."""

@@ -82,6 +82,8 @@ def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
         isinstance(d.obj, dict) and ("apiVersion" in d.obj or "kind" in d.obj) for d in loaded.docs
     ):
         loaded.kind = "kubernetes"
+        for doc in loaded.docs:
+            doc.file_kind = "kubernetes"
     return loaded
 
 

@@ -75,9 +75,9 @@ def changes(repo: Path, base: str, head: str | None = None, *, use_merge_base: b
     base_commit = merge_base(repo, base, head) if use_merge_base else resolve_commit(repo, base)
     head_commit = resolve_commit(repo, head) if head else ""
     revs = [base_commit, head_commit] if head_commit else [base_commit]
-    common = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--src-prefix=a/", "--dst-prefix=b/"]
-    statuses = _name_status(git(repo, *common[:2], "--no-ext-diff", "-M", "--name-status", "-z", *revs, "--"))
-    patch = git(repo, *common, f"-U{_CONTEXT_LINES}", *revs, "--")
+    statuses = _name_status(git(repo, "diff", "--no-ext-diff", "-M", "--name-status", "-z", *revs, "--"))
+    patch = git(repo, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M",
+                "--src-prefix=a/", "--dst-prefix=b/", f"-U{_CONTEXT_LINES}", *revs, "--")
     files = _parse_patch(patch, statuses)
     if not head_commit:
         for path in _untracked(repo):
@@ -132,30 +132,31 @@ def _parse_patch(patch: str, statuses: dict[str, tuple[str, str]]) -> dict[str, 
             added=_to_ranges(added), context=_to_ranges(context))
 
     old_path = ""
+    in_header = False  # between `diff --git` and the first hunk, where ---/+++ name the files
     for line in patch.splitlines():
         if line.startswith("diff --git "):
             flush()
-            current, binary, added, context, old_path = None, False, [], [], ""
+            current, binary, added, context, old_path, in_header = None, False, [], [], "", True
             continue
-        if line.startswith("--- "):
+        if in_header and line.startswith("--- "):
             old_path = "" if line[4:] == "/dev/null" else _strip_prefix(line[4:])
             continue
-        if line.startswith("+++ "):
+        if in_header and line.startswith("+++ "):
             target = line[4:]
             current = old_path if target == "/dev/null" else _strip_prefix(target)
             continue
-        if line.startswith("Binary files "):
+        if in_header and line.startswith("Binary files "):
             binary = True
             current = _binary_path(line, statuses)
             continue
-        if current is None and (line.startswith("rename to ") or line.startswith("copy to ")):
+        if in_header and current is None and (line.startswith("rename to ") or line.startswith("copy to ")):
             current = _unquote(line.split(" to ", 1)[1])
             continue
         match = _HUNK.match(line)
         if match:
-            new_line = int(match.group(1))
+            new_line, in_header = int(match.group(1)), False
             continue
-        if current is None or not line:
+        if current is None or in_header or not line:
             continue
         marker = line[0]
         if marker == "+":
