@@ -16,6 +16,10 @@ def render(report: Report, **_: object) -> str:
     suites = ET.Element("testsuites", name="prcheck", tests=str(len(cases)), failures=str(failures), errors="0")
     suite = ET.SubElement(suites, "testsuite", name="prcheck", tests=str(len(cases)),
                           failures=str(failures), errors="0", skipped="0")
+    if not cases:  # zero tests reads as "nothing ran" to most CI widgets
+        ET.SubElement(suite, "testcase", classname="prcheck", name=f"{report.stats.get('files', 0)} files checked")
+        suite.set("tests", "1")
+        suites.set("tests", "1")
     for (path, rule), findings in sorted(cases.items()):
         case = ET.SubElement(suite, "testcase", classname=path, name=rule)
         body = "\n".join(f"{f.location()}: {f.severity}: {f.message}" + (f" ({f.resource})" if f.resource else "")

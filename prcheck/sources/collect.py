@@ -44,16 +44,16 @@ def find_root(start: Path) -> Path:
         return directory.resolve()
 
 
-def _is_git(root: Path) -> bool:
-    return (root / ".git").exists()
-
-
-def _git_files(root: Path, targets: Sequence[Path]) -> list[str]:
+def _git_files(root: Path, targets: Sequence[Path]) -> list[str] | None:
+    """None when `root` is not a git work tree (or git is missing)."""
     rel = [os.path.relpath(t, root) for t in targets] or ["."]
-    out = subprocess.run(
-        ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *rel],
-        capture_output=True, check=True,
-    ).stdout
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *rel],
+            capture_output=True, check=True,
+        ).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return None
     return sorted({p for p in out.decode("utf-8", "surrogateescape").split("\0") if p})
 
 
@@ -137,7 +137,9 @@ def collect(targets: Sequence[Path], root: Path, exclude: Sequence[str] = ()) ->
     """Every YAML/JSON file under `targets` (a file named explicitly is taken whatever its suffix)."""
     findings: list[Finding] = []
     explicit = {os.path.relpath(t, root).replace(os.sep, "/") for t in targets if t.is_file()}
-    listed = _git_files(root, targets) if _is_git(root) else _walk_files(root, targets)
+    listed = _git_files(root, targets)
+    if listed is None:
+        listed = _walk_files(root, targets)
     paths = [p for p in listed if (p in explicit or p.endswith(YAML_SUFFIXES)) and not excluded(p, exclude)]
     charts = chart_dirs(listed)
     entries: list[SourceEntry] = []

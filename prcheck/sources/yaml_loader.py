@@ -144,8 +144,9 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
             node = loader.get_node()
             line = node.start_mark.line + 1
             if node.id == "scalar" and node.value == "" and node.tag.endswith(":null"):
-                # `---` followed by nothing: kept so lint can point at it
-                result.docs.append(Document(path=path, index=index, line=line, obj=None, origin=origin, file_kind=kind))
+                # `---` followed by nothing: kept so lint can point at it. libyaml
+                # marks the empty node at the token after it, so step back a line.
+                result.docs.append(Document(path=path, index=index, line=max(1, line - 1), obj=None, origin=origin, file_kind=kind))
                 index += 1
                 continue
             depth, size = _tree_shape(node, has_aliases, limits.max_depth)

@@ -89,8 +89,13 @@ class OpaServerBackend:
                 policy_id = f"prcheck/{index}/{os.path.basename(module.path)}"
                 self._client.update_policy_from_string(module.text, policy_id, rego_compat=False)
                 self._ids.append(policy_id)
-            for key, value in data.items():
-                self._client.update_or_create_data(value, key)
+            if data:
+                # one JSON patch adds each top-level key of any type, leaving
+                # whatever else the server holds untouched
+                self._client.patch_data("", [
+                    {"op": "add", "path": "/" + key.replace("~", "~0").replace("/", "~1"), "value": value}
+                    for key, value in data.items()
+                ])
         except Exception as exc:  # the client raises its own types and requests' ones
             self.close()
             raise PolicyError(url, 0, 0, f"OPA server refused the policies: {_one_line(exc)}") from None

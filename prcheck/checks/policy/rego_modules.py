@@ -60,10 +60,18 @@ def rego_error(exc: Exception, fallback_path: str) -> PolicyError:
 
 
 def _parse(path: str, text: str, v0: bool) -> dict:
+    """Parse in a throwaway engine. On failure the engine is dropped before the
+    error propagates: regorus engines may not be freed from another thread, and
+    a traceback would keep this frame (and the engine) alive until some GC."""
     engine = regorus.Engine()
     engine.set_rego_v0(v0)
-    engine.add_policy(path, text)
-    return json.loads(engine.get_ast_as_json())[0]
+    try:
+        engine.add_policy(path, text)
+        return json.loads(engine.get_ast_as_json())[0]
+    except RuntimeError as exc:
+        message = str(exc)
+    del engine
+    raise RuntimeError(message)
 
 
 def _ref_parts(ref: Any) -> list[str]:

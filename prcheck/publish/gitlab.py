@@ -1,0 +1,249 @@
+"""Publish a report to a GitLab merge request: discussions on changed lines,
+one sticky note, and a commit status.
+
+As on GitHub, the steps talk to a small `GitLabApi` interface (python-gitlab in
+`gitlab_client`, a recorder in `dryrun`) and reconcile with what the merge
+request already has: a finding keeps its one discussion (reopened if it was
+resolved and the finding is back), and a discussion whose finding is gone is
+resolved rather than deleted, so the conversation under it survives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Protocol, TextIO
+
+from prcheck.model import Finding, Report
+from prcheck.publish.base import (
+    PublishError,
+    PublishOptions,
+    PublishResult,
+    RemoteComment,
+    env_report,
+    environments,
+    inline_body,
+    is_summary,
+    marker_fingerprint,
+    normalize_path,
+    plan_inline,
+    status_description,
+    summary_body,
+)
+from prcheck.publish.diffparse import DiffLines
+from prcheck.publish.suggestions import suggestion_for
+
+STATUS_NAME = "prcheck"
+JOB_TOKEN_CANNOT = (
+    "CI_JOB_TOKEN cannot post merge request notes or discussions: set PRCHECK_GITLAB_TOKEN to a project "
+    "or group access token with the `api` scope (Reporter role or higher), as a masked CI/CD variable"
+)
+
+
+@dataclass(frozen=True)
+class DiffRefs:
+    base_sha: str
+    start_sha: str
+    head_sha: str
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    old_path: str
+    lines: DiffLines
+
+
+@dataclass(frozen=True)
+class GitLabContext:
+    """Where to publish, from GitLab CI's predefined variables.
+
+    For a merge request from a fork the pipeline runs in the fork, so the
+    merge request lives in `CI_MERGE_REQUEST_PROJECT_ID` while the commit
+    status goes to the project that ran the pipeline (`CI_PROJECT_ID`).
+    """
+
+    url: str
+    project_id: str
+    status_project_id: str
+    mr_iid: int | None
+    head_sha: str
+    pipeline_id: int | None = None
+    job_url: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "GitLabContext":
+        url = environ.get("CI_SERVER_URL", "").rstrip("/")
+        project = environ.get("CI_MERGE_REQUEST_PROJECT_ID") or environ.get("CI_PROJECT_ID", "")
+        if not url or not project:
+            raise PublishError("--publish gitlab needs CI_SERVER_URL and CI_PROJECT_ID, as GitLab CI sets them")
+        iid = environ.get("CI_MERGE_REQUEST_IID", "")
+        head = environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or environ.get("CI_COMMIT_SHA", "")
+        if not head:
+            raise PublishError("--publish gitlab needs CI_COMMIT_SHA")
+        pipeline = environ.get("CI_PIPELINE_ID", "")
+        return cls(
+            url=url,
+            project_id=project,
+            status_project_id=environ.get("CI_PROJECT_ID") or project,
+            mr_iid=int(iid) if iid.isdigit() else None,
+            head_sha=head,
+            pipeline_id=int(pipeline) if pipeline.isdigit() else None,
+            job_url=environ.get("CI_JOB_URL", ""),
+        )
+
+
+class GitLabApi(Protocol):
+    def diff_refs(self, iid: int) -> DiffRefs: ...
+    def changed_files(self, iid: int) -> dict[str, ChangedFile]: ...
+    def discussions(self, iid: int) -> list[RemoteComment]: ...
+    def create_discussion(self, iid: int, body: dict) -> None: ...
+    def set_resolved(self, iid: int, discussion_id: str, resolved: bool) -> None: ...
+    def edit_discussion_note(self, iid: int, discussion_id: str, note_id: int, body: str) -> None: ...
+    def notes(self, iid: int) -> list[RemoteComment]: ...
+    def create_note(self, iid: int, body: str) -> None: ...
+    def edit_note(self, iid: int, note_id: int, body: str) -> None: ...
+    def delete_note(self, iid: int, note_id: int) -> None: ...
+    def create_status(self, sha: str, body: dict) -> None: ...
+
+
+def token_from(options: PublishOptions, environ: Mapping[str, str]) -> str:
+    """PRCHECK_GITLAB_TOKEN first, so a project can keep a general GITLAB_TOKEN for other tools."""
+    token = options.gitlab_token or environ.get("PRCHECK_GITLAB_TOKEN") or environ.get("GITLAB_TOKEN", "")
+    if token:
+        return token
+    if environ.get("CI_JOB_TOKEN"):
+        raise PublishError(JOB_TOKEN_CANNOT)
+    raise PublishError("--publish gitlab needs a token: set PRCHECK_GITLAB_TOKEN (or GITLAB_TOKEN) with the `api` scope")
+
+
+def publish_gitlab(
+    report: Report,
+    *,
+    summary_markdown: str,
+    fail_on: str,
+    dry_run: bool,
+    options: PublishOptions,
+    environ: Mapping[str, str],
+    stdout: TextIO,
+) -> PublishResult:
+    ctx = GitLabContext.from_env(environ)
+    if dry_run:
+        from prcheck.publish.dryrun import DryRunGitLabApi
+
+        dry = DryRunGitLabApi(ctx, options, environ, stdout)
+        result = run(report, ctx, dry, summary_markdown=summary_markdown, fail_on=fail_on, options=options)
+        result.dry_run = True
+        result.requests = dry.requests
+        return result
+    token = token_from(options, environ)
+    from prcheck.publish.gitlab_client import PythonGitlabApi
+
+    api = PythonGitlabApi(ctx, token, options)
+    return run(report, ctx, api, summary_markdown=summary_markdown, fail_on=fail_on, options=options)
+
+
+def run(
+    report: Report,
+    ctx: GitLabContext,
+    api: GitLabApi,
+    *,
+    summary_markdown: str,
+    fail_on: str,
+    options: PublishOptions,
+) -> PublishResult:
+    result = PublishResult(platform="gitlab")
+    if ctx.mr_iid is not None:
+        outside, inline_count = publish_discussions(report, ctx.mr_iid, api, options, result)
+        publish_note(ctx.mr_iid, api, summary_body(summary_markdown, outside, inline_count), result)
+    publish_statuses(report, ctx, api, fail_on, options, result)
+    return result
+
+
+def publish_discussions(
+    report: Report, iid: int, api: GitLabApi, options: PublishOptions, result: PublishResult
+) -> tuple[list[Finding], int]:
+    refs = api.diff_refs(iid)
+    files = api.changed_files(iid)
+    commentable = {path: f.lines.commentable(options.comment_scope) for path, f in files.items()}
+    plan = plan_inline(report.findings, commentable, options.max_inline)
+
+    ours: dict[str, list[RemoteComment]] = {}
+    for discussion in api.discussions(iid):
+        fingerprint = marker_fingerprint(discussion.body)
+        if fingerprint:
+            ours.setdefault(fingerprint, []).append(discussion)
+
+    stale: list[RemoteComment] = []
+    for finding in plan.inline:
+        path = normalize_path(finding.path)
+        body = inline_body(finding, suggestion_for(finding, options.repo_root, options.suggesters), "suggestion:-0+0")
+        existing = ours.pop(finding.fingerprint, [])
+        if not existing:
+            api.create_discussion(iid, {"body": body, "position": position(refs, path, files[path], finding.line)})
+            result.inline_created += 1
+            continue
+        keep, *duplicates = existing
+        stale += duplicates
+        result.inline_kept += 1
+        if keep.resolved:
+            api.set_resolved(iid, keep.discussion_id, False)
+            result.inline_reopened += 1
+        if keep.body != body:
+            api.edit_discussion_note(iid, keep.discussion_id, keep.id, body)
+    for leftovers in ours.values():
+        stale += leftovers
+    for discussion in stale:
+        if not discussion.resolved:
+            api.set_resolved(iid, discussion.discussion_id, True)
+            result.inline_removed += 1
+    return plan.outside, len(plan.inline)
+
+
+def position(refs: DiffRefs, path: str, changed: ChangedFile, line: int) -> dict:
+    """A text position on the new file; an unchanged (context) line needs its old line too."""
+    pos: dict = {
+        "position_type": "text",
+        "base_sha": refs.base_sha,
+        "start_sha": refs.start_sha,
+        "head_sha": refs.head_sha,
+        "old_path": changed.old_path or path,
+        "new_path": path,
+        "new_line": line,
+    }
+    if line in changed.lines.context:
+        pos["old_line"] = changed.lines.context[line]
+    return pos
+
+
+def publish_note(iid: int, api: GitLabApi, body: str, result: PublishResult) -> None:
+    mine = [n for n in api.notes(iid) if not n.system and is_summary(n.body)]
+    if not mine:
+        api.create_note(iid, body)
+        result.summary = "created"
+        return
+    if mine[0].body != body:
+        api.edit_note(iid, mine[0].id, body)
+        result.summary = "edited"
+    else:
+        result.summary = "unchanged"
+    for duplicate in mine[1:]:
+        api.delete_note(iid, duplicate.id)
+
+
+def publish_statuses(
+    report: Report, ctx: GitLabContext, api: GitLabApi, fail_on: str, options: PublishOptions, result: PublishResult
+) -> None:
+    targets = [(STATUS_NAME, report)]
+    if options.status_per_env:
+        targets += [(f"{STATUS_NAME}/{env}", env_report(report, env)) for env in environments(report)]
+    for name, part in targets:
+        body: dict = {
+            "state": "failed" if part.fails(fail_on) else "success",
+            "name": name,
+            "description": status_description(part),
+        }
+        if ctx.job_url:
+            body["target_url"] = ctx.job_url
+        if ctx.pipeline_id is not None:
+            body["pipeline_id"] = ctx.pipeline_id
+        api.create_status(ctx.head_sha, body)
+        result.statuses.append(name)

@@ -1,0 +1,64 @@
+"""The GitHub fallback when the token cannot write: the job summary and
+workflow-command annotations need no API permission at all, so a fork pull
+request still shows every finding on its files and in the run's summary.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from prcheck.model import Finding, Report
+from prcheck.publish.base import finding_order, normalize_path
+
+_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message, as the Actions toolkit does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value (file, title): also `:` and `,`."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation_command(finding: Finding) -> str:
+    props = []
+    if finding.path:
+        props.append(f"file={escape_property(normalize_path(finding.path))}")
+        if finding.line:
+            props.append(f"line={finding.line}")
+            if finding.column:
+                props.append(f"col={finding.column}")
+    props.append(f"title={escape_property(f'prcheck {finding.rule}')}")
+    message = finding.message
+    if finding.resource:
+        message += f" ({finding.resource})"
+    if finding.env:
+        message += f" [env {finding.env}]"
+    return f"::{_LEVEL[finding.severity]} {','.join(props)}::{escape_data(message)}"
+
+
+def write_annotations(report: Report, out: TextIO) -> int:
+    count = 0
+    for finding in sorted(report.findings, key=finding_order):
+        out.write(annotation_command(finding) + "\n")
+        count += 1
+    return count
+
+
+def append_step_summary(path: str, markdown: str) -> bool:
+    """Append to `$GITHUB_STEP_SUMMARY`; False when the variable is unset (not in Actions)."""
+    if not path:
+        return False
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    data = text.encode("utf-8")[:STEP_SUMMARY_LIMIT].decode("utf-8", "ignore")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(data)
+    return True
+
+
+def warning_command(message: str) -> str:
+    return f"::warning title=prcheck::{escape_data(message)}"

@@ -1,0 +1,132 @@
+"""The render stage's entry: every environment at base and head, and how each differs.
+
+The base is the merge base of `base_ref` and the head (what a pull request
+is compared against), checked out in a temporary worktree; the head is the
+work tree, or a second worktree when `head_ref` is given. Environments come
+from the head's `.prcheck.yaml` (the same declarations then apply to the
+base), or are discovered on each side separately, so an environment the
+change adds or deletes shows as wholly added or removed.
+
+An environment whose inputs hash the same on both sides is not rendered at
+all and is reported as skipped.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from prcheck.diff import DiffOptions, diff_env, new_mask_key, skipped_env
+from prcheck.model import Document, EnvDiff, Environment, Finding
+from prcheck.render import environments, inputs
+from prcheck.render.remotes import repository_urls
+from prcheck.render.runner import RenderOptions, RenderResult, RenderTask, render_all
+from prcheck.render.spec import RenderSpec
+from prcheck.render.worktree import materialise, toplevel
+from prcheck.sources.gitdiff import merge_base
+
+
+@dataclass
+class Comparison:
+    diffs: list[EnvDiff] = field(default_factory=list)
+    head_docs: dict[str, list[Document]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    environments: list[Environment] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)  # env → Flux Kustomizations not followed, and why
+    base_commit: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _specs(root: Path, declared: list[RenderSpec] | None, remotes: Sequence[str], kube_version: str) -> dict[str, RenderSpec]:
+    found = declared if declared is not None else environments.discover(root, remotes, kube_version)
+    return {s.name: s for s in found}
+
+
+def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: Mapping[str, Any] | None = None,
+            jobs: int | None = None, allow_remote: bool = False, timeout: float = 60.0, kube_version: str = "",
+            ignore_labels: Sequence[str] = (), with_nodes: bool = True) -> Comparison:
+    """Render what changed between `base_ref` and `head_ref` (default: the work tree)."""
+    repo = toplevel(root)
+    result = Comparison()
+    started = time.perf_counter()
+    remotes = repository_urls(repo)
+    result.base_commit = merge_base(repo, base_ref, head_ref)
+    with ExitStack() as stack:
+        base_root = stack.enter_context(materialise(repo, result.base_commit))
+        head_root = stack.enter_context(materialise(repo, head_ref)) if head_ref else repo
+        result.timings["checkout"] = time.perf_counter() - started
+
+        mark = time.perf_counter()
+        raw_config = config if config is not None else environments.read_config(head_root)
+        declared = environments.declared(raw_config, kube_version)
+        head = _specs(head_root, declared, remotes, kube_version)
+        base = _specs(base_root, declared, remotes, kube_version)
+        result.environments = [s.env for s in head.values()] + [s.env for n, s in base.items() if n not in head]
+        result.timings["discover"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        tasks: list[RenderTask] = []
+        skipped: set[str] = set()
+        for name in sorted(head.keys() | base.keys()):
+            h, b = head.get(name), base.get(name)
+            if h is not None and b is not None and \
+                    inputs.digest(h, head_root, remotes) == inputs.digest(b, base_root, remotes):
+                skipped.add(name)
+                continue
+            if b is not None:
+                tasks.append(RenderTask(b, "base", str(base_root), with_nodes=False, missing_ok=True))
+            if h is not None:
+                tasks.append(RenderTask(h, "head", str(head_root), with_nodes=with_nodes))
+        result.timings["hash"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        options = RenderOptions(allow_remote=allow_remote, timeout=timeout, remotes=remotes)
+        rendered = render_all(tasks, options, jobs)
+        result.timings["render"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    by_env: dict[str, dict[str, RenderResult]] = {}
+    for r in rendered:
+        by_env.setdefault(r.env, {})[r.side] = r
+    options_diff = DiffOptions(ignore_labels=tuple(ignore_labels), mask_key=new_mask_key())
+    for name in sorted(head.keys() | base.keys()):
+        if name in skipped:
+            result.diffs.append(skipped_env(name))
+            continue
+        sides = by_env.get(name, {})
+        b_res, h_res = sides.get("base"), sides.get("head")
+        for r in (b_res, h_res):
+            if r is None:
+                continue
+            result.findings.extend(_at_side(f, r.side) for f in r.findings)
+            if r.notes:
+                result.notes.setdefault(name, []).extend(n for n in r.notes if n not in result.notes.get(name, []))
+        if (b_res and b_res.failed) or (h_res and h_res.failed):
+            result.diffs.append(EnvDiff(env=name))  # no diff against a render that did not happen
+        else:
+            result.diffs.append(diff_env(name, b_res.docs if b_res else [], h_res.docs if h_res else [], options_diff))
+        if h_res is not None and not h_res.failed:
+            result.head_docs[name] = h_res.docs
+    result.timings["diff"] = time.perf_counter() - mark
+    result.timings["total"] = time.perf_counter() - started
+    return result
+
+
+def _at_side(finding: Finding, side: str) -> Finding:
+    """A base-side render problem existed before the change: it informs, it never fails the run."""
+    if side == "head":
+        return finding
+    return replace(finding, severity="info", fingerprint="")
+
+
+def render_changes(root: Path, base_ref: str, head_ref: str | None = None, *,
+                   config: Mapping[str, Any] | None = None, jobs: int | None = None, allow_remote: bool = False,
+                   timeout: float = 60.0, kube_version: str = "", ignore_labels: Sequence[str] = (),
+                   ) -> tuple[list[EnvDiff], dict[str, list[Document]], list[Finding]]:
+    """For the check pipeline: (diffs, head documents per rendered environment, render findings)."""
+    found = compare(root, base_ref, head_ref, config=config, jobs=jobs, allow_remote=allow_remote,
+                    timeout=timeout, kube_version=kube_version, ignore_labels=ignore_labels)
+    return found.diffs, found.head_docs, found.findings

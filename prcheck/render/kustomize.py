@@ -1,0 +1,310 @@
+"""Build a kustomization with `kustomize build`, or `kubectl kustomize` when
+only kubectl is installed.
+
+The target is never built directly: a throw-away wrapper kustomization in a
+temporary folder lists it as its only resource and adds
+`buildMetadata: [originAnnotations]`, so every output object says which file
+it came from without the repository being written to. The same wrapper
+carries the fields a GitOps controller adds on top of the folder (a Flux
+Kustomization's `patches` and `targetNamespace`, an Argo CD Application's
+`namePrefix`, …).
+
+Before anything runs, the kustomization graph is read statically: a
+reference that is not a local path would make kustomize fetch it from the
+network, so it is refused unless remote resources were allowed; a folder
+outside the repository is refused always.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|git::|ssh:|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I)
+_PATH_LISTS = ("resources", "bases", "components")
+_FILE_LISTS = ("crds", "configurations", "patchesStrategicMerge", "generators", "transformers", "validators")
+
+
+class RenderError(Exception):
+    """A render that produced no output; `rule` is the finding's rule id."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Kustomization fields applied on top of a folder through the wrapper.
+
+    `fields` is kustomization syntax as is (`namespace`, `namePrefix`,
+    `patches`, `images`, `labels`, `commonAnnotations`, …); `components` are
+    repository-relative folders; `substitute` holds Flux post-build variables.
+    """
+
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    components: tuple[str, ...] = ()
+    substitute: Mapping[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.components or self.substitute)
+
+
+@dataclass(frozen=True)
+class Output:
+    """Rendered YAML; origin paths in it are relative to `origin_base`.
+    `path_map` maps temporary copies back to the folders they were copied from."""
+
+    text: str
+    origin_base: str
+    path_map: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Scan:
+    """What a kustomization reads: the folders it builds (all files any of
+    them may load lie beneath them), and references that cannot be used."""
+
+    dirs: list[Path] = field(default_factory=list)
+    remote: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+
+def kustomization_file(folder: Path) -> Path | None:
+    for name in KUSTOMIZATION_FILES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def command() -> list[str] | None:
+    """The build command available here, standalone kustomize first."""
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                yield item
+            elif isinstance(item, dict) and isinstance(item.get("path"), str):
+                yield item["path"]
+
+
+def _generator_files(kustomization: Mapping[str, Any]) -> Iterable[str]:
+    for key in ("configMapGenerator", "secretGenerator"):
+        for gen in kustomization.get(key) or []:
+            if not isinstance(gen, dict):
+                continue
+            for entry in list(gen.get("files") or []) + list(gen.get("envs") or []) + [gen.get("env")]:
+                if isinstance(entry, str):
+                    yield entry.split("=", 1)[-1]
+
+
+def scan(start: Path, repo_root: Path) -> Scan:
+    """Walk the kustomization graph from `start` without running anything."""
+    result = Scan()
+    seen: set[Path] = set()
+    stack = [start.resolve()]
+    while stack:
+        folder = stack.pop()
+        if folder in seen:
+            continue
+        seen.add(folder)
+        result.dirs.append(folder)
+        kfile = kustomization_file(folder)
+        if kfile is None:
+            continue
+        try:
+            data = yaml.safe_load(kfile.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # kustomize reports the syntax error itself
+        if not isinstance(data, dict):
+            continue
+        if data.get("helmCharts") or data.get("helmChartInflationGenerator"):
+            result.remote.append(f"{_rel(kfile, repo_root)}: helmCharts (inflating charts can download them)")
+        for key in _PATH_LISTS:
+            for entry in _strings(data.get(key)):
+                _follow(entry, folder, kfile, repo_root, result, stack)
+        files = [e for key in _FILE_LISTS for e in _strings(data.get(key)) if "\n" not in e]
+        files += [e for key in ("patches", "patchesJson6902", "replacements") for e in _strings(data.get(key))]
+        files += list(_generator_files(data))
+        openapi = data.get("openapi")
+        if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
+            files.append(openapi["path"])
+        for entry in files:
+            if _URL.match(entry.strip()):
+                result.remote.append(f"{_rel(kfile, repo_root)}: {entry.strip()}")
+    return result
+
+
+def _follow(entry: str, folder: Path, kfile: Path, repo_root: Path, result: Scan, stack: list[Path]) -> None:
+    entry = entry.strip()
+    where = _rel(kfile, repo_root)
+    if _URL.match(entry):
+        result.remote.append(f"{where}: {entry}")
+        return
+    target = Path(os.path.normpath(folder / entry))
+    if not target.exists():
+        # kustomize tries anything that is not a local path as a git URL
+        result.remote.append(f"{where}: {entry} (not a local file or folder)")
+        return
+    if not _inside(target, repo_root):
+        result.outside.append(f"{where}: {entry}")
+        return
+    if target.is_dir():
+        stack.append(target.resolve())
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def check_scan(found: Scan, allow_remote: bool) -> None:
+    if found.outside:
+        raise RenderError("render/path-outside-repo",
+                          "kustomization refers to a folder outside the repository: " + "; ".join(found.outside[:3]))
+    if found.remote and not allow_remote:
+        raise RenderError("render/remote-refused",
+                          "remote kustomize resource refused (use --allow-remote to fetch it): " + "; ".join(found.remote[:3]))
+
+
+def build(target: Path, repo_root: Path, *, overlay: Overlay = Overlay(), timeout: float = 60.0,
+          allow_remote: bool = False) -> Output:
+    """Render `target` (a folder, with or without a kustomization file)."""
+    cmd = command()
+    if cmd is None:
+        raise RenderError("render/tool-missing", "neither `kustomize` nor `kubectl` is on PATH; cannot build kustomizations")
+    if not _inside(target, repo_root):
+        raise RenderError("render/path-outside-repo", f"{target} is outside the repository")
+    if not target.is_dir():
+        raise RenderError("render/failed", f"{_rel(target, repo_root)}: no such folder")
+    found = scan(target, repo_root)
+    check_scan(found, allow_remote)
+    for component in overlay.components:
+        check_scan(scan(repo_root / component, repo_root), allow_remote)
+    with tempfile.TemporaryDirectory(prefix="prcheck-kustomize-") as tmp:
+        wrapper = Path(tmp).resolve()
+        path_map: tuple[tuple[str, str], ...] = ()
+        source = target.resolve()
+        if kustomization_file(source) is None:
+            copied = wrapper / "src"
+            _generate(source, copied, repo_root)
+            path_map = ((str(copied), str(source)),)
+            source = copied
+        _write_wrapper(wrapper, source, repo_root, overlay)
+        text = _run([*cmd, "--load-restrictor=LoadRestrictionsRootOnly", str(wrapper)], wrapper, timeout, repo_root)
+    if overlay.substitute:
+        text = substitute(text, overlay.substitute)
+    return Output(text=text, origin_base=str(wrapper), path_map=path_map)
+
+
+def _write_wrapper(wrapper: Path, source: Path, repo_root: Path, overlay: Overlay) -> None:
+    content: dict[str, Any] = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [os.path.relpath(source, wrapper)],
+        "buildMetadata": ["originAnnotations"],
+    }
+    content.update({k: v for k, v in overlay.fields.items() if k not in ("resources", "buildMetadata")})
+    if overlay.components:
+        content["components"] = [os.path.relpath((repo_root / c).resolve(), wrapper) for c in overlay.components]
+    (wrapper / "kustomization.yaml").write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
+
+
+def _generate(source: Path, copy_to: Path, repo_root: Path) -> None:
+    """What Flux does for a folder without a kustomization file: one listing
+    every YAML file that holds Kubernetes objects, found recursively."""
+    resources: list[str] = []
+    for path in sorted(source.rglob("*")):
+        if path.suffix not in (".yaml", ".yml") or not path.is_file() or not _inside(path, repo_root):
+            continue
+        try:
+            docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if isinstance(d, dict)]
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if not any("apiVersion" in d and "kind" in d for d in docs):
+            continue
+        if any(str(d.get("apiVersion", "")).startswith("kustomize.config.k8s.io/") for d in docs):
+            continue
+        rel = path.relative_to(source)
+        (copy_to / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy_to / rel)
+        resources.append(rel.as_posix())
+    copy_to.mkdir(parents=True, exist_ok=True)
+    (copy_to / "kustomization.yaml").write_text(
+        yaml.safe_dump({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                        "resources": resources}), encoding="utf-8")
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float, repo_root: Path) -> str:
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout, check=False,
+                              env=dict(os.environ, KUSTOMIZE_PLUGIN_HOME=os.devnull))
+    except subprocess.TimeoutExpired:
+        raise RenderError("render/timeout", f"`{' '.join(cmd[:2])}` did not finish within {timeout:g} s") from None
+    except OSError as exc:
+        raise RenderError("render/tool-missing", f"cannot run `{cmd[0]}`: {exc.strerror}") from None
+    if proc.returncode != 0:
+        raise RenderError("render/failed", clean_error(proc.stderr.decode("utf-8", "replace"), cwd, repo_root))
+    return proc.stdout.decode("utf-8", "replace")
+
+
+_KLOG = re.compile(r'^E\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err="(.*)"$')
+
+
+def clean_error(stderr: str, wrapper: Path, repo_root: Path) -> str:
+    """kustomize's last error line, without klog framing or temporary paths."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    message = lines[-1] if lines else "kustomize failed without a message"
+    match = _KLOG.match(message)
+    if match:
+        message = match.group(1).replace('\\"', '"')
+    message = message.replace(f"{repo_root.resolve()}/", "").replace(str(wrapper), "<wrapper>")
+    return message.removeprefix("Error: ")[:2000]
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[=-])([^}]*))?\}")
+
+
+def substitute(text: str, variables: Mapping[str, str]) -> str:
+    """Flux `postBuild.substitute`: `${var}`, `${var:=default}`, `${var:-default}`.
+    Variables that are not known here (they may come from the cluster through
+    `substituteFrom`) are left as written."""
+
+    def one(match: re.Match[str]) -> str:
+        name, op, default = match.group(1), match.group(2), match.group(3)
+        if name in variables:
+            return str(variables[name])
+        return default if op else match.group(0)
+
+    return _VAR.sub(one, text)

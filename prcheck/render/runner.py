@@ -1,0 +1,194 @@
+"""Render environments in parallel; every failure becomes a finding.
+
+One task is one environment at one side (base or head). Tasks run in a
+process pool because part of the work is CPU-bound Python (parsing the
+rendered YAML, matching objects to source documents) and because the Helm
+SDK runs Go code in-process, where a timeout can only abandon it. Workers
+are forked (cheap, and nothing needs re-importing) unless this process has
+already loaded the Helm SDK: a forked child of a process with a running Go
+runtime can deadlock, so then `forkserver` (or `spawn`) starts them clean.
+
+A task never raises: a missing tool, a failed build, a timeout, even a bug
+in prcheck comes back as a `Finding` naming the environment, so one broken
+environment never hides the others.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Sequence
+
+from prcheck.model import Document, Finding
+from prcheck.render import flux, helm, kustomize, output
+from prcheck.render.kustomize import Overlay, RenderError
+from prcheck.render.spec import RenderSpec
+
+MAX_FOLLOW_DEPTH = 5
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    allow_remote: bool = False
+    timeout: float = 60.0  # seconds per render (one kustomize build or helm template)
+    remotes: tuple[str, ...] = ()  # this repository's URLs, to recognise its Flux sources
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    spec: RenderSpec
+    side: str  # "base" or "head"
+    root: str  # the checkout to render from
+    with_nodes: bool = False  # keep source YAML nodes for line lookups (checks need them; diffs do not)
+    missing_ok: bool = False  # an environment folder absent on this side renders as empty
+
+
+@dataclass
+class RenderResult:
+    env: str
+    side: str
+    docs: list[Document] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    failed: bool = False  # the environment's own render produced nothing usable
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _finding(task: RenderTask, rule: str, message: str, severity: str = "error") -> Finding:
+    env = task.spec.env
+    where = "" if task.side == "head" else " (at the base revision)"
+    return Finding(rule=rule, severity=severity, message=f"environment {env.name}{where}: {message}",  # type: ignore[arg-type]
+                   path=env.path if "://" not in env.path else "", engine="render", env=env.name)
+
+
+def render_one(task: RenderTask, options: RenderOptions) -> RenderResult:
+    """Render one environment at one side; never raises."""
+    started = time.perf_counter()
+    result = RenderResult(env=task.spec.name, side=task.side)
+    try:
+        _render_into(result, task, options)
+    except RenderError as exc:
+        result.failed = True
+        result.docs = []
+        result.findings.append(_finding(task, exc.rule, exc.message))
+    except Exception as exc:  # a bug must not take the other environments down
+        result.failed = True
+        result.docs = []
+        result.findings.append(_finding(task, "render/failed", f"internal error: {type(exc).__name__}: {exc}"))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _render_into(result: RenderResult, task: RenderTask, options: RenderOptions) -> None:
+    spec, root = task.spec, Path(task.root)
+    env = spec.env
+    if "://" not in env.path and not (root / env.path).exists():
+        if task.missing_ok:
+            return
+        raise RenderError("render/failed", f"{env.path} does not exist")
+    overlay = spec.overlay
+    if env.namespace and env.kind != "helm" and "namespace" not in overlay.fields:
+        overlay = replace(overlay, fields={**overlay.fields, "namespace": env.namespace})
+    if env.kind == "helm":
+        chunks = helm.render(env, root, timeout=options.timeout, allow_remote=options.allow_remote,
+                             inline_values=spec.helm_values)
+        converted = output.from_chunks(chunks, env=env.name, side=task.side, fallback=env.path)
+    else:
+        converted = _folder(env.path, env.kind == "kustomize", overlay, root, task, options)
+    result.docs.extend(converted.docs)
+    result.findings.extend(replace(f, env=env.name, fingerprint="") for f in converted.findings)
+    _follow_flux(result, task, options, converted.docs)
+
+
+def _folder(folder: str, is_kustomize: bool, overlay: Overlay, root: Path, task: RenderTask,
+            options: RenderOptions) -> output.Converted:
+    name = task.spec.name
+    if not is_kustomize and not overlay and kustomize.kustomization_file(root / folder) is None:
+        return output.from_folder(root / folder, env=name, side=task.side, root=root, with_nodes=task.with_nodes)
+    built = kustomize.build(root / folder, root, overlay=overlay, timeout=options.timeout,
+                            allow_remote=options.allow_remote)
+    return output.from_kustomize(built, env=name, side=task.side, root=root, fallback=folder,
+                                 with_nodes=task.with_nodes)
+
+
+def _follow_flux(result: RenderResult, task: RenderTask, options: RenderOptions, docs: list[Document]) -> None:
+    """Build what Flux Kustomizations among the rendered objects point at, each
+    (folder, overlay) once, following Kustomizations those builds contain in turn."""
+    root = Path(task.root)
+    own = os.path.normpath(task.spec.env.path)
+    seen: set[tuple[str, str]] = set()
+    objs = [d.obj for d in docs]
+    for _ in range(MAX_FOLLOW_DEPTH):
+        targets, skipped = flux.targets(objs, root, options.remotes)
+        result.notes.extend(n for n in skipped if n not in result.notes)
+        # the cluster folder's own Kustomization (flux-system → ./clusters/x) is what is being rendered
+        fresh = [t for t in targets if _target_key(t) not in seen and t.path != own]
+        if not fresh:
+            return
+        for target in fresh:
+            seen.add(_target_key(target))
+            try:
+                converted = _folder(target.path, False, target.overlay, root, task, options)
+            except RenderError as exc:
+                result.findings.append(_finding(task, exc.rule, f"Flux Kustomization {target.name}: {exc.message}"))
+                continue
+            result.findings.extend(replace(f, env=task.spec.name, fingerprint="") for f in converted.findings)
+            result.docs.extend(converted.docs)
+            objs.extend(d.obj for d in converted.docs)
+
+
+def _target_key(target: flux.Target) -> tuple[str, str]:
+    overlay = target.overlay
+    return target.path, repr((sorted(overlay.fields.items(), key=str), overlay.components,
+                              sorted(overlay.substitute.items())))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and "helm_python" not in sys.modules:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def render_all(tasks: Sequence[RenderTask], options: RenderOptions, jobs: int | None = None) -> list[RenderResult]:
+    """Results in task order. One task, or `jobs=1`, runs in this process."""
+    jobs = jobs or default_jobs()
+    if len(tasks) <= 1 or jobs <= 1:
+        return [render_one(t, options) for t in tasks]
+    results: list[RenderResult] = []
+    # the per-render timeout is enforced inside the task; this only catches a worker that is wedged
+    backstop = options.timeout * (MAX_FOLLOW_DEPTH + 2) + 30
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_context())
+    wedged = False
+    try:
+        futures: list[Future[RenderResult]] = [pool.submit(render_one, t, options) for t in tasks]
+        deadline = time.monotonic() + backstop
+        for task, future in zip(tasks, futures):
+            try:
+                results.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
+            except FutureTimeout:
+                wedged = True
+                results.append(RenderResult(env=task.spec.name, side=task.side, failed=True, findings=[
+                    _finding(task, "render/timeout", f"no result within {backstop:g} s")]))
+            except Exception as exc:  # a worker process died (killed, out of memory)
+                results.append(RenderResult(env=task.spec.name, side=task.side, failed=True, findings=[
+                    _finding(task, "render/failed", f"render worker failed: {type(exc).__name__}: {exc}")]))
+    finally:
+        if wedged:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=not wedged, cancel_futures=True)
+    return results

@@ -1,0 +1,81 @@
+import json
+from pathlib import Path
+
+import jsonschema
+import xmlschema
+
+from prcheck.model import Finding, Report, Suppressed
+from prcheck.report import render
+from prcheck.report.text import use_colour
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+
+
+def sample() -> Report:
+    findings = [
+        Finding("schema/invalid", "error", "spec.replicas: wrong type", "deploy/app.yaml", 6, "Deployment/web", "schema"),
+        Finding("main/warn", "warning", "no labels", "deploy/app.yaml", 1, "Deployment/web", "rego", column=3),
+        Finding("schema/missing", "info", "no schema for Widget", "crds/w.yaml", 1, "Widget/w", "schema"),
+        Finding("render/failed", "error", "kustomize build failed", "", 0, "", "render", env="prod"),
+    ]
+    suppressed = [Suppressed(Finding("main/deny_x", "error", "x", "deploy/app.yaml", 3, "Deployment/web", "rego"),
+                             "inline", "accepted risk")]
+    return Report(findings=findings, suppressed=suppressed, stats={"files": 2, "documents": 5, "root": "/repo"})
+
+
+def test_sarif_is_valid_against_the_sarif_2_1_0_schema():
+    log = json.loads(render("sarif", sample()))
+    schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+    run = log["runs"][0]
+    results = run["results"]
+    assert [r["level"] for r in results] == ["error", "warning", "note", "error", "error"]
+    assert results[0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 6}
+    assert results[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1, "startColumn": 3}
+    assert results[3]["locations"] == []  # environment-level finding: no file
+    assert results[4]["suppressions"] == [{"kind": "inSource", "justification": "accepted risk"}]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in results)
+
+
+def test_junit_is_valid_against_the_junit_xsd():
+    xml = render("junit", sample())
+    xmlschema.XMLSchema(str(SCHEMAS / "junit-4.xsd")).validate(xml)
+    assert 'classname="deploy/app.yaml" name="schema/invalid"' in xml
+    assert "<failure" in xml and 'classname="env:prod"' in xml
+
+
+def test_junit_of_a_clean_run_has_one_passing_case():
+    xml = render("junit", Report(stats={"files": 1}))
+    xmlschema.XMLSchema(str(SCHEMAS / "junit-4.xsd")).validate(xml)
+    assert 'tests="1"' in xml and "<failure" not in xml
+
+
+def test_json_shape_is_stable():
+    data = json.loads(render("json", sample()))
+    assert data["version"] == 1
+    assert data["summary"] == {"errors": 2, "warnings": 1, "info": 1, "suppressed": 1, "files": 2, "documents": 5}
+    assert set(data["findings"][0]) == {"rule", "severity", "message", "path", "line", "resource", "engine", "env", "column", "fingerprint"}
+    assert data["suppressed"][0]["source"] == "inline"
+
+
+def test_text_summary_and_colour(monkeypatch):
+    plain = render("text", sample())
+    assert plain.splitlines()[-1] == "2 errors, 1 warning in 2 files (5 documents), 1 info, 1 suppressed"
+    assert "\033[" not in plain
+    assert "\033[31m" in render("text", sample(), colour=True)
+    assert "no schema for Widget" not in render("text", sample(), quiet=True)
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_colour(Tty()) is True
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert use_colour(Tty()) is False
+
+
+def test_fingerprint_ignores_line_but_not_message():
+    a = Finding("r", "error", "m", "p.yaml", 1, "Pod/x")
+    assert a.fingerprint == Finding("r", "error", "m", "p.yaml", 40, "Pod/x").fingerprint
+    assert a.fingerprint != Finding("r", "error", "other", "p.yaml", 1, "Pod/x").fingerprint
