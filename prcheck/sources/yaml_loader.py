@@ -9,6 +9,7 @@ and the run goes on with the next file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,9 @@ import yaml
 from prcheck.model import Document, Finding
 
 BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# An alias needs an anchor; `&name` after a separator. False positives (an `&`
+# in a plain scalar) only cost the slower, alias-aware walk.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
     the documents before it (so one typo at the end still lets the rest be checked)."""
     result = LoadedFile(path=path, kind=kind, text=text)
     loader = _Loader(text)
-    has_aliases = "*" in text
+    has_aliases = _ANCHOR.search(text) is not None
     index = 0
     try:
         while loader.check_node():
