@@ -1,0 +1,70 @@
+"""Score prcheck's schema verdicts against kubeconform's fixtures.
+
+`python benchmarks/conformance_kubeconform.py [CORPUS_DIR]` (default: the
+`kubeconform` folder of the corpus directory in $PRCHECK_CORPUS, else
+`../shared/corpus` beside the repository). One item per (fixture, mode);
+upstream-asserted and derived outcomes are reported apart. kubeconform has
+no duplicate or lint checks, so only schema and parse verdicts are compared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from prcheck.pipeline import CheckOptions, run_check
+
+ERROR_RULES = {"yaml/syntax", "yaml/tab-indentation", "yaml/duplicate-key", "k8s/missing-required-field",
+               "k8s/non-mapping-document", "schema/unknown-api", "yaml/invalid-utf8", "yaml/binary-file"}
+
+
+def outcome(findings) -> str:
+    rules = {f.rule for f in findings}
+    if rules & ERROR_RULES:
+        return "error"
+    if "schema/invalid" in rules:
+        return "invalid"
+    if "schema/missing" in rules:
+        return "missing-schema"
+    return "valid"
+
+
+def corpus_dir() -> Path:
+    if len(sys.argv) > 1:
+        return Path(sys.argv[1])
+    base = Path(os.environ.get("PRCHECK_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    return base / "kubeconform"
+
+
+def main() -> None:
+    root = corpus_dir()
+    cases = json.loads((root / "cases.json").read_text())
+    score: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    mismatches = []
+    for fixture in cases["fixtures"]:
+        path = root / fixture["file"]
+        if fixture.get("role") != "manifest" or not path.exists():
+            continue
+        for mode in ("default", "strict"):
+            expected = fixture[mode]["outcome"]
+            source = "upstream" if fixture[mode]["source"].startswith("upstream") else "derived"
+            opts = CheckOptions(paths=[str(path)], root=root, strict=mode == "strict")
+            got = outcome(run_check(opts, cwd=root).findings)
+            total[source] += 1
+            if got == expected:
+                score[source] += 1
+            else:
+                mismatches.append((fixture["file"], mode, expected, got))
+    for source in ("upstream", "derived"):
+        print(f"{source:<9} {score[source]}/{total[source]}")
+    print(f"{'all':<9} {sum(score.values())}/{sum(total.values())}")
+    for file, mode, expected, got in mismatches:
+        print(f"  mismatch {file} [{mode}]: expected {expected}, got {got}")
+
+
+if __name__ == "__main__":
+    main()
