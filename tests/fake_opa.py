@@ -39,6 +39,21 @@ class OpaState:
         return engine
 
 
+def evaluate(state: OpaState, ref: str, input_value: Any) -> tuple[int, Any]:
+    """Query in a fresh engine that is freed before returning, on this thread."""
+    with state.lock:
+        engine = state.engine()
+    try:
+        engine.set_input_json(json.dumps(input_value))
+        raw = engine.eval_rule_as_json(ref)
+    except RuntimeError as exc:
+        return 500, {"code": "internal_error", "message": str(exc).split("Stack backtrace")[0]}
+    finally:
+        del engine
+    value = json.loads(raw) if raw else None
+    return 200, {} if value is None else {"result": value}
+
+
 def make_handler(state: OpaState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -107,16 +122,7 @@ def make_handler(state: OpaState) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"code": "resource_not_found"})
                 return
             ref = "data." + ".".join(p for p in self.path[len("/v1/data/"):].split("?")[0].split("/") if p)
-            with state.lock:
-                engine = state.engine()
-            engine.set_input_json(json.dumps(body.get("input")))
-            try:
-                raw = engine.eval_rule_as_json(ref)
-                value = json.loads(raw) if raw else None
-            except RuntimeError as exc:
-                self._send(500, {"code": "internal_error", "message": str(exc).split("Stack backtrace")[0]})
-                return
-            self._send(200, {} if value is None else {"result": value})
+            self._send(*evaluate(state, ref, body.get("input")))
 
     return Handler
 

@@ -129,13 +129,15 @@ def parse_module(path: str, text: str, rego_version: str = "auto") -> RegoModule
         order = [True, False]
     else:
         order = [False, True]
-    first_error: Exception | None = None
+    # keep the message, not the exception: a stored traceback would pin the
+    # caller's frames (and any engine they hold) in a reference cycle
+    first_error = ""
     for v0 in order:
         try:
             return _describe(path, text, _parse(path, text, v0), v0)
         except RuntimeError as exc:
-            first_error = first_error or exc
-    raise rego_error(first_error or RuntimeError("unparsable"), path) from None
+            first_error = first_error or str(exc)
+    raise rego_error(RuntimeError(first_error or "unparsable"), path)
 
 
 def check_result_rules(module: RegoModule) -> None:
