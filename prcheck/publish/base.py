@@ -32,6 +32,10 @@ class PermissionDenied(PublishError):
     """The token may read but not write (a fork pull request, a read-only token)."""
 
 
+class Rejected(PublishError):
+    """The API understood the request and refused its content (HTTP 422)."""
+
+
 @dataclass(frozen=True)
 class PublishOptions:
     """Everything a caller may tune; the defaults are what CI runs should use.

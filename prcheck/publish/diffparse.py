@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
@@ -54,6 +54,6 @@ def parse_patch(patch: str | None) -> DiffLines:
     return DiffLines(frozenset(added), context)
 
 
-def from_line_numbers(lines: Mapping[str, "list[int] | tuple[int, ...] | set[int]"]) -> dict[str, DiffLines]:
+def from_line_numbers(lines: Mapping[str, Iterable[int]]) -> dict[str, DiffLines]:
     """Changed lines given directly (dry runs): every listed line counts as added."""
     return {path: DiffLines(frozenset(int(n) for n in numbers)) for path, numbers in lines.items()}

@@ -24,6 +24,7 @@ from prcheck.publish.base import (
     PublishError,
     PublishOptions,
     PublishResult,
+    Rejected,
     RemoteComment,
     cap,
     chunks,
@@ -97,7 +98,8 @@ def _load_event(path: str) -> dict:
 
 
 class GitHubApi(Protocol):
-    """The calls publishing needs; adapters turn library errors into PublishError/PermissionDenied."""
+    """The calls publishing needs. Adapters raise PublishError with one line, PermissionDenied
+    for a token that may not write, and Rejected when the API refuses a request's content."""
 
     def create_check_run(self, body: dict) -> int: ...
     def update_check_run(self, check_run_id: int, body: dict) -> None: ...
@@ -281,10 +283,18 @@ def publish_review(
     if new_comments:
         count = len(new_comments)
         review_text = f"{REVIEW_MARKER}\nprcheck: {count} finding{'s' if count != 1 else ''} on the changed lines."
-        api.create_review(
-            number, {"commit_id": ctx.head_sha, "event": "COMMENT", "body": review_text, "comments": new_comments}
-        )
-        result.inline_created = count
+        try:
+            api.create_review(
+                number, {"commit_id": ctx.head_sha, "event": "COMMENT", "body": review_text, "comments": new_comments}
+            )
+            result.inline_created = count
+        except Rejected as exc:
+            # Lines no longer in the diff: the pull request moved on while prcheck ran.
+            # The findings are still reported, in the summary; the next run comments again.
+            posted = {(c["path"], c["line"]) for c in new_comments}
+            moved = [f for f in plan.inline if (normalize_path(f.path), f.line) in posted]
+            plan = InlinePlan([f for f in plan.inline if f not in moved], sorted(plan.outside + moved, key=finding_order))
+            result.notes.append(f"line comments not posted, listed in the summary instead: {exc}")
     for comment in stale:
         api.delete_review_comment(comment.id)
     result.inline_removed = len(stale)

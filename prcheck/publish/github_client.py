@@ -14,11 +14,12 @@ from typing import Any, Iterator
 import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
 from github.CheckRun import CheckRun
+from github.GithubObject import GithubObject
 from github.IssueComment import IssueComment
 from github.PullRequestComment import PullRequestComment
 
 from prcheck import __version__
-from prcheck.publish.base import PermissionDenied, PublishError, PublishOptions, RemoteComment
+from prcheck.publish.base import PermissionDenied, PublishError, PublishOptions, Rejected, RemoteComment
 from prcheck.publish.diffparse import DiffLines, parse_patch
 from prcheck.publish.github import GitHubContext
 from prcheck.publish.retry import github_retry
@@ -41,7 +42,7 @@ class PyGithubApi:
             seconds_between_writes=1.0 if options.throttle else 0.0,
             lazy=True,
         )
-        self._repo = self._gh.get_repo(ctx.repository, lazy=True)
+        self._repo = self._gh.get_repo(ctx.repository)
         self._check_runs: dict[int, CheckRun] = {}
         self._review_comments: dict[int, PullRequestComment] = {}
         self._issue_comments: dict[int, IssueComment] = {}
@@ -68,14 +69,15 @@ class PyGithubApi:
         with self._errors(f"GET /repos/{self._name}/pulls/{number}/comments"):
             found = []
             for comment in self._repo.get_pull(number).get_review_comments():
-                self._review_comments[comment.id] = comment
+                data = _listed(comment)
+                self._review_comments[data["id"]] = comment
                 found.append(
                     RemoteComment(
-                        id=comment.id,
-                        body=comment.body or "",
-                        path=comment.path or "",
-                        line=comment.line,
-                        reply_to=comment.in_reply_to_id,
+                        id=data["id"],
+                        body=data.get("body") or "",
+                        path=data.get("path") or "",
+                        line=data.get("line"),
+                        reply_to=data.get("in_reply_to_id"),
                     )
                 )
             return found
@@ -101,8 +103,9 @@ class PyGithubApi:
         with self._errors(f"GET /repos/{self._name}/issues/{number}/comments"):
             found = []
             for comment in self._repo.get_issue(number).get_comments():
-                self._issue_comments[comment.id] = comment
-                found.append(RemoteComment(id=comment.id, body=comment.body or ""))
+                data = _listed(comment)
+                self._issue_comments[data["id"]] = comment
+                found.append(RemoteComment(id=data["id"], body=data.get("body") or ""))
             return found
 
     def create_issue_comment(self, number: int, body: str) -> None:
@@ -129,7 +132,9 @@ class PyGithubApi:
             raise PublishError(f"GitHub API: {action}: rate limited ({_message(exc)}); try again later") from None
         except GithubException as exc:
             if exc.status == 403:
-                raise PermissionDenied(f"{action}: 403 {_message(exc)}") from None
+                raise PermissionDenied(f"GitHub API: {action}: 403 {_message(exc)}") from None
+            if exc.status == 422:
+                raise Rejected(f"GitHub API: {action}: 422 {_message(exc)}") from None
             if exc.status == 401:
                 raise PublishError(f"GitHub API: {action}: 401 {_message(exc)}: check the token") from None
             raise PublishError(f"GitHub API: {action}: {exc.status} {_message(exc)}") from None
@@ -139,6 +144,16 @@ class PyGithubApi:
             ) from None
         except requests.exceptions.RequestException as exc:
             raise PublishError(f"GitHub API: {action}: {type(exc).__name__}: {_reason(exc)}") from None
+
+
+def _listed(obj: GithubObject) -> dict[str, Any]:
+    """The JSON a list response gave for `obj`.
+
+    Read through the base class's `raw_data`: the completable subclass would
+    first GET the object again whenever an optional field is absent (a
+    top-level review comment has no `in_reply_to_id`), one request per comment.
+    """
+    return GithubObject.raw_data.fget(obj)  # type: ignore[attr-defined]
 
 
 def _message(exc: GithubException) -> str:

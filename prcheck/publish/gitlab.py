@@ -18,9 +18,11 @@ from prcheck.publish.base import (
     PublishError,
     PublishOptions,
     PublishResult,
+    Rejected,
     RemoteComment,
     env_report,
     environments,
+    finding_order,
     inline_body,
     is_summary,
     marker_fingerprint,
@@ -173,13 +175,18 @@ def publish_discussions(
             ours.setdefault(fingerprint, []).append(discussion)
 
     stale: list[RemoteComment] = []
+    rejected: list[Finding] = []
     for finding in plan.inline:
         path = normalize_path(finding.path)
         body = inline_body(finding, suggestion_for(finding, options.repo_root, options.suggesters), "suggestion:-0+0")
         existing = ours.pop(finding.fingerprint, [])
         if not existing:
-            api.create_discussion(iid, {"body": body, "position": position(refs, path, files[path], finding.line)})
-            result.inline_created += 1
+            try:
+                api.create_discussion(iid, {"body": body, "position": position(refs, path, files[path], finding.line)})
+                result.inline_created += 1
+            except Rejected as exc:  # the line left the diff while prcheck ran: report it in the note
+                rejected.append(finding)
+                result.notes.append(f"thread not posted, listed in the summary instead: {exc}")
             continue
         keep, *duplicates = existing
         stale += duplicates
@@ -195,7 +202,8 @@ def publish_discussions(
         if not discussion.resolved:
             api.set_resolved(iid, discussion.discussion_id, True)
             result.inline_removed += 1
-    return plan.outside, len(plan.inline)
+    outside = sorted(plan.outside + rejected, key=finding_order)
+    return outside, len(plan.inline) - len(rejected)
 
 
 def position(refs: DiffRefs, path: str, changed: ChangedFile, line: int) -> dict:

@@ -16,7 +16,7 @@ from gitlab.exceptions import GitlabError
 from requests.adapters import HTTPAdapter
 
 from prcheck import __version__
-from prcheck.publish.base import PermissionDenied, PublishError, PublishOptions, RemoteComment
+from prcheck.publish.base import PermissionDenied, PublishError, PublishOptions, Rejected, RemoteComment
 from prcheck.publish.diffparse import parse_patch
 from prcheck.publish.gitlab import ChangedFile, DiffRefs, GitLabContext
 from prcheck.publish.retry import gitlab_retry
@@ -76,7 +76,7 @@ class PythonGitlabApi:
         with self._errors(f"GET /projects/{self._encoded}/merge_requests/{iid}/discussions"):
             found = []
             for discussion in self._mr(iid).discussions.list(get_all=True):
-                notes = getattr(discussion, "notes", None) or []
+                notes = discussion.attributes.get("notes") or []  # `.notes` is the notes manager
                 if not notes:
                     continue
                 first = notes[0]
@@ -153,6 +153,8 @@ class PythonGitlabApi:
                 raise PermissionDenied(
                     f"GitLab API: {action}: 403 {text}: the token needs the `api` scope and at least the Reporter role"
                 ) from None
+            if code in (400, 422):
+                raise Rejected(f"GitLab API: {action}: {code} {text}") from None
             raise PublishError(f"GitLab API: {action}: {code} {text}") from None
         except requests.exceptions.RetryError as exc:
             raise PublishError(

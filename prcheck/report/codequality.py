@@ -40,7 +40,8 @@ def _issue(finding: Finding, fingerprint: str) -> dict:
     }
 
 
-def render(report: Report) -> str:
+def render(report: Report, **_: object) -> str:
+    """The report as a Code Quality JSON array; terminal options (colour, quiet) do not apply."""
     issues = []
     seen: dict[str, int] = {}
     ordered = sorted(report.findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.fingerprint))

@@ -1,0 +1,219 @@
+"""Run the shipped CI integrations the way their platforms do, on this machine.
+
+`run_action` executes action.yml's composite steps as the Actions runner does
+(`bash --noprofile --norc -eo pipefail <script>`, `${{ }}` expressions filled
+in, one GITHUB_OUTPUT file per step); `run_gitlab_job` runs a template job's
+before_script and script in one bash session, as a GitLab shell runner does.
+`git_fixture` builds a real origin with a base branch and a pull request branch.
+`write_shim` puts a stand-in `prcheck` on PATH that records its arguments, so
+the wiring can be tested before the real CLI has every flag.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
+CHECK_FLAGS = ("--config", "--base", "--filter-mode", "--fail-on", "--policy", "--kube-version", "--format",
+               "--publish", "--dry-run", "--github-token")
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"})
+    return done.stdout.strip()
+
+
+@dataclass
+class GitFixture:
+    origin: Path
+    base_sha: str
+    head_sha: str
+
+
+MANIFEST_BASE = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  replicas: \"1\"\n"
+MANIFEST_HEAD = MANIFEST_BASE.replace('"1"', '"2"') + "  image: nginx:latest\n"
+
+
+def git_fixture(root: Path) -> GitFixture:
+    """origin.git with `main` (config and policies) and `feature`, whose pull
+    request edits the manifest and also tries to swap the config and add a policy."""
+    origin = root / "origin.git"
+    git(root, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    work = root / "author"
+    git(root, "init", "--quiet", "--initial-branch=main", str(work))
+    for key, value in (("user.name", "Author"), ("user.email", "author@example.com"), ("commit.gpgsign", "false")):
+        git(work, "config", key, value)
+    (work / "apps").mkdir()
+    (work / "apps/web.yaml").write_text(MANIFEST_BASE)
+    (work / ".prcheck.yaml").write_text("# base config\n")
+    (work / "policies").mkdir()
+    (work / "policies/base.rego").write_text("package main\n")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "base")
+    base = git(work, "rev-parse", "HEAD")
+    git(work, "remote", "add", "origin", origin.as_uri())
+    git(work, "push", "--quiet", "origin", "main")
+    git(work, "checkout", "--quiet", "-b", "feature")
+    (work / "apps/web.yaml").write_text(MANIFEST_HEAD)
+    (work / ".prcheck.yaml").write_text("# pull request config: exclude everything\n")
+    (work / "policies/evil.rego").write_text("package main\n")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "feature")
+    head = git(work, "rev-parse", "HEAD")
+    git(work, "push", "--quiet", "origin", "feature")
+    return GitFixture(origin, base, head)
+
+
+def shallow_checkout(fixture: GitFixture, dest: Path, branch: str = "feature") -> Path:
+    """Like actions/checkout: one commit deep, so the base commit is not there yet."""
+    git(dest.parent, "clone", "--quiet", "--depth=1", "--branch", branch, fixture.origin.as_uri(), str(dest))
+    return dest
+
+
+def pull_request_event(path: Path, fixture: GitFixture, number: int = 7, repo: str = "octo/gitops") -> Path:
+    event = {
+        "action": "opened",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "base": {"ref": "main", "sha": fixture.base_sha, "repo": {"full_name": repo}},
+            "head": {"ref": "feature", "sha": fixture.head_sha, "repo": {"full_name": repo, "fork": False}},
+        },
+        "repository": {"full_name": repo},
+    }
+    path.write_text(json.dumps(event))
+    return path
+
+
+SHIM = '''#!{python}
+"""Stand-in prcheck: records argv and writes the reports it is asked for."""
+import json, os, sys
+
+args = sys.argv[1:]
+with open(os.environ["SHIM_LOG"], "a") as log:
+    log.write(json.dumps({{"argv": args, "token": os.environ.get("GITHUB_TOKEN", ""), "cwd": os.getcwd()}}) + "\\n")
+if args == ["version"]:
+    print("prcheck 0.0.0 (shim)")
+    sys.exit(0)
+issues = json.loads(os.environ.get("SHIM_ISSUES", "[]"))
+formats = [args[i + 1] for i, arg in enumerate(args) if arg == "--format"]
+outputs = [args[i + 1] for i, arg in enumerate(args) if arg == "-o"]
+for index, fmt in enumerate(formats):
+    body = json.dumps(issues) if fmt == "codequality" else "shim %s report\\n" % fmt
+    if index < len(outputs):
+        with open(outputs[index], "w") as out:
+            out.write(body)
+    else:
+        sys.stdout.write(body)
+sys.exit(int(os.environ.get("SHIM_EXIT", "0")))
+'''
+
+
+def write_shim(bin_dir: Path) -> Path:
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    shim = bin_dir / "prcheck"
+    shim.write_text(SHIM.format(python=sys.executable))
+    shim.chmod(0o755)
+    return shim
+
+
+@dataclass
+class ActionRun:
+    returncode: int
+    log: str
+    steps: dict[str, dict[str, str]] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+def _read_outputs(path: Path) -> dict[str, str]:
+    pairs = {}
+    for line in path.read_text().splitlines() if path.exists() else []:
+        key, _, value = line.partition("=")
+        pairs[key] = value
+    return pairs
+
+
+def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str], env: dict[str, str],
+               action_file: Path = REPO / "action.yml") -> ActionRun:
+    action = yaml.safe_load(action_file.read_text())
+    github = {"action_path": str(action_file.parent), "event_name": env.get("GITHUB_EVENT_NAME", ""),
+              "token": env.get("GITHUB_TOKEN", "")}
+    steps: dict[str, dict[str, str]] = {}
+
+    def evaluate(expression: str) -> str:
+        scope, _, rest = expression.partition(".")
+        if scope == "inputs":
+            return resolved[rest]
+        if scope == "github":
+            return github[rest]
+        if scope == "steps":
+            step_id, _, output = rest.partition(".outputs.")
+            return steps.get(step_id, {}).get(output, "")
+        raise AssertionError(f"the harness does not know ${{{{ {expression} }}}}")
+
+    def fill(text: str) -> str:
+        return EXPRESSION.sub(lambda m: evaluate(m.group(1)), text)
+
+    resolved = {name: fill(str(spec.get("default", ""))) for name, spec in action["inputs"].items()}
+    unknown = set(inputs) - set(resolved)
+    assert not unknown, f"not inputs of the action: {unknown}"
+    resolved.update(inputs)
+
+    log = []
+    runner_temp.mkdir(parents=True, exist_ok=True)
+    for index, step in enumerate(action["runs"]["steps"]):
+        assert set(step) <= {"id", "name", "shell", "env", "run"}, "the harness runs plain bash steps only"
+        assert step["shell"] == "bash"
+        step_id = step.get("id", f"step{index}")
+        output = runner_temp / f"output-{step_id}"
+        script = runner_temp / f"script-{step_id}.sh"
+        script.write_text(step["run"])
+        step_env = {**env, **{key: fill(str(value)) for key, value in (step.get("env") or {}).items()},
+                    "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(runner_temp), "GITHUB_WORKSPACE": str(workspace)}
+        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
+                              env=step_env, capture_output=True, text=True, timeout=300)
+        log.append(f"## {step_id}\n{done.stdout}{done.stderr}")
+        steps[step_id] = _read_outputs(output)
+        if done.returncode:
+            return ActionRun(done.returncode, "".join(log), steps, {})
+    outputs = {name: fill(spec["value"]) for name, spec in action["outputs"].items()}
+    return ActionRun(0, "".join(log), steps, outputs)
+
+
+def run_gitlab_job(workspace: Path, job: str, env: dict[str, str],
+                   template: Path = REPO / ".gitlab-ci-template.yml") -> subprocess.CompletedProcess:
+    config = yaml.safe_load(template.read_text())
+    spec = dict(config[job])
+    parent = spec.pop("extends", None)
+    if parent:
+        spec = {**config[parent], **spec}
+    variables = {key: str(value) for key, value in (spec.get("variables") or {}).items()}
+    lines = [*spec.get("before_script", []), *spec["script"]]
+    script = workspace.parent / f"{job.strip('.')}-job.sh"
+    script.write_text("\n".join(lines) + "\n")
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
+                          env={**variables, **env}, capture_output=True, text=True, timeout=300)
+
+
+def cli_missing(*flags: str) -> str:
+    """Why the real `prcheck check` cannot run these tests yet ("" when it can)."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "prcheck", "check", "--help"], capture_output=True,
+                              text=True, timeout=60, cwd=REPO)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"prcheck check --help failed: {exc}"
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"prcheck check --help failed: {last}"
+    lacking = [flag for flag in flags if not re.search(rf"(^|[\s,]){re.escape(flag)}([\s,=/]|$)", done.stdout, re.M)]
+    return f"prcheck check lacks {', '.join(lacking)}" if lacking else ""

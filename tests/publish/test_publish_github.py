@@ -1,0 +1,341 @@
+"""PyGithub against a local GitHub API: the exact requests, their bodies, and
+what is left on the pull request after one run and after three."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from prcheck.model import Report
+from prcheck.publish import PermissionDenied, PublishError, publish
+from prcheck.publish.base import SUMMARY_MARKER, fingerprint_marker
+from prcheck.publish.diffparse import parse_patch
+from prcheck.publish.github import GitHubContext
+from prcheck.publish.github import run as run_steps
+from prcheck.publish.github_client import PyGithubApi
+from prcheck.publish.suggestions import DEFAULT_SUGGESTERS
+from tests.publish.conftest import LABELS, LATEST, OTHER_FILE, PATCH, PATH, RENDER, REPLICAS, ROFS, TOKEN, finding
+from tests.publish.publish_fakes import FakeGitHub
+
+SUMMARY = "## prcheck\n\n3 findings on 1 environment."
+
+
+def run(report, env, options, out, **kw):
+    return publish(
+        report, "github", summary_markdown=kw.pop("summary", SUMMARY), fail_on=kw.pop("fail_on", "error"),
+        dry_run=kw.pop("dry_run", False), options=options, environ=env, stdout=out,
+    )
+
+
+def comments_state(api: FakeGitHub) -> tuple:
+    review = sorted((c["id"], c["path"], c["line"], c["body"]) for c in api.review_comments.values())
+    issue = sorted((c["id"], c["body"]) for c in api.issue_comments.values())
+    return review, issue
+
+
+def test_first_run_sends_exactly_these_requests(report, github_env, fast_options, fake_github, out):
+    result = run(report, github_env, fast_options, out)
+
+    repo = "/repos/octo/gitops"
+    assert [r.key for r in fake_github.log] == [
+        ("POST", f"{repo}/check-runs"),
+        ("GET", f"{repo}/pulls/7/files"),
+        ("GET", f"{repo}/pulls/7/comments"),
+        ("POST", f"{repo}/pulls/7/reviews"),
+        ("GET", f"{repo}/issues/7/comments"),
+        ("POST", f"{repo}/issues/7/comments"),
+        ("POST", f"{repo}/statuses/{'a' * 40}"),
+    ]
+    check = fake_github.log[0].json
+    assert check["name"] == "prcheck" and check["head_sha"] == "a" * 40
+    assert check["status"] == "completed" and check["conclusion"] == "failure"
+    assert check["details_url"] == "https://github.example/octo/gitops/actions/runs/555"
+    assert check["output"]["title"] == "prcheck: 3 errors, 2 warnings, 1 info"
+    assert check["output"]["summary"] == SUMMARY
+    # every finding with a file is annotated; the render failure has no file
+    assert len(check["output"]["annotations"]) == 5
+    assert check["output"]["annotations"][0] == {
+        "path": "apps/api/deployment.yaml", "start_line": 5, "end_line": 5, "annotation_level": "failure",
+        "message": "container api runs privileged\nResource: Deployment/shop/api", "title": "error: privileged",
+    }
+    assert {a["annotation_level"] for a in check["output"]["annotations"]} == {"failure", "warning", "notice"}
+
+    review = fake_github.log[3].json
+    assert review["event"] == "COMMENT" and review["commit_id"] == "a" * 40
+    assert review["body"].startswith("<!-- prcheck:review -->")
+    assert [(c["path"], c["line"], c["side"]) for c in review["comments"]] == [
+        (PATH, 13, "RIGHT"), (PATH, 12, "RIGHT"), (PATH, 7, "RIGHT"),
+    ]
+    rofs = review["comments"][0]["body"]
+    assert rofs.startswith(fingerprint_marker(ROFS.fingerprint) + "\n**error** · `read-only-root-filesystem`")
+    assert "```suggestion\n          securityContext:\n            readOnlyRootFilesystem: true\n```" in rofs
+    assert "```suggestion" not in review["comments"][1]["body"]  # no fix offered for :latest
+
+    summary = fake_github.log[5].json["body"]
+    assert summary.startswith(SUMMARY_MARKER + "\n" + SUMMARY)
+    assert "3 findings outside the changed lines" in summary
+    for outside in (LABELS, OTHER_FILE, RENDER):
+        assert outside.message in summary
+    assert fake_github.log[6].json == {
+        "state": "failure", "context": "prcheck", "description": "3 errors, 2 warnings, 1 info",
+        "target_url": "https://github.example/octo/gitops/actions/runs/555",
+    }
+    assert (result.inline_created, result.inline_kept, result.inline_removed) == (3, 0, 0)
+    assert result.summary == "created" and result.statuses == ["prcheck"] and result.annotations == 5
+
+
+def test_annotations_go_in_batches_of_50(github_env, fast_options, fake_github, out):
+    many = Report(findings=[finding("replicas-min", "warning", n, f"finding {n}", path=f"f{n:03}.yaml") for n in range(1, 121)])
+    result = run(many, github_env, fast_options, out)
+
+    calls = [r for r in fake_github.log if "check-runs" in r.path]
+    assert [r.method for r in calls] == ["POST", "PATCH", "PATCH"]
+    assert [len(r.json["output"]["annotations"]) for r in calls] == [50, 50, 20]
+    assert calls[0].json["status"] == "in_progress" and "conclusion" not in calls[0].json
+    assert "status" not in calls[1].json
+    assert calls[2].json["status"] == "completed" and calls[2].json["conclusion"] == "success"
+    assert calls[1].path == calls[2].path == f"/repos/octo/gitops/check-runs/{result.check_run_id}"
+    run_state = fake_github.check_runs[result.check_run_id]
+    assert [a["path"] for a in run_state["annotations"]] == [f"f{n:03}.yaml" for n in range(1, 121)]
+
+
+def test_three_identical_runs_leave_what_one_run_leaves(report, github_env, fast_options, fake_github, out):
+    run(report, github_env, fast_options, out)
+    after_one = comments_state(fake_github)
+    first_run_requests = len(fake_github.log)
+
+    for _ in range(2):
+        result = run(report, github_env, fast_options, out)
+        assert (result.inline_created, result.inline_kept, result.inline_removed) == (0, 3, 0)
+        assert result.summary == "unchanged"
+
+    assert comments_state(fake_github) == after_one
+    assert len(fake_github.review_comments) == 3 and len(fake_github.issue_comments) == 1
+    later_writes = [r.key for r in fake_github.log[first_run_requests:] if r.method != "GET"]
+    assert later_writes == [
+        ("POST", "/repos/octo/gitops/check-runs"), ("POST", f"/repos/octo/gitops/statuses/{'a' * 40}"),
+    ] * 2
+    assert len(fake_github.reviews) == 1
+
+
+def test_every_page_of_comments_is_read(report, github_env, fast_options, fake_github, out):
+    for n in range(130):
+        fake_github.add_review_comment(PATH, 7, f"human comment {n}")
+    run(report, github_env, fast_options, out)
+    pages = [r.query.get("page", "1") for r in fake_github.log if r.key == ("GET", "/repos/octo/gitops/pulls/7/comments")]
+    assert pages == ["1", "2"]
+    fake_github.log.clear()
+    result = run(report, github_env, fast_options, out)  # our 3 comments sit on page 2 now
+    assert (result.inline_created, result.inline_kept) == (0, 3)
+
+
+def test_sticky_summary_is_edited_in_place(report, github_env, fast_options, fake_github, out):
+    human = fake_github.add_issue_comment("LGTM once the tag is pinned")
+    old = fake_github.add_issue_comment(SUMMARY_MARKER + "\nan older report")
+    quoting = fake_github.add_issue_comment("> " + SUMMARY_MARKER + "\n> an older report\nwhy?")
+
+    result = run(report, github_env, fast_options, out)
+
+    assert result.summary == "edited"
+    assert ("POST", "/repos/octo/gitops/issues/7/comments") not in [r.key for r in fake_github.log]
+    patch = [r for r in fake_github.log if r.key == ("PATCH", f"/repos/octo/gitops/issues/comments/{old}")]
+    assert len(patch) == 1 and patch[0].json["body"].startswith(SUMMARY_MARKER + "\n" + SUMMARY)
+    assert set(fake_github.issue_comments) == {human, old, quoting}
+    assert fake_github.issue_comments[human]["body"] == "LGTM once the tag is pinned"
+
+
+def test_comments_of_gone_findings_are_deleted_and_moved_ones_reposted(report, github_env, fast_options, fake_github, out):
+    run(report, github_env, fast_options, out)
+    ids = {marker: cid for cid, c in fake_github.review_comments.items() for marker in [c["body"].split("\n")[0]]}
+    parent = ids[fingerprint_marker(ROFS.fingerprint)]
+    reply = fake_github.add_review_comment(PATH, 13, "> quoting\nthanks, will fix", reply_to=parent)
+    fake_github.log.clear()
+
+    moved = replace(LATEST, line=14)  # same fingerprint, new line
+    result = run(Report(findings=[moved, REPLICAS]), github_env, fast_options, out)
+
+    deleted = {int(r.path.rsplit("/", 1)[1]) for r in fake_github.log if r.method == "DELETE"}
+    assert deleted == {ids[fingerprint_marker(ROFS.fingerprint)], ids[fingerprint_marker(LATEST.fingerprint)]}
+    review = next(r.json for r in fake_github.log if r.path.endswith("/reviews"))
+    assert [(c["path"], c["line"]) for c in review["comments"]] == [(PATH, 14)]
+    assert (result.inline_created, result.inline_kept, result.inline_removed) == (1, 1, 2)
+    assert reply in fake_github.review_comments  # a human reply is never ours to delete
+    lines = sorted(c["line"] for c in fake_github.review_comments.values() if c["body"].startswith("<!-- prcheck:fp:"))
+    assert lines == [7, 14]
+
+
+def test_changed_comment_text_is_edited_not_reposted(report, github_env, fast_options, fake_github, out):
+    run(report, github_env, fast_options, out)
+    fake_github.log.clear()
+    # a new fix for one rule changes the body of one existing comment
+    suggesters = {**DEFAULT_SUGGESTERS, "image-tag-latest": lambda f, lines: "          image: nginx:1.27"}
+    run(report, github_env, replace(fast_options, suggesters=suggesters), out)
+
+    keys = [r.key for r in fake_github.log]
+    assert ("POST", "/repos/octo/gitops/pulls/7/reviews") not in keys
+    edits = [r for r in fake_github.log if r.method == "PATCH" and "/pulls/comments/" in r.path]
+    assert len(edits) == 1 and "```suggestion\n          image: nginx:1.27\n```" in edits[0].json["body"]
+
+
+def test_lines_gone_from_the_diff_go_to_the_summary(report, github_env, fast_options, fake_github, out):
+    fake_github.files[0]["patch"] = "@@ -1 +1 @@\n-a\n+b"  # the pull request moved on after prcheck read it
+    options = replace(fast_options, changed_lines=None)
+
+    class StaleDiff(PyGithubApi):
+        def changed_lines(self, number):
+            return {PATH: parse_patch(PATCH)}
+
+    ctx = GitHubContext.from_env(github_env)
+    result = run_steps(report, ctx, StaleDiff(ctx, TOKEN, options), summary_markdown=SUMMARY, fail_on="error",
+                       options=options, stdout=out)
+    assert result.inline_created == 0 and "422 Unprocessable Entity (Line could not be resolved)" in result.notes[0]
+    summary = next(c["body"] for c in fake_github.issue_comments.values())
+    assert "6 findings not commented inline" in summary and ROFS.message in summary
+
+
+def test_read_only_token_falls_back_to_step_summary_and_annotations(report, github_env, fast_options, fake_github, out):
+    fake_github.fail("POST", r"/repos/octo/gitops/check-runs", 403, {
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com/rest/checks/runs#create-a-check-run",
+    })
+
+    result = run(report, github_env, fast_options, out)
+
+    assert [r.key for r in fake_github.log] == [("POST", "/repos/octo/gitops/check-runs")]  # retried never, nothing half done
+    assert "Resource not accessible by integration" in result.fallback
+    assert Path(github_env["GITHUB_STEP_SUMMARY"]).read_text() == SUMMARY + "\n"
+    lines = out.getvalue().splitlines()
+    assert "::error file=apps/web/deployment.yaml,line=13,title=prcheck read-only-root-filesystem::" \
+           "container web: set securityContext.readOnlyRootFilesystem: true (Deployment/shop/web)" in lines
+    assert "::error title=prcheck render-failed::helm template failed: missing value image.tag [env prod]" in lines
+    assert "::notice file=apps/web/deployment.yaml,line=7,title=prcheck replicas-min::" \
+           "2 replicas: consider a PodDisruptionBudget (Deployment/shop/web)" in lines
+    assert any(line.startswith("::warning title=prcheck::cannot write to octo/gitops") for line in lines)
+    assert result.annotations == 6
+    assert report.fails("error")  # the exit code is the findings' business, not the API's
+
+
+def test_read_only_token_outside_actions_is_an_error(report, github_env, fast_options, fake_github, out):
+    fake_github.fail("POST", r"/repos/octo/gitops/check-runs", 403, {"message": "Resource not accessible by integration"})
+    env = dict(github_env, GITHUB_ACTIONS="")
+    with pytest.raises(PermissionDenied, match="403 Resource not accessible by integration"):
+        run(report, env, fast_options, out)
+
+
+def test_502_then_200_is_retried(report, github_env, fast_options, fake_github, out):
+    fake_github.fail("POST", r"/repos/octo/gitops/check-runs", 502, {"message": "Server Error"})
+    result = run(report, github_env, fast_options, out)
+    posts = [r for r in fake_github.log if r.key == ("POST", "/repos/octo/gitops/check-runs")]
+    assert len(posts) == 2 and posts[0].json == posts[1].json
+    assert len(fake_github.check_runs) == 1 and result.check_run_id in fake_github.check_runs
+
+
+def test_429_honours_retry_after(report, github_env, fast_options, fake_github, out):
+    fake_github.fail("GET", r"/repos/octo/gitops/pulls/7/files", 429, {"message": "Too Many Requests"}, {"Retry-After": "1"})
+    started = time.monotonic()
+    run(report, github_env, fast_options, out)
+    assert time.monotonic() - started >= 0.9
+    assert [r.key for r in fake_github.log].count(("GET", "/repos/octo/gitops/pulls/7/files")) == 2
+
+
+def test_retry_after_is_capped(report, github_env, fast_options, fake_github, out):
+    fake_github.fail("GET", r"/repos/octo/gitops/pulls/7/files", 429, {"message": "Too Many Requests"}, {"Retry-After": "3600"})
+    started = time.monotonic()
+    run(report, github_env, replace(fast_options, max_wait=0.2), out)
+    assert time.monotonic() - started < 5
+
+
+def test_secondary_rate_limit_is_retried_not_a_fallback(report, github_env, fast_options, fake_github, out):
+    fake_github.fail("POST", r"/repos/octo/gitops/pulls/7/reviews", 403, {
+        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+    }, {"Retry-After": "0"})
+    result = run(report, github_env, fast_options, out)
+    assert not result.fallback and result.inline_created == 3
+    assert [r.key for r in fake_github.log].count(("POST", "/repos/octo/gitops/pulls/7/reviews")) == 2
+
+
+def test_persistent_5xx_ends_in_one_clear_line(report, github_env, fast_options, fake_github, out):
+    fake_github.fail("POST", r"/repos/octo/gitops/check-runs", 503, {"message": "Service Unavailable"}, times=10)
+    with pytest.raises(PublishError) as caught:
+        run(report, github_env, fast_options, out)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("GitHub API: POST /repos/octo/gitops/check-runs: gave up after 2 retries")
+    assert [r.key for r in fake_github.log].count(("POST", "/repos/octo/gitops/check-runs")) == 3
+    # the results still reach the run's summary page
+    assert Path(github_env["GITHUB_STEP_SUMMARY"]).read_text() == SUMMARY + "\n"
+
+
+def test_bodies_fit_the_65536_character_limit(report, github_env, fast_options, fake_github, out):
+    huge = "## prcheck\n" + "\n".join(f"| row {n} | {'x' * 60} |" for n in range(4000))
+    assert len(huge) > 200_000
+    run(report, github_env, fast_options, out, summary=huge)
+
+    check = fake_github.log[0].json["output"]["summary"]
+    comment = next(r.json["body"] for r in fake_github.log if r.key == ("POST", "/repos/octo/gitops/issues/7/comments"))
+    assert len(check) <= 65_535 and len(comment) <= 65_536
+    assert len(comment) > 60_000 and comment.startswith(SUMMARY_MARKER)
+    assert comment.rstrip().endswith("the job log has the full report._")
+    long_message = Report(findings=[replace(LATEST, message="y" * 100_000)])
+    fake_github.log.clear()
+    run(long_message, github_env, fast_options, out)
+    edited = next(r.json["body"] for r in fake_github.log if r.method == "PATCH" and "/pulls/comments/" in r.path)
+    assert 60_000 < len(edited) <= 65_536
+
+
+def test_push_event_has_no_pull_request_steps(report, github_env, fast_options, fake_github, out, tmp_path):
+    event = tmp_path / "push.json"
+    event.write_text(json.dumps({"ref": "refs/heads/main", "after": "9" * 40}))
+    env = dict(github_env, GITHUB_EVENT_NAME="push", GITHUB_EVENT_PATH=str(event))
+    run(report, env, fast_options, out)
+    assert [r.key for r in fake_github.log] == [
+        ("POST", "/repos/octo/gitops/check-runs"), ("POST", f"/repos/octo/gitops/statuses/{'9' * 40}"),
+    ]
+
+
+def test_status_per_environment(github_env, fast_options, fake_github, out):
+    report = Report(findings=[replace(LATEST, env="staging"), replace(ROFS, env="prod")])
+    run(report, github_env, replace(fast_options, status_per_env=True), out, fail_on="error")
+    statuses = {s["context"]: s["state"] for s in fake_github.statuses}
+    assert statuses == {"prcheck": "failure", "prcheck/prod": "failure", "prcheck/staging": "success"}
+
+
+def test_dry_run_prints_the_requests_a_real_run_sends(report, github_env, fast_options, fake_github, out, httpserver):
+    options = replace(fast_options, changed_lines={PATH: [7, 12, 13, 14]})
+    result = run(report, github_env, options, out, dry_run=True)
+
+    assert fake_github.log == []  # nothing sent
+    printed = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert printed == result.requests
+    assert TOKEN not in out.getvalue()
+
+    run(report, github_env, fast_options, out)
+    prefix = fake_github.base
+    sent = [(r.method, fake_github.base + r.path, r.json) for r in fake_github.log if r.method != "GET"]
+    planned = [(p["method"], p["url"], p["body"]) for p in printed if p["method"] != "GET"]
+    assert planned == sent
+    assert all(p["url"].startswith(prefix) for p in printed)
+
+
+def test_missing_token_is_one_clear_line(report, github_env, fast_options, fake_github, out):
+    env = {k: v for k, v in github_env.items() if k != "GITHUB_TOKEN"}
+    with pytest.raises(PublishError, match="set GITHUB_TOKEN or pass --github-token"):
+        run(report, env, fast_options, out)
+    assert fake_github.log == []
+
+
+def test_explicit_token_option_wins(report, github_env, fast_options, fake_github, out, httpserver):
+    env = {k: v for k, v in github_env.items() if k != "GITHUB_TOKEN"}
+    result = run(report, env, replace(fast_options, github_token=TOKEN), out)
+    assert result.statuses == ["prcheck"]
+    assert TOKEN not in out.getvalue()
+
+
+def test_enterprise_api_url_is_used(report, github_env, fast_options, fake_github, out):
+    assert fake_github.base.endswith("/api/v3")
+    run(report, github_env, fast_options, out)
+    assert fake_github.log  # every request above reached the /api/v3 prefix of the fake

@@ -1,0 +1,306 @@
+"""action.yml, .gitlab-ci-template.yml and .pre-commit-hooks.yaml: valid against
+their published schemas, and their scripts run for real against real git
+repositories. A stand-in `prcheck` checks the wiring (flags, outputs, token
+handling); the tests marked `cli` run the real CLI and skip until it has the
+flags these files use."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.publish.ci_harness import (
+    CHECK_FLAGS,
+    REPO,
+    cli_missing,
+    git,
+    git_fixture,
+    pull_request_event,
+    run_action,
+    run_gitlab_job,
+    shallow_checkout,
+    write_shim,
+)
+from tests.publish.conftest import TOKEN
+
+SCHEMAS = Path(__file__).parent / "schemas"
+ISSUES = [
+    {"description": "d1", "check_name": "r1", "fingerprint": "f1", "severity": "critical",
+     "location": {"path": "apps/web.yaml", "lines": {"begin": 6}}},
+    {"description": "d2", "check_name": "r2", "fingerprint": "f2", "severity": "major",
+     "location": {"path": "apps/web.yaml", "lines": {"begin": 7}}},
+]
+
+
+def load(name: str) -> object:
+    return yaml.safe_load((REPO / name).read_text())
+
+
+def schema_errors(schema: str, document: object) -> list[str]:
+    validator = jsonschema.Draft7Validator(json.loads((SCHEMAS / schema).read_text()))
+    return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(document)]
+
+
+def test_action_matches_the_published_schema():
+    assert schema_errors("github-action.json", load("action.yml")) == []
+    broken = dict(load("action.yml"), runs={"using": "composite", "steps": [{"run": "true"}]})  # no shell
+    assert schema_errors("github-action.json", broken)
+
+
+def test_gitlab_template_matches_the_published_schema():
+    assert schema_errors("gitlab-ci.json", load(".gitlab-ci-template.yml")) == []
+    broken = {"prcheck": {"script": ["true"], "rules": [{"iff": "$CI"}]}}
+    assert schema_errors("gitlab-ci.json", broken)
+
+
+def test_action_interface():
+    action = load("action.yml")
+    assert set(action["inputs"]) == {
+        "paths", "config", "base-ref", "fail-on", "filter-mode", "policies", "kube-version", "version",
+        "install", "github-token", "sarif-file",
+    }
+    assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
+    assert set(action["outputs"]) == {"findings", "errors", "sarif-file"}
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step["run"], f"step {step['id']} splices an expression into its script"
+        assert "set -x" not in step["run"]
+    token_users = [s["id"] for s in action["runs"]["steps"] if "inputs.github-token" in json.dumps(s.get("env", {}))]
+    assert token_users == ["run"]
+
+
+def test_gitlab_template_jobs():
+    template = load(".gitlab-ci-template.yml")
+    assert template["prcheck"] == {
+        "extends": ".prcheck", "rules": [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}],
+    }
+    hidden = template[".prcheck"]
+    assert hidden["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json", "junit": "prcheck-junit.xml"}
+    assert hidden["artifacts"]["when"] == "always"
+    assert all(key.startswith(("PRCHECK_", "GIT_")) for key in hidden["variables"])
+
+
+def test_pre_commit_manifest_is_valid():
+    clientlib = pytest.importorskip("pre_commit.clientlib")
+    hooks = {hook["id"]: hook for hook in clientlib.load_manifest(str(REPO / ".pre-commit-hooks.yaml"))}
+    assert set(hooks) == {"prcheck", "prcheck-diff"}
+    assert hooks["prcheck"]["entry"] == "prcheck check --no-render" and hooks["prcheck"]["pass_filenames"]
+    assert hooks["prcheck-diff"]["entry"] == "prcheck check --base origin/main"
+    assert not hooks["prcheck-diff"]["pass_filenames"]
+
+
+@pytest.fixture
+def repos(tmp_path: Path):
+    fixture = git_fixture(tmp_path)
+    workspace = shallow_checkout(fixture, tmp_path / "workspace")
+    return fixture, workspace
+
+
+@pytest.fixture
+def shim_env(tmp_path: Path) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    write_shim(bin_dir)
+    return {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "SHIM_LOG": str(tmp_path / "shim.log"),
+        "SHIM_ISSUES": json.dumps(ISSUES),
+    }
+
+
+def shim_calls(env: dict[str, str]) -> list[dict]:
+    path = Path(env["SHIM_LOG"])
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def actions_env(tmp_path: Path, fixture, event_name: str, shim_env: dict[str, str]) -> dict[str, str]:
+    event = pull_request_event(tmp_path / "event.json", fixture)
+    return {
+        **shim_env,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "octo/gitops",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_TOKEN": TOKEN,
+    }
+
+
+def test_action_steps_on_a_pull_request(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = actions_env(tmp_path, fixture, "pull_request", shim_env)
+    temp = tmp_path / "runner-temp"
+    sarif = str(tmp_path / "out.sarif")
+    run = run_action(workspace, temp, {"install": "false", "policies": "policies", "kube-version": "1.31",
+                                       "sarif-file": sarif}, env)
+
+    assert run.returncode == 0, run.log
+    git(workspace, "cat-file", "-e", f"{fixture.base_sha}^{{commit}}")  # the base commit was fetched
+    (call,) = shim_calls(env)
+    assert call["argv"] == [
+        "check", ".", "--policy", "policies", "--base", fixture.base_sha, "--fail-on", "error",
+        "--filter-mode", "added", "--kube-version", "1.31",
+        "--format", "codequality", "-o", f"{temp}/prcheck-codequality.json", "--format", "sarif", "-o", sarif,
+        "--format", "text", "--publish", "github",
+    ]
+    assert call["token"] == TOKEN and TOKEN not in json.dumps(call["argv"])
+    assert TOKEN not in run.log
+    assert run.outputs == {"findings": "2", "errors": "1", "sarif-file": sarif}
+    assert Path(sarif).read_text() == "shim sarif report\n"
+    assert "shim text report" in run.log
+
+
+def test_action_fails_by_the_findings_and_still_sets_outputs(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = dict(actions_env(tmp_path, fixture, "pull_request", shim_env), SHIM_EXIT="1")
+    run = run_action(workspace, tmp_path / "runner-temp", {"install": "false", "paths": "apps\nother dir"}, env)
+    assert run.returncode == 1
+    assert run.steps["run"]["findings"] == "2"
+    assert shim_calls(env)[0]["argv"][:4] == ["check", "apps", "other", "dir"]
+
+
+def test_action_on_pull_request_target_reads_rules_from_the_base(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = actions_env(tmp_path, fixture, "pull_request_target", shim_env)
+    temp = tmp_path / "runner-temp"
+    run = run_action(workspace, temp, {"install": "false", "policies": "policies missing-dir"}, env)
+
+    assert run.returncode == 0, run.log
+    argv = shim_calls(env)[0]["argv"]
+    trusted = temp / "prcheck-trusted"
+    config = Path(argv[argv.index("--config") + 1])
+    policy = Path(argv[argv.index("--policy") + 1])
+    assert config == trusted / ".prcheck.yaml" and config.read_text() == "# base config\n"
+    assert policy == trusted / "policies"
+    assert sorted(p.name for p in policy.iterdir()) == ["base.rego"]  # not the pull request's evil.rego
+    assert argv.count("--policy") == 1 and "missing-dir is not on the base branch" in run.log
+    assert (workspace / ".prcheck.yaml").read_text().startswith("# pull request config")
+
+
+def test_action_on_a_push_checks_everything(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = actions_env(tmp_path, fixture, "push", shim_env)
+    Path(env["GITHUB_EVENT_PATH"]).write_text(json.dumps({"ref": "refs/heads/main", "after": fixture.head_sha}))
+    run = run_action(workspace, tmp_path / "runner-temp", {"install": "false"}, env)
+    assert run.returncode == 0, run.log
+    assert "--base" not in shim_calls(env)[0]["argv"]
+
+
+def gitlab_env(fixture, shim_env: dict[str, str], **extra: str) -> dict[str, str]:
+    return {
+        **shim_env,
+        "GITLAB_CI": "true",
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_MERGE_REQUEST_IID": "3",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": fixture.base_sha,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_COMMIT_SHA": fixture.head_sha,
+        "PRCHECK_INSTALL": "false",
+        **extra,
+    }
+
+
+def test_gitlab_job_script(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = gitlab_env(fixture, shim_env, PRCHECK_GITLAB_TOKEN="glpat-secret", PRCHECK_POLICIES="policies")
+    done = run_gitlab_job(workspace, "prcheck", env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    version, call = shim_calls(env)
+    assert version["argv"] == ["version"]
+    assert call["argv"] == [
+        "check", ".", "--policy", "policies", "--base", fixture.base_sha, "--fail-on", "error", "--filter-mode", "added",
+        "--format", "codequality", "-o", "gl-code-quality-report.json", "--format", "junit", "-o", "prcheck-junit.xml",
+        "--format", "text", "--publish", "gitlab",
+    ]
+    assert (workspace / "gl-code-quality-report.json").exists() and (workspace / "prcheck-junit.xml").exists()
+    git(workspace, "cat-file", "-e", f"{fixture.base_sha}^{{commit}}")
+    assert "glpat-secret" not in done.stdout + done.stderr
+
+
+def test_gitlab_job_without_token_still_reports_to_the_widgets(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = gitlab_env(fixture, shim_env, SHIM_EXIT="1", PRCHECK_EXTRA_ARGS="--strict")
+    done = run_gitlab_job(workspace, "prcheck", env)
+    assert done.returncode == 1
+    argv = shim_calls(env)[-1]["argv"]
+    assert "--publish" not in argv and argv[-1] == "--strict"
+    assert "PRCHECK_GITLAB_TOKEN is not set" in done.stdout
+
+
+# ---- with the real CLI ---------------------------------------------------------------------------
+
+PR_PATCH = '@@ -3,4 +3,5 @@ metadata:\n   name: web\n data:\n-  replicas: "1"\n+  replicas: "2"\n+  image: nginx:latest'
+CLI_REASON = cli_missing(*CHECK_FLAGS, "-o")
+needs_cli = pytest.mark.skipif(bool(CLI_REASON), reason=CLI_REASON or "prcheck CLI ready")
+
+
+@pytest.fixture
+def real_cli_env(tmp_path: Path) -> dict[str, str]:
+    """`prcheck` on PATH as the installed console script of this interpreter."""
+    bin_dir = tmp_path / "cli-bin"
+    bin_dir.mkdir()
+    launcher = bin_dir / "prcheck"
+    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m prcheck \"$@\"\n")
+    launcher.chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": os.environ.get("HOME", str(tmp_path)),
+            "PYTHONPATH": str(REPO)}
+
+
+@pytest.mark.slow
+@needs_cli
+def test_action_end_to_end_with_the_real_cli(tmp_path, repos, real_cli_env, httpserver):
+    from tests.publish.publish_fakes import FakeGitHub
+
+    fixture, workspace = repos
+    api = FakeGitHub(httpserver, head_sha=fixture.head_sha)
+    api.add_file("apps/web.yaml", PR_PATCH)
+    env = {**actions_env(tmp_path, fixture, "pull_request", {**real_cli_env, "SHIM_LOG": str(tmp_path / "unused")}),
+           "GITHUB_API_URL": api.base}
+    run = run_action(workspace, tmp_path / "runner-temp", {"install": "false", "fail-on": "never"}, env)
+    assert run.returncode == 0, run.log
+    assert [r.key for r in api.log][0] == ("POST", "/repos/octo/gitops/check-runs")
+    assert len(api.issue_comments) == 1 and TOKEN not in run.log
+    assert run.outputs["findings"].isdigit()
+
+
+@pytest.mark.slow
+@needs_cli
+def test_gitlab_job_end_to_end_with_the_real_cli(tmp_path, repos, real_cli_env, httpserver):
+    from tests.publish.publish_fakes import FakeGitLab
+
+    fixture, workspace = repos
+    api = FakeGitLab(httpserver)
+    api.diff_refs = {"base_sha": fixture.base_sha, "start_sha": fixture.base_sha, "head_sha": fixture.head_sha}
+    api.add_diff("apps/web.yaml", PR_PATCH)
+    env = gitlab_env(fixture, {**real_cli_env, "SHIM_LOG": str(tmp_path / "unused")}, CI_SERVER_URL=api.base,
+                     CI_PROJECT_ID="42", CI_MERGE_REQUEST_PROJECT_ID="42", PRCHECK_GITLAB_TOKEN="glpat-secret",
+                     PRCHECK_FAIL_ON="never")
+    done = run_gitlab_job(workspace, "prcheck", env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((workspace / "gl-code-quality-report.json").read_text())
+    jsonschema.Draft202012Validator(json.loads((SCHEMAS / "gitlab-codequality.json").read_text())).validate(report)
+    assert len(api.notes) == 1 and api.statuses
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed")
+@pytest.mark.skipif(bool(cli_missing("--no-render")), reason=cli_missing("--no-render") or "ready")
+@pytest.mark.skipif(not (REPO / "README.md").exists(), reason="the package needs README.md to build")
+def test_pre_commit_try_repo(tmp_path):
+    """pre-commit builds this repository into its own virtualenv from PyPI, as a user's machine would."""
+    project = tmp_path / "project"
+    git(tmp_path, "init", "--quiet", str(project))
+    (project / "deploy.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata: {}\n")
+    git(project, "add", "deploy.yaml")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    done = subprocess.run(["pre-commit", "try-repo", str(REPO), "prcheck", "--files", "deploy.yaml", "--verbose"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "prcheck" in done.stdout and "Passed" in done.stdout
