@@ -19,7 +19,14 @@ import click
 from prcheck import __version__
 
 # Subcommands living in their own modules, imported only when invoked.
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {
+    "envs": "prcheck.commands.render_cmds:envs",
+    "diff": "prcheck.commands.render_cmds:diff",
+    "kyverno": "prcheck.commands.kyverno_cmd:kyverno",
+    "gatekeeper": "prcheck.commands.gatekeeper_cmd:gatekeeper",
+    "rules": "prcheck.commands.rules_cmd:rules",
+    "policy": "prcheck.commands.policy_cmd:policy",
+}
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -92,6 +99,13 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--rego-engine", type=click.Choice(["embedded", "opa"]), help="Embedded engine (default) or an OPA server.")
 @click.option("--rego-version", type=click.Choice(["auto", "v0", "v1"]), help="Rego syntax; auto detects per module.")
 @click.option("--opa-url", help="OPA server URL for --rego-engine opa (default: start a local `opa run --server`).")
+@click.option("--builtin/--no-builtin", default=None, help="Run the built-in policy pack (default on; see `prcheck rules`).")
+@click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings.")
+@click.option("--head", help="Git ref of the change with --base (default: the work tree).")
+@click.option("--filter-mode", type=click.Choice(["added", "diff_context", "file", "nofilter"]), help="With --base: which findings fail the run (default added).")
+@click.option("--allow-remote", is_flag=True, default=None, help="With --base: let kustomize and helm fetch remote resources.")
+@click.option("--ignore-labels", is_flag=True, default=None, help="With --base: ignore helm.sh/chart-style label churn in diffs.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel renders with --base (default: number of cores).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Output format (repeatable; pairs with -o in order).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help="Write the matching --format to this file (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), help="Lowest severity that fails the run (default error).")

@@ -51,7 +51,7 @@ def resource_key(obj: Any) -> str:
     """`Kind.group/namespace/name` (`Kind/name` when core or cluster-scoped), like kubectl's `deployment.apps/web`."""
     if not isinstance(obj, dict):
         return ""
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     kind = str(obj.get("kind") or "")
     group = api_group(str(obj.get("apiVersion") or ""))
     head = f"{kind}.{group}" if group else kind

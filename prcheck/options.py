@@ -7,6 +7,7 @@ from typing import Any
 
 from prcheck import config as config_file
 from prcheck.pipeline import CheckOptions
+from prcheck.render.stage import request as render_request
 from prcheck.sources.collect import find_root
 from prcheck.sources.yaml_loader import Limits
 
@@ -56,6 +57,7 @@ def build_check_options(paths: list[str], config_path: str | None, flags: dict[s
         skip_kinds=_split(pick("skip_kinds", [])),
         skip_missing_schemas=bool(pick("skip_missing_schemas", False)),
         policies=policies,
+        gatekeeper=_relative_to(conf_dir, conf.get("gatekeeper", [])),
         data=data,
         namespaces=list(pick("namespaces", ["main"])),
         all_namespaces=bool(pick("all_namespaces", False)),
@@ -65,5 +67,8 @@ def build_check_options(paths: list[str], config_path: str | None, flags: dict[s
         opa_url=pick("opa_url", None),
         limits=limits,
         rule_config=dict(conf.get("rules", {})),
+        builtin=bool(pick("builtin", True)),
+        exceptions=list(conf.get("exceptions", [])),
+        render=render_request(flags, conf),
     )
     return opts, pick("fail_on", "error")

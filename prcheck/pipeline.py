@@ -13,9 +13,13 @@ from typing import Any, Callable, Iterator, Sequence
 from prcheck.checks import lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine
+from prcheck.checks.policy.builtin import BuiltinEngine
+from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
+from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
+from prcheck.render import stage as render_stage
 from prcheck.sources.collect import SourceEntry, collect, find_root
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes
 
@@ -34,6 +38,7 @@ class CheckOptions:
     skip_kinds: list[str] = field(default_factory=list)
     skip_missing_schemas: bool = False
     policies: list[str] = field(default_factory=list)
+    gatekeeper: list[str] = field(default_factory=list)  # config `gatekeeper:` paths (`--policy` ones are searched too)
     data: list[str] = field(default_factory=list)
     namespaces: list[str] = field(default_factory=lambda: ["main"])
     all_namespaces: bool = False
@@ -43,6 +48,9 @@ class CheckOptions:
     opa_url: str | None = None
     limits: Limits = field(default_factory=Limits)
     rule_config: dict[str, Any] = field(default_factory=dict)
+    builtin: bool = True  # the built-in policy pack (`--no-builtin` / config `builtin: false` turn it off)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)  # config `exceptions:`
+    render: render_stage.RenderRequest | None = None  # `--base`: render environments, filter by changed lines
 
 
 class Timer:
@@ -121,6 +129,14 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         if rego is not None:
             stack.callback(rego.close)
             engines.append(rego)
+    if opts.policies or opts.gatekeeper:
+        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper])
+        if gatekeeper is not None:
+            engines.append(gatekeeper)
+    if opts.builtin:
+        pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
+        stack.callback(pack.close)
+        engines.append(pack)
     return engines
 
 
@@ -134,9 +150,13 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
         manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs]
         result.findings.extend(schema.check(manifests, ctx, store))
     policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
+    sources = {f.path: f.text for f in files if f.text}
     for engine in engines:
         with timer.stage(engine.name):
-            result.extend(engine.evaluate(policy_docs))
+            if isinstance(engine, BuiltinEngine):  # its pin-comment rule reads the source lines
+                result.extend(engine.evaluate_with_sources(policy_docs, sources))
+            else:
+                result.extend(engine.evaluate(policy_docs))
     return result
 
 
@@ -168,8 +188,25 @@ def run_check(opts: CheckOptions, cwd: Path | None = None,
         for file in files:
             report.findings.extend(file.findings)
         evaluation = check_documents(files, ctx, store, engines, timer)
+        rendered = None
+        if opts.render is not None:
+            with timer.stage("render"):
+                rendered = render_stage.run(opts.render, root, ctx,
+                                            lambda fs, c: check_documents(fs, c, store, engines, timer))
     report.findings.extend(evaluation.findings)
     report.suppressed.extend(evaluation.suppressed)
+    if rendered is not None:
+        report.findings.extend(rendered.findings)
+        report.suppressed.extend(rendered.suppressed)
+        report.diffs = rendered.diffs
+    with timer.stage("suppress"):
+        filtered = suppress(apply_rule_settings(report.findings, opts.rule_config),
+                            [*files, *(rendered.files if rendered else [])], parse_exceptions(opts.exceptions))
+    report.findings = filtered.findings
+    report.suppressed.extend(filtered.suppressed)
+    if rendered is not None and opts.render is not None:
+        report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered)
+        report.stats["pre_existing"] = render_stage.pre_existing_stats(pre_existing)
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
     report.stats.update({
         "root": str(root),

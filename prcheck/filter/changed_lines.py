@@ -8,15 +8,19 @@
 Findings that pass the filter fail the run; the rest are pre-existing and
 are listed, not counted.
 
-Findings on rendered objects (`env` set) get one more way in: an object the
-change added or changed in that environment's rendered diff is new even when
-none of its source lines changed, because a one-line edit in a shared base
-or a values file changes what every environment using it will run. A render
-failure of the head side is always the change's own.
+Findings on rendered objects (`env` set) get one more way in, because a
+one-line edit in a shared base or a values file changes what every
+environment using it will run without touching the lines a finding points
+at. With a baseline (the same checks run on the base side's render), a
+rendered finding is new unless the base render had it too (every finding
+of an environment the base did not render is new). Without one, it
+is new when its object was added or changed in the environment's rendered
+diff. A render failure of the head side is always the change's own.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from prcheck.diff import key_matches_resource
@@ -24,6 +28,12 @@ from prcheck.model import EnvDiff, Finding
 from prcheck.sources.gitdiff import ChangeSet
 
 MODES = ("added", "diff_context", "file", "nofilter")
+Signature = tuple[str, str, str, str]
+
+
+def signature(finding: Finding) -> Signature:
+    """What makes two rendered findings the same across base and head: no path or line."""
+    return finding.env, finding.rule, finding.resource, finding.message
 
 
 def _touched_resources(diffs: Iterable[EnvDiff]) -> dict[str, list[str]]:
@@ -34,8 +44,8 @@ def _touched_resources(diffs: Iterable[EnvDiff]) -> dict[str, list[str]]:
 
 
 def _in_rendered_change(finding: Finding, touched: dict[str, list[str]]) -> bool:
-    keys = touched.get(finding.env)
-    return bool(keys) and any(key_matches_resource(k, finding.resource) for k in keys)
+    keys = touched.get(finding.env) or []
+    return any(key_matches_resource(k, finding.resource) for k in keys)
 
 
 def _on_changed_line(finding: Finding, changes: ChangeSet, mode: str) -> bool:
@@ -50,18 +60,36 @@ def _on_changed_line(finding: Finding, changes: ChangeSet, mode: str) -> bool:
     return change.has_added(finding.line) if mode == "added" else change.in_context(finding.line)
 
 
-def is_new(finding: Finding, changes: ChangeSet, mode: str, touched: dict[str, list[str]]) -> bool:
+@dataclass(frozen=True)
+class Baseline:
+    """Findings of the base side's render, for the environments rendered at both sides."""
+
+    envs: frozenset[str] = frozenset()
+    signatures: frozenset[Signature] = frozenset()
+
+    @classmethod
+    def of(cls, envs: Iterable[str], findings: Iterable[Finding]) -> "Baseline":
+        return cls(frozenset(envs), frozenset(signature(f) for f in findings))
+
+
+def is_new(finding: Finding, changes: ChangeSet, mode: str, touched: dict[str, list[str]],
+           baseline: Baseline | None = None) -> bool:
     if mode == "nofilter":
         return True
     if finding.env and finding.rule.startswith("render/"):
         return finding.severity != "info"  # info: the base side failed too
     if _on_changed_line(finding, changes, mode):
         return True
-    return bool(finding.env) and _in_rendered_change(finding, touched)
+    if not finding.env:
+        return False
+    if baseline is not None:
+        # an environment without a base render is new with this change: all of it is
+        return finding.env not in baseline.envs or signature(finding) not in baseline.signatures
+    return _in_rendered_change(finding, touched)
 
 
 def split(findings: Sequence[Finding], changes: ChangeSet, mode: str = "added",
-          diffs: Sequence[EnvDiff] = ()) -> tuple[list[Finding], list[Finding]]:
+          diffs: Sequence[EnvDiff] = (), baseline: Baseline | None = None) -> tuple[list[Finding], list[Finding]]:
     """(findings the change introduced, pre-existing findings)."""
     if mode not in MODES:
         raise ValueError(f"unknown filter mode {mode!r} (one of {', '.join(MODES)})")
@@ -69,5 +97,5 @@ def split(findings: Sequence[Finding], changes: ChangeSet, mode: str = "added",
     new: list[Finding] = []
     old: list[Finding] = []
     for finding in findings:
-        (new if is_new(finding, changes, mode, touched) else old).append(finding)
+        (new if is_new(finding, changes, mode, touched, baseline) else old).append(finding)
     return new, old

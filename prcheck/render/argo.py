@@ -20,7 +20,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Literal, Mapping, Sequence
 
 import yaml
 
@@ -103,7 +103,8 @@ def _image(entry: str) -> dict[str, str]:
 
 
 def _kustomize_overlay(options: Mapping[str, Any], folder: str) -> Overlay:
-    fields = {k: options[k] for k in _KUSTOMIZE_FIELDS if options.get(k)}
+    # an option whose placeholder had no parameter is left out rather than passed on verbatim
+    fields = {k: options[k] for k in _KUSTOMIZE_FIELDS if options.get(k) and "{{" not in str(options[k])}
     images = [_image(i) for i in options.get("images") or [] if isinstance(i, str)]
     if images:
         fields["images"] = images
@@ -178,8 +179,8 @@ def _one(name: str, folder: str, source: Mapping[str, Any], namespace: str, refs
         env = Environment(name=name, kind="helm", path=folder, values=values, namespace=namespace,
                           release=str(helm.get("releaseName") or name), source=why)
         return Found(RenderSpec(env, helm_values=_helm_values(helm)), name, unique)
-    options = source.get("kustomize") if isinstance(source.get("kustomize"), dict) else {}
-    kind = "kustomize" if kustomization_file(repo_root / folder) is not None else "plain"
+    options = source["kustomize"] if isinstance(source.get("kustomize"), dict) else {}
+    kind: Literal["kustomize", "plain"] = "kustomize" if kustomization_file(repo_root / folder) is not None else "plain"
     # destination.namespace only fills in objects without one when Argo CD applies them;
     # it is not kustomize's `namespace:` override, so it is not passed on here
     env = Environment(name=name, kind=kind, path=folder, source=why)

@@ -33,6 +33,7 @@ from prcheck.sources.gitdiff import merge_base
 class Comparison:
     diffs: list[EnvDiff] = field(default_factory=list)
     head_docs: dict[str, list[Document]] = field(default_factory=dict)
+    base_docs: dict[str, list[Document]] = field(default_factory=dict)  # environments rendered at both sides
     findings: list[Finding] = field(default_factory=list)
     environments: list[Environment] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)  # env → Flux Kustomizations not followed, and why
@@ -70,16 +71,17 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
         mark = time.perf_counter()
         tasks: list[RenderTask] = []
         skipped: set[str] = set()
+        head_hash, base_hash = inputs.Hasher(head_root, remotes), inputs.Hasher(base_root, remotes)
         for name in sorted(head.keys() | base.keys()):
             h, b = head.get(name), base.get(name)
-            if h is not None and b is not None and \
-                    inputs.digest(h, head_root, remotes) == inputs.digest(b, base_root, remotes):
+            if h is not None and b is not None and head_hash.digest(h) == base_hash.digest(b):
                 skipped.add(name)
                 continue
+            # both sides locate source files the same way, or unchanged objects would look moved
             if b is not None:
-                tasks.append(RenderTask(b, "base", str(base_root), with_nodes=False, missing_ok=True))
+                tasks.append(RenderTask(b, "base", str(base_root), missing_ok=True, origins=with_nodes))
             if h is not None:
-                tasks.append(RenderTask(h, "head", str(head_root), with_nodes=with_nodes))
+                tasks.append(RenderTask(h, "head", str(head_root), with_nodes=with_nodes, origins=with_nodes))
         result.timings["hash"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -98,18 +100,20 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
             continue
         sides = by_env.get(name, {})
         b_res, h_res = sides.get("base"), sides.get("head")
-        for r in (b_res, h_res):
-            if r is None:
-                continue
+        for r in (x for x in (b_res, h_res) if x is not None):
             result.findings.extend(_at_side(f, r.side) for f in r.findings)
-            if r.notes:
-                result.notes.setdefault(name, []).extend(n for n in r.notes if n not in result.notes.get(name, []))
+            for note in r.notes:
+                notes = result.notes.setdefault(name, [])
+                if note not in notes:
+                    notes.append(note)
         if (b_res and b_res.failed) or (h_res and h_res.failed):
             result.diffs.append(EnvDiff(env=name))  # no diff against a render that did not happen
         else:
             result.diffs.append(diff_env(name, b_res.docs if b_res else [], h_res.docs if h_res else [], options_diff))
         if h_res is not None and not h_res.failed:
             result.head_docs[name] = h_res.docs
+            if b_res is not None and not b_res.failed:
+                result.base_docs[name] = b_res.docs
     result.timings["diff"] = time.perf_counter() - mark
     result.timings["total"] = time.perf_counter() - started
     return result

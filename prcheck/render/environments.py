@@ -26,7 +26,7 @@ import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import yaml
 
@@ -226,7 +226,7 @@ def _merge_flux(root: Path, candidates: list[_Candidate], groups: Mapping[str, l
             env = replace(old.spec.env, source=f"{old.spec.env.source}; {why}")
             out[existing] = _Candidate(replace(old.spec, env=env), old.preferred, old.unique)
             continue
-        kind = "kustomize" if kustomization_file(root / folder) is not None else "plain"
+        kind: Literal["kustomize", "plain"] = "kustomize" if kustomization_file(root / folder) is not None else "plain"
         env = Environment(name=Path(folder).name or "root", kind=kind, path=folder, source=why)
         out.append(_Candidate(RenderSpec(env), env.name, folder))
     return out

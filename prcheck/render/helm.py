@@ -204,16 +204,21 @@ def _render_sdk(env: Environment, repo_root: Path, allow_remote: bool,
     from helm_python import _native
 
     with tempfile.TemporaryDirectory(prefix="prcheck-helm-") as tmp:
+        values_files: list[Path] = []
         if is_remote(env.path):
             chart_path = _pull(helm, env.path, Path(tmp))
-            chart_dir, values_files = "", []
+            chart_dir = ""
         else:
             chart_path, values_files = _local_inputs(env, repo_root)
             chart_dir = Path(env.path).as_posix()
-        try:
-            values: dict[str, Any] = {}
-            for path in values_files:
+        values: dict[str, Any] = {}
+        for path in values_files:
+            rel = path.relative_to(repo_root).as_posix()
+            try:
                 values = merge_values(values, helm.values_from_yaml(path.read_text(encoding="utf-8")) or {})
+            except helm.HelmError as exc:
+                raise RenderError("render/failed", f"values file {rel}: {exc}", path=rel) from None
+        try:
             if inline_values:
                 values = merge_values(values, inline_values)
             with helm.Chart.load(str(chart_path)) as chart:

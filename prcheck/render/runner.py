@@ -47,6 +47,7 @@ class RenderTask:
     root: str  # the checkout to render from
     with_nodes: bool = False  # keep source YAML nodes for line lookups (checks need them; diffs do not)
     missing_ok: bool = False  # an environment folder absent on this side renders as empty
+    origins: bool = True  # ask kustomize where each object came from; both sides of a diff must agree
 
 
 @dataclass
@@ -67,11 +68,11 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _finding(task: RenderTask, rule: str, message: str, severity: str = "error") -> Finding:
+def _finding(task: RenderTask, rule: str, message: str, path: str = "") -> Finding:
     env = task.spec.env
     where = "" if task.side == "head" else " (at the base revision)"
-    return Finding(rule=rule, severity=severity, message=f"environment {env.name}{where}: {message}",  # type: ignore[arg-type]
-                   path=env.path if "://" not in env.path else "", engine="render", env=env.name)
+    return Finding(rule=rule, severity="error", message=f"environment {env.name}{where}: {message}",
+                   path=path or (env.path if "://" not in env.path else ""), engine="render", env=env.name)
 
 
 def render_one(task: RenderTask, options: RenderOptions) -> RenderResult:
@@ -83,7 +84,7 @@ def render_one(task: RenderTask, options: RenderOptions) -> RenderResult:
     except RenderError as exc:
         result.failed = True
         result.docs = []
-        result.findings.append(_finding(task, exc.rule, exc.message))
+        result.findings.append(_finding(task, exc.rule, exc.message, exc.path))
     except Exception as exc:  # a bug must not take the other environments down
         result.failed = True
         result.docs = []
@@ -119,7 +120,7 @@ def _folder(folder: str, is_kustomize: bool, overlay: Overlay, root: Path, task:
     if not is_kustomize and not overlay and kustomize.kustomization_file(root / folder) is None:
         return output.from_folder(root / folder, env=name, side=task.side, root=root, with_nodes=task.with_nodes)
     built = kustomize.build(root / folder, root, overlay=overlay, timeout=options.timeout,
-                            allow_remote=options.allow_remote)
+                            allow_remote=options.allow_remote, origins=task.origins or task.with_nodes)
     return output.from_kustomize(built, env=name, side=task.side, root=root, fallback=folder,
                                  with_nodes=task.with_nodes)
 
@@ -143,7 +144,8 @@ def _follow_flux(result: RenderResult, task: RenderTask, options: RenderOptions,
             try:
                 converted = _folder(target.path, False, target.overlay, root, task, options)
             except RenderError as exc:
-                result.findings.append(_finding(task, exc.rule, f"Flux Kustomization {target.name}: {exc.message}"))
+                result.findings.append(_finding(task, exc.rule, f"Flux Kustomization {target.name}: {exc.message}",
+                                                exc.path))
                 continue
             result.findings.extend(replace(f, env=task.spec.name, fingerprint="") for f in converted.findings)
             result.docs.extend(converted.docs)

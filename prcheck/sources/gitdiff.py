@@ -111,6 +111,8 @@ def _unquote(path: str) -> str:
 
 
 def _strip_prefix(path: str) -> str:
+    if path.endswith("\t"):  # git ends a name holding a space with a tab, as GNU diff does
+        path = path[:-1]
     path = _unquote(path)
     return path[2:] if path[:2] in ("a/", "b/") else path
 

@@ -157,3 +157,8 @@ def test_runtime_error_is_a_policy_error(tmp_path: Path):
 def test_no_policies_found_gives_no_engine(tmp_path: Path):
     (tmp_path / "empty").mkdir()
     assert RegoEngine.from_paths([str(tmp_path / "empty")]) is None
+
+
+def test_undefined_complete_rule_is_a_pass(tmp_path: Path):
+    result = engine(tmp_path, {"u.rego": "package main\nimport rego.v1\ndeny := \"x\" if { false }\n"}).evaluate(docs())
+    assert result.findings == [] and result.passed == 1

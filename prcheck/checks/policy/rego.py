@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 from urllib.parse import urlparse
 
 import regorus
@@ -25,6 +25,7 @@ from prcheck.checks.policy.rego_modules import RegoModule, load_data, load_modul
 from prcheck.model import Document, Finding, Suppressed
 
 _SEVERITY = {"deny": "error", "violation": "error", "warn": "warning"}
+_UNDEFINED = "<undefined>"
 
 
 class Backend(Protocol):
@@ -64,7 +65,9 @@ class EmbeddedBackend:
         except RuntimeError as exc:
             err = rego_error(exc, package)
             raise PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}") from None
-        return json.loads(raw) if raw else None
+        value = json.loads(raw) if raw else None
+        # regorus spells an undefined complete rule as this string
+        return None if value == _UNDEFINED else value
 
     def close(self) -> None:
         pass
@@ -135,10 +138,15 @@ class RegoEngine:
     name = "rego"
 
     def __init__(self, modules: Sequence[RegoModule], backend: Backend, namespaces: Sequence[str] = ("main",),
-                 all_namespaces: bool = False, combine: bool = False, engine_label: str = "rego") -> None:
+                 all_namespaces: bool = False, combine: bool = False, engine_label: str = "rego",
+                 input_for: Callable[[Document], Any] | None = None) -> None:
         self.backend = backend
         self.combine = combine
         self.engine_label = engine_label
+        # What a policy sees as `input` for one document. conftest semantics
+        # (user policies) is the document itself; the built-in pack wraps it
+        # with the file's path, kind and the target Kubernetes version.
+        self.input_for = input_for or _document_input
         packages = {m.package for m in modules}
         wanted = packages if all_namespaces else set(namespaces) & packages
         rules: dict[tuple[str, str], _Rule] = {}
@@ -176,7 +184,7 @@ class RegoEngine:
             result.extend(self._evaluate_input(payload, None))
             return result
         for doc in targets:
-            result.extend(self._evaluate_input(_json(doc.obj), doc))
+            result.extend(self._evaluate_input(_json(self.input_for(doc)), doc))
         return result
 
     def _evaluate_input(self, input_json: str, doc: Document | None) -> Evaluation:
@@ -217,6 +225,10 @@ class RegoEngine:
             rule=str(rule_id), severity=severity, message=text, path=path, line=line,
             resource=doc.resource if doc else "", engine=self.engine_label,
         )
+
+
+def _document_input(doc: Document) -> Any:
+    return doc.obj
 
 
 def _messages(value: Any) -> list[Any]:

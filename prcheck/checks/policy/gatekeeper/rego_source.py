@@ -10,9 +10,9 @@ overkill for the second:
   noupdateserviceaccount uses exactly that form), so the chain is spelled out
   here into the separate definitions OPA means, on the same line so that error
   positions stay true.
-- Gatekeeper only lets a template reach `data.lib.*` and `data.inventory`; a
-  template that never names `data` outside `data.lib` cannot see the inventory,
-  so its engine need not be handed a copy of it.
+- Gatekeeper only lets a template reach `data.lib.*` and `data.inventory`; the
+  roots a template names say whether it breaks that rule, and whether its
+  engine needs a copy of the inventory at all.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 # A `{` after one of these opens a term (`p = {"a": 1}`), not a rule body.
 _TERM_BEFORE = set("=,:|&+-*/%<>!([")
 _IDENT_START = re.compile(r"[A-Za-z_]")
-_IDENT = re.compile(r"[A-Za-z0-9_]*")
+_IDENT = re.compile(r"[A-Za-z0-9_]+")
 
 
 @dataclass
@@ -59,7 +59,7 @@ def _head_text(text: str, start: int, end: int, comments: list[tuple[int, int]])
         parts.append(text[cursor:c_start])
         cursor = c_end
     parts.append(text[cursor:end])
-    return " ".join("".join(parts).split("\n")).strip()
+    return re.sub(r"\s*\n\s*", " ", "".join(parts)).strip()
 
 
 def _scan(text: str) -> _Scan:
@@ -93,7 +93,8 @@ def _scan(text: str) -> _Scan:
             i += 1
             continue
         if _IDENT_START.match(ch):
-            word = ch + _IDENT.match(text, i + 1).group(0)
+            found = _IDENT.match(text, i)
+            word = found.group(0) if found else ch
             if not stack and line_start and word != "else":
                 head_start = i
             line_start = False
@@ -134,10 +135,11 @@ def split_chained_bodies(text: str) -> str:
     return text
 
 
-def reads_inventory(text: str) -> bool:
-    """True when the module names `data` anywhere but in `data.lib...`."""
+def data_roots(text: str) -> set[str]:
+    """The first segment of every `data` reference: "lib", "inventory", ...; "" for `data` itself."""
+    roots = set()
     for offset in _scan(text).data_refs:
         rest = text[offset + 4:]
-        if not re.match(r"\s*\.\s*lib\b", rest):
-            return True
-    return False
+        step = re.match(r'\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*"([^"\\]*)"\s*\])', rest)
+        roots.add((step.group(1) or step.group(2) or "") if step else "")
+    return roots

@@ -333,7 +333,7 @@ class KyvernoFunctions(functions.Functions):
     @functions.signature({"types": ["array"]})
     def _func_sum(self, items: list) -> Any:
         if not items:
-            raise FunctionError("sum: at least one element is required")
+            return 0
         total = items[0]
         _operand(total, "sum")
         for item in items[1:]:

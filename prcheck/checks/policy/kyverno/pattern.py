@@ -31,6 +31,7 @@ from .values import Scalar, compile_scalar
 
 _TRACKED = (anchors.CONDITION, anchors.EXISTENCE, anchors.NEGATION)
 _PRE = (anchors.CONDITION, anchors.EXISTENCE, anchors.EQUALITY, anchors.NEGATION)
+_INDEX = tuple(f"{i}/" for i in range(64))
 
 
 @dataclass
@@ -71,6 +72,10 @@ class _Entry:
     name: str  # the resource key it refers to
     anchor: "anchors.Anchor | None"
     node: Node
+
+    def __post_init__(self) -> None:
+        self.suffix = self.name + "/"  # precomputed: paths are built on every step
+        self.star = isinstance(self.node, ScalarNode) and self.node.raw == "*"
 
 
 class ScalarNode(Node):
@@ -141,7 +146,7 @@ def _check_each(values: list, node: "MapNode", path: str, seen: dict[str, bool])
     skipped: list[PatternError] = []
     applied = 0
     for index, item in enumerate(values):
-        error = node.check(item, f"{path}{index}/", seen)
+        error = node.check(item, path + _INDEX[index] if index < len(_INDEX) else f"{path}{index}/", seen)
         if error is None:
             applied += 1
         elif error.skip:
@@ -181,7 +186,7 @@ def _order_anchors(entries: list[_Entry]) -> list[_Entry]:
 
 
 class MapNode(Node):
-    __slots__ = ("pre", "plain", "tracked", "expand_keys")
+    __slots__ = ("pre", "plain", "tracked", "expand_keys", "fast")
 
     def __init__(self, raw: dict, entries: list[_Entry], expand_keys: bool = False) -> None:
         self.raw = raw
@@ -195,6 +200,10 @@ class MapNode(Node):
         self.pre = _order_anchors([e for e in entries if e.anchor and e.anchor.modifier in _PRE])
         self.plain = _sort_plain([e for e in entries if not (e.anchor and e.anchor.modifier in _PRE)])
         self.tracked = [e for e in entries if e.anchor and e.anchor.modifier in _TRACKED]
+        # Most maps have plain keys only: walk them with a tight loop over tuples.
+        self.fast = None
+        if not self.pre and not self.expand_keys and all(e.anchor is None for e in self.plain):
+            self.fast = tuple((e.name, e.suffix, e.node.check, e.star) for e in self.plain)
 
     def _expanded(self, resource: dict) -> "MapNode":
         """Rename wildcard label/annotation keys to the resource keys they match."""
@@ -212,10 +221,24 @@ class MapNode(Node):
             return PatternError(
                 f"pattern and resource have different structures. Path: {path}. "
                 f"Expected map, found {_go_type(value)}", path)
+        fast = self.fast
+        if fast is not None:
+            get = value.get
+            for name, suffix, child, star in fast:
+                item = get(name)
+                if star:
+                    if item is None:
+                        return PatternError(f"{path}/{name} not found", path)
+                    continue
+                error = child(item, path + suffix, seen)
+                if error is not None:
+                    return error
+            return None
         node = self._expanded(value) if self.expand_keys else self
-        for entry in node.tracked:
-            if not seen.get(entry.key):
-                seen[entry.key] = entry.name in value
+        if node.tracked:
+            for entry in node.tracked:
+                if not seen.get(entry.key):
+                    seen[entry.key] = entry.name in value
         for entry in node.pre:
             error = _check_anchor(entry, value, path, seen)
             if error is not None:
@@ -244,7 +267,7 @@ def _go_type(value: Any) -> str:
 
 
 def _check_anchor(entry: _Entry, resource: dict, path: str, seen: dict[str, bool]) -> "PatternError | None":
-    current = f"{path}{entry.name}/"
+    current = path + entry.suffix
     present = entry.name in resource
     modifier = entry.anchor.modifier  # type: ignore[union-attr]
     if modifier == anchors.NEGATION:
@@ -288,8 +311,8 @@ def _check_existence(entry: _Entry, value: Any, current: str, seen: dict[str, bo
 
 
 def _check_plain(entry: _Entry, resource: dict, path: str, seen: dict[str, bool]) -> "PatternError | None":
-    current = f"{path}{entry.name}/"
     if entry.anchor is not None:
+        current = path + entry.suffix
         if entry.anchor.modifier == anchors.ADD_IF_NOT_PRESENT or entry.name not in resource:
             return None
         error = entry.node.check(resource[entry.name], current, seen)
@@ -298,11 +321,11 @@ def _check_plain(entry: _Entry, resource: dict, path: str, seen: dict[str, bool]
         return PatternError(f"global anchor mismatch: {error.message}", error.path, conditional=error.conditional,
                             global_=True, negation=error.negation)
     value = resource.get(entry.name)
-    if entry.node.raw == "*" and isinstance(entry.node, ScalarNode):
+    if entry.star:
         if value is None:
             return PatternError(f"{path}/{entry.name} not found", path)
         return None
-    return entry.node.check(value, current, seen)
+    return entry.node.check(value, path + entry.suffix, seen)
 
 
 def compile_pattern(raw: Any, parent_key: str = "", grandparent_key: str = "") -> Node:
@@ -322,12 +345,15 @@ def compile_pattern(raw: Any, parent_key: str = "", grandparent_key: str = "") -
     return ScalarNode(raw)
 
 
+PASS = Outcome("pass")
+
+
 def match(resource: Any, node: Node) -> Outcome:
     """Kyverno's `MatchPattern`, turned into a rule outcome."""
     seen: dict[str, bool] = {}
     error = node.check(resource, "/", seen)
     if error is None:
-        return Outcome("pass")
+        return PASS
     if error.skip:
         return Outcome("skip", "", error.message)
     if error.negation:

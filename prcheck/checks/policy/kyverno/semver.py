@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-Version = "tuple[int, int, int, tuple]"
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?")
 _TERM = re.compile(r"(>=|<=|!=|==|=|>|<)?(.+)")
 

@@ -93,6 +93,18 @@ def _simple_check(operand: str, op: str) -> Check:
     """One operator and operand, already split; duration, then quantity, then string."""
     pattern_duration = units.parse_duration(operand)
     pattern_quantity = units.parse_quantity(operand)
+    if pattern_duration is None and pattern_quantity is None:
+        if op not in (EQUAL, NOT_EQUAL):
+            return lambda value: False
+        negate = op == NOT_EQUAL
+
+        def string_only(value: Any) -> bool:
+            as_text = _string_form(value)
+            if as_text is None:
+                return False
+            return wildcard.match(operand, as_text) != negate
+
+        return string_only
 
     def check(value: Any) -> bool:
         text = _number_text(value)
@@ -104,7 +116,7 @@ def _simple_check(operand: str, op: str) -> Check:
         if pattern_quantity is not None and text is not None:
             value_quantity = _quantity(text)
             if value_quantity is not None:
-                if _compare(_cmp(value_quantity.value, pattern_quantity.value), op):
+                if _compare(value_quantity.compare(pattern_quantity), op):
                     return True
         if op in (EQUAL, NOT_EQUAL):
             as_text = _string_form(value)
@@ -136,11 +148,20 @@ def compile_string(pattern: str) -> Check:
         [_condition_check(part.strip(" ")) for part in alternative.strip(" ").split("&")]
         for alternative in pattern.split("|")
     ]
+    if len(alternatives) == 1 and len(alternatives[0]) == 1:
+        only = alternatives[0][0]
+        return lambda value: (isinstance(value, str) and value == pattern) or only(value)
 
     def check(value: Any) -> bool:
-        if value == pattern and isinstance(value, str):
+        if isinstance(value, str) and value == pattern:
             return True
-        return any(all(c(value) for c in conditions) for conditions in alternatives)
+        for conditions in alternatives:
+            for condition in conditions:
+                if not condition(value):
+                    break
+            else:
+                return True
+        return False
 
     return check
 

@@ -1,0 +1,72 @@
+# METADATA
+# description: |
+#   Where the pod spec and the containers of any pod-bearing kind live, with
+#   their key paths inside the document so findings point at the exact line.
+#   Rules import the rules they use one by one (`import data.prcheck.lib.k8s.containers`):
+#   importing the package and writing `k8s.containers` makes regorus build
+#   every rule of this package for each document.
+package prcheck.lib.k8s
+
+import rego.v1
+
+# Kinds that carry a pod template, and where it sits.
+pod_paths := {
+	"Pod": ["spec"],
+	"Deployment": ["spec", "template", "spec"],
+	"StatefulSet": ["spec", "template", "spec"],
+	"DaemonSet": ["spec", "template", "spec"],
+	"ReplicaSet": ["spec", "template", "spec"],
+	"ReplicationController": ["spec", "template", "spec"],
+	"Job": ["spec", "template", "spec"],
+	"PodTemplate": ["template", "spec"],
+	"CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+}
+
+# Long-running kinds: the ones probes matter for.
+service_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+
+# {"spec": <pod spec>, "path": <its key path>, "meta_path": <key path of the pod's metadata>}.
+pod := {"spec": spec, "path": path, "meta_path": array.concat(array.slice(path, 0, count(path) - 1), ["metadata"])} if {
+	path := pod_paths[input.document.kind]
+	spec := object.get(input.document, path, null)
+	is_object(spec)
+}
+
+# Every container of the pod, init and ephemeral ones included:
+# {"container", "field", "index", "name", "path", "sc" (its securityContext or {})}.
+containers contains {
+	"container": container,
+	"field": field,
+	"index": i,
+	"name": object.get(container, "name", sprintf("%s[%d]", [field, i])),
+	"path": array.concat(pod.path, [field, i]),
+	"sc": object.get(container, "securityContext", {}),
+} if {
+	some field in ["initContainers", "containers", "ephemeralContainers"]
+	some i, container in pod.spec[field]
+	is_object(container)
+}
+
+# Image references split once: "registry:5000/repo:tag@sha256:…" → repository, tag, digest ("" when absent).
+images contains {
+	"container": c,
+	"image": c.container.image,
+	"tag": parts[2],
+	"digest": parts[3],
+	"path": array.concat(c.path, ["image"]),
+	"templated": regex.match(`\$|\{\{`, c.container.image),
+} if {
+	some c in containers
+	is_string(c.container.image)
+	parts := regex.find_all_string_submatch_n(`^(.*?)(?::([^:/@]*))?(?:@(.*))?$`, c.container.image, 1)[0]
+}
+
+# Cluster-scoped kinds have no namespace to judge.
+cluster_scoped_kinds := {
+	"Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+	"CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
+	"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+	"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService",
+	"RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "PodSecurityPolicy",
+	"ClusterIssuer", "FlowSchema", "PriorityLevelConfiguration", "CertificateSigningRequest",
+}

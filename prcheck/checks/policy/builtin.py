@@ -1,0 +1,131 @@
+"""The built-in policy pack as one policy engine, on by default.
+
+The pack's Rego runs in its own regorus instance (user policies never share
+its namespace or data) through `RegoEngine`, with one difference from
+conftest: `input` wraps the document with what the pack's rules need to know
+about it (its file's kind and path, the target Kubernetes version). One rule,
+`data.prcheck.main.deny`, is queried per document; it dispatches to the
+families that apply to that kind of file.
+
+The Python rules (provider tokens, entropy, pin comments) run beside it on
+the same documents; their findings take the same shape. Severities come from
+the catalog (the rules' METADATA); `.prcheck.yaml` `rules:` overrides are
+applied later, with the other filters, so they work for every engine alike.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from prcheck.checks import secrets
+from prcheck.checks.policy import builtin_pins
+from prcheck.checks.policy.base import Evaluation, PolicyError
+from prcheck.checks.policy.builtin_catalog import RuleInfo, load_catalog, pack_dir, pack_modules
+from prcheck.checks.policy.rego import EmbeddedBackend, RegoEngine
+from prcheck.checks.policy.rego_modules import load_data, load_modules
+from prcheck.model import Document, Finding
+
+ENGINE_LABEL = "builtin"
+ENTRY_PACKAGE = "prcheck.main"
+EVALUATION_ERROR = "builtin/evaluation-error"
+
+# When a line carries several secret findings, the most specific one is kept.
+_SECRET_PRIORITY = ("secrets/provider-token", "secrets/k8s-secret-in-git", "secrets/env-literal", "secrets/high-entropy")
+
+
+def file_kind_of(doc: Document) -> str:
+    """Rendered documents may come without a file kind: objects with apiVersion and kind are manifests."""
+    if doc.file_kind:
+        return doc.file_kind
+    if isinstance(doc.obj, dict) and "apiVersion" in doc.obj and "kind" in doc.obj:
+        return "kubernetes"
+    return "yaml"
+
+
+class BuiltinEngine:
+    """Rego pack + Python secret and pin checks, with catalog severities."""
+
+    name = "builtin"
+
+    def __init__(self, root: Path | None = None, kube_version: str = "1.32",
+                 rule_config: Mapping[str, Any] | None = None) -> None:
+        self.root = root or pack_dir()
+        self.kube_version = kube_version
+        self.catalog: dict[str, RuleInfo] = {r.id: r for r in load_catalog(self.root)}
+        modules = load_modules(pack_modules(self.root), "v1")
+        data = load_data([self.root / "data"]) if (self.root / "data").is_dir() else {}
+        self._modules = modules
+        settings = {"rules": {k: v for k, v in (rule_config or {}).items() if isinstance(v, dict)}}
+        self._backend = EmbeddedBackend(modules, {**data, "settings": settings})
+        self._rego = RegoEngine(modules, self._backend, namespaces=[ENTRY_PACKAGE],
+                                engine_label=ENGINE_LABEL, input_for=self._input)
+        if not self._rego.rules:
+            raise PolicyError(str(self.root), 0, 0, f"the policy pack has no package {ENTRY_PACKAGE} with a deny rule")
+        options = (rule_config or {}).get(secrets.HIGH_ENTROPY) or {}
+        self._scanner = secrets.SecretScanner(
+            secrets.SecretWords.from_data(data.get("secrets", {})), min_length=int(options.get("min_length", 16)))
+
+    def with_kube_version(self, kube_version: str) -> "BuiltinEngine":
+        """The same compiled pack judged against another Kubernetes version (per environment)."""
+        other = copy.copy(self)
+        other.kube_version = kube_version
+        other._rego = RegoEngine(self._modules, self._backend, namespaces=[ENTRY_PACKAGE],
+                                 engine_label=ENGINE_LABEL, input_for=other._input)
+        return other
+
+    def close(self) -> None:
+        self._backend.close()
+
+    def _input(self, doc: Document) -> dict[str, Any]:
+        return {"document": doc.obj, "path": doc.path, "file_kind": file_kind_of(doc), "kube_version": self.kube_version}
+
+    def evaluate(self, docs: Sequence[Document]) -> Evaluation:
+        return self.evaluate_with_sources(docs, {})
+
+    def evaluate_with_sources(self, docs: Sequence[Document], sources: Mapping[str, str]) -> Evaluation:
+        """`sources` maps a file path to its text, for the rules that read comments."""
+        result = Evaluation()
+        lines: dict[str, list[str]] = {}
+        for doc in docs:
+            if not isinstance(doc.obj, dict):
+                continue
+            found: list[Finding] = []
+            try:
+                evaluation = self._rego.evaluate([doc])
+            except PolicyError as exc:
+                found.append(self._error(doc, exc))
+            else:
+                found.extend(evaluation.findings)
+                result.passed += evaluation.passed
+            found.extend(secrets.findings(doc, self._scanner, ENGINE_LABEL))
+            if doc.path in sources and doc.file_kind in builtin_pins.GHA_KINDS:
+                if doc.path not in lines:
+                    lines[doc.path] = sources[doc.path].splitlines()
+                found.extend(builtin_pins.check(doc, lines[doc.path], ENGINE_LABEL))
+            result.findings.extend(self._settle(found))
+        return result
+
+    def _error(self, doc: Document, exc: PolicyError) -> Finding:
+        return Finding(rule=EVALUATION_ERROR, severity="warning", path=doc.path, line=doc.line,
+                       resource=doc.resource, engine=ENGINE_LABEL,
+                       message=f"built-in rules could not evaluate this document: {exc.message}")
+
+    def _settle(self, found: list[Finding]) -> list[Finding]:
+        """Catalog severities, and one secret finding per line."""
+        out: list[Finding] = []
+        best_secret: dict[tuple[str, int], Finding] = {}
+        for finding in found:
+            info = self.catalog.get(finding.rule)
+            if info is not None and finding.severity != info.severity:
+                finding = replace(finding, severity=info.severity)
+            if finding.rule in _SECRET_PRIORITY:
+                key = (finding.path, finding.line)
+                held = best_secret.get(key)
+                if held is None or _SECRET_PRIORITY.index(finding.rule) < _SECRET_PRIORITY.index(held.rule):
+                    best_secret[key] = finding
+                continue
+            out.append(finding)
+        return out + list(best_secret.values())

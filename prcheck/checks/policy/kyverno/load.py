@@ -1,0 +1,76 @@
+"""Finding Kyverno policies in files and directories.
+
+A policy is a YAML document with `apiVersion: kyverno.io/v1` (or `v2beta1`)
+and `kind: ClusterPolicy` or `Policy`. Directories are walked recursively,
+skipping hidden directories (`.git`, `.kyverno-test` hold no policies) but
+reading any file named explicitly. A file that mentions `kyverno.io` but is
+not valid YAML is an error with its line, since it is most likely a broken
+policy; other unparsable files are somebody else's business.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from prcheck.model import Document
+from prcheck.sources.yaml_loader import load_bytes
+
+from ..base import PolicyError
+
+API_VERSIONS = ("kyverno.io/v1", "kyverno.io/v2beta1")
+KINDS = ("ClusterPolicy", "Policy")
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def is_policy(doc: Document) -> bool:
+    return isinstance(doc.obj, dict) and doc.api_version in API_VERSIONS and doc.kind in KINDS
+
+
+def yaml_files(paths: Sequence["str | Path"]) -> Iterator[Path]:
+    """Files named directly, plus YAML files below directories (hidden dirs skipped), sorted."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = [
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix in _SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
+            ]
+            yield from sorted(found)
+        elif path.is_file():
+            yield path
+        else:
+            raise PolicyError(str(path), 0, 0, "policy path does not exist")
+
+
+def documents(path: Path) -> list[Document]:
+    """All documents of one file; a broken file that looks like a policy is an error."""
+    raw = path.read_bytes()
+    loaded = load_bytes(raw, str(path))
+    if loaded.findings and b"kyverno.io" in raw:
+        first = loaded.findings[0]
+        raise PolicyError(str(path), first.line, first.column, first.message)
+    return loaded.docs
+
+
+def policy_documents(paths: Sequence["str | Path"]) -> list[Document]:
+    return [doc for file in yaml_files(paths) for doc in documents(file) if is_policy(doc)]
+
+
+def resource_documents(paths: Iterable["str | Path"]) -> list[Document]:
+    """Every mapping document of the given files (for the test runner)."""
+    docs: list[Document] = []
+    for file in paths:
+        path = Path(file)
+        loaded = load_bytes(path.read_bytes(), str(path))
+        if loaded.findings:
+            first = loaded.findings[0]
+            raise PolicyError(str(path), first.line, first.column, first.message)
+        for doc in loaded.docs:
+            if isinstance(doc.obj, dict) and doc.obj.get("kind") == "List" and isinstance(doc.obj.get("items"), list):
+                docs.extend(Document(doc.path, doc.index, doc.line, item, doc.origin) for item in doc.obj["items"]
+                            if isinstance(item, dict))
+            elif isinstance(doc.obj, dict):
+                docs.append(doc)
+    return docs

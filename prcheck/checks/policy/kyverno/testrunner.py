@@ -1,0 +1,216 @@
+"""`kyverno-test.yaml` files (the Kyverno CLI `Test` format), run offline.
+
+A test names policy files, resource files, an optional values file
+(`variables:`) and user info (`userinfo:`), and lists expected `results`
+(policy, rule, kind, resources, result). Every listed result is compared the
+way `kyverno test` does: results the test does not list are ignored, a rule
+written for Pods is also found under its `autogen-` / `autogen-cronjob-`
+names, an expected `skip` also holds when the rule did not apply at all, and
+a result with no evaluation is "Not found". Context entries that need a
+cluster are left unset unless the values file provides them, as in the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, TextIO
+
+from prcheck.sources.yaml_loader import load_bytes
+
+from ..base import PolicyError
+from .engine import KyvernoEngine, RuleResponse
+from .load import documents, is_policy, resource_documents, yaml_files
+from .rules import compile_policy
+from .valuesfile import Values, load_values
+
+TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
+
+
+@dataclass
+class Row:
+    """One expected result for one resource."""
+
+    policy: str
+    rule: str
+    kind: str
+    resource: str  # name or namespace/name, as written in the test
+    expected: str
+    actual: str  # pass | fail | skip | error | "" (not found)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.actual == self.expected or (self.expected == "skip" and self.actual == "")
+
+    @property
+    def reason(self) -> str:
+        if self.ok:
+            return "Ok"
+        if not self.actual:
+            return "Not found"
+        return f"Want {self.expected}, got {self.actual}"
+
+
+@dataclass
+class TestReport:
+    path: Path
+    name: str
+    rows: list[Row] = field(default_factory=list)
+    error: str = ""
+    policies: int = 0
+    resources: int = 0
+
+    @property
+    def failed(self) -> int:
+        return sum(not r.ok for r in self.rows) + (1 if self.error else 0)
+
+
+def find_test_files(root: "str | Path") -> list[Path]:
+    """Test files under `root` (hidden `.kyverno-test` directories included) or `root` itself."""
+    path = Path(root)
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.name in TEST_FILE_NAMES)
+
+
+def _load_test(path: Path) -> dict:
+    loaded = load_bytes(path.read_bytes(), str(path))
+    if loaded.findings:
+        first = loaded.findings[0]
+        raise PolicyError(str(path), first.line, first.column, first.message)
+    obj = loaded.docs[0].obj if loaded.docs else None
+    if not isinstance(obj, dict):
+        raise PolicyError(str(path), 1, 0, "test file is not a map")
+    return obj
+
+
+def _user_info(path: "Path | None") -> "dict | None":
+    if path is None:
+        return None
+    loaded = load_bytes(path.read_bytes(), str(path))
+    obj = loaded.docs[0].obj if loaded.docs else None
+    return obj if isinstance(obj, dict) else None
+
+
+def _resolve(base: Path, items: object) -> list[Path]:
+    if isinstance(items, str):
+        items = [items]
+    return [base / str(item) for item in items or []]
+
+
+def _refs(result: dict) -> list[str]:
+    refs = result.get("resources")
+    if isinstance(refs, list):
+        return [str(r) for r in refs]
+    single = result.get("resource")
+    return [str(single)] if single else []
+
+
+def _resource_key(resource: dict) -> "tuple[str, str, str]":
+    metadata = resource.get("metadata") if isinstance(resource.get("metadata"), dict) else {}
+    return str(resource.get("kind") or ""), str(metadata.get("namespace") or ""), str(metadata.get("name") or "")
+
+
+def _rule_names(rule: str) -> tuple[str, ...]:
+    return rule, f"autogen-{rule}", f"autogen-cronjob-{rule}"
+
+
+def _find(responses: list[tuple[tuple[str, str, str], RuleResponse]], policy: str, rule: str, kind: str,
+          ref: str) -> "RuleResponse | None":
+    namespace, _, name = ref.rpartition("/")
+    for (r_kind, r_ns, r_name), response in responses:
+        if kind and r_kind != kind:
+            continue
+        if r_name != name or (namespace and (r_ns or "default") != namespace):
+            continue
+        if policy not in (response.policy.name, response.policy.key):
+            continue
+        if response.rule.name in _rule_names(rule):
+            return response
+    return None
+
+
+def run_test_file(path: "str | Path") -> TestReport:
+    """Evaluate one test file; loading problems are reported in `error`, never raised."""
+    path = Path(path)
+    report = TestReport(path=path, name=path.parent.name)
+    try:
+        test = _load_test(path)
+        report.name = str((test.get("metadata") or {}).get("name") or test.get("name") or report.name)
+        base = path.parent
+        values_path = test.get("variables")
+        values = load_values(base / str(values_path)) if values_path else Values()
+        user_path = test.get("userinfo")
+        user = _user_info(base / str(user_path)) if user_path else None
+        policy_docs = [doc for file in yaml_files(_resolve(base, test.get("policies")))
+                       for doc in documents(file) if is_policy(doc)]
+        policies = [compile_policy(doc) for doc in policy_docs]
+        resources = resource_documents(_resolve(base, test.get("resources")))
+        report.policies, report.resources = len(policies), len(resources)
+        engine = KyvernoEngine(policies, values, offline="ignore")
+        responses = [(_resource_key(doc.obj), response) for doc in resources
+                     for response in engine.apply(doc.obj, user=user)]
+    except (PolicyError, OSError) as exc:
+        report.error = str(exc)
+        return report
+    for result in test.get("results") or []:
+        if not isinstance(result, dict):
+            continue
+        policy, rule = str(result.get("policy", "")), str(result.get("rule", ""))
+        kind, expected = str(result.get("kind", "")), str(result.get("result", "")).lower()
+        for ref in _refs(result):
+            found = _find(responses, policy, rule, kind, ref)
+            report.rows.append(Row(policy, rule, kind, ref, expected,
+                                   found.result.status if found else "",
+                                   found.result.message if found else ""))
+    return report
+
+
+def _table(rows: list[list[str]]) -> Iterator[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    rule = "│" + "│".join("─" * (w + 2) for w in widths) + "│"
+    yield rule
+    for index, row in enumerate(rows):
+        yield "│" + "│".join(f" {cell:<{widths[i]}} " for i, cell in enumerate(row)) + "│"
+        if index == 0:
+            yield rule
+    yield rule
+
+
+def print_report(report: TestReport, out: TextIO, detailed: bool = False) -> None:
+    out.write(f"Loading test  ( {report.path} ) ...\n")
+    if report.error:
+        out.write(f"  Error: {report.error}\n\n")
+        return
+    out.write(f"  Applying {report.policies} polic{'y' if report.policies == 1 else 'ies'} "
+              f"to {report.resources} resource{'' if report.resources == 1 else 's'} ...\n")
+    out.write("  Checking results ...\n\n")
+    shown = report.rows
+    if shown:
+        header = ["ID", "POLICY", "RULE", "RESOURCE", "RESULT", "REASON"]
+        body = [[str(i), r.policy, r.rule, f"{r.kind}/{r.resource}" if r.kind else r.resource,
+                 "Pass" if r.ok else "Fail", r.reason] for i, r in enumerate(shown, 1)]
+        for line in _table([header] + body):
+            out.write(line + "\n")
+        if detailed:
+            for row in shown:
+                if not row.ok and row.message:
+                    out.write(f"  {row.policy}/{row.rule} {row.resource}: {row.message}\n")
+        out.write("\n")
+
+
+def run_tests(root: "str | Path", out: TextIO, detailed: bool = False) -> int:
+    """Run every test under `root`, print Kyverno-style tables, return the exit code."""
+    files = find_test_files(root)
+    if not files:
+        out.write(f"No test files found under {root}\n")
+        return 1
+    passed = failed = 0
+    for file in files:
+        report = run_test_file(file)
+        print_report(report, out, detailed)
+        passed += sum(r.ok for r in report.rows)
+        failed += report.failed
+    out.write(f"Test Summary: {passed} tests passed and {failed} tests failed\n")
+    return 1 if failed else 0

@@ -1,0 +1,287 @@
+"""Secrets that only pattern matching and scoring find: provider tokens and high-entropy values.
+
+These two rules are Python, not Rego, because they look at every string of
+every document: one compiled alternation and a character count per string
+cost little here, while a Rego `walk` over each document would dominate a run.
+The rest of the secret rules (Kubernetes Secrets, env literals) are Rego.
+
+Nothing here ever puts a secret into a message: values are shown through
+`mask`, which keeps at most eight characters of a long value and none of a
+short one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, Sequence
+
+from prcheck.checks.policy.builtin_catalog import RuleInfo
+from prcheck.model import Document, Finding
+
+PROVIDER_TOKEN = "secrets/provider-token"
+HIGH_ENTROPY = "secrets/high-entropy"
+
+RULES: Sequence[RuleInfo] = (
+    RuleInfo(
+        PROVIDER_TOKEN, "Provider token in a YAML value", "error", "python",
+        "A value anywhere in any YAML file matches the format of a well-known credential: AWS access key ids, "
+        "GitHub (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_), GitLab (glpat- and friends), Slack tokens and webhooks, "
+        "Stripe live keys, Google API keys, private key PEM blocks, JSON Web Tokens, npm and PyPI tokens, Azure "
+        "storage keys, SendGrid, OpenAI, Vault and Docker Hub tokens. Placeholders (EXAMPLE, xxxx, changeme, "
+        "${{ secrets.X }}, $(VAR)) are ignored. Kubernetes Secrets and SealedSecrets are left to "
+        "secrets/k8s-secret-in-git, SOPS-encrypted files are skipped.",
+        "Revoke the token now (it is in the repository history), issue a new one and load it from a secret "
+        "store: a CI secret, a SealedSecret or ExternalSecret, or a SOPS-encrypted file.",
+        "prcheck/checks/secrets.py",
+    ),
+    RuleInfo(
+        HIGH_ENTROPY, "High-entropy value for a secret-like key", "warning", "python",
+        "A key named like a secret (password, token, apiKey, client_secret, ...; not *_FILE, *_URL, *_NAME, ...) "
+        "holds a random-looking string: Shannon entropy above a length-dependent threshold (about 3.75-4.2 "
+        "bits per character for mixed strings of 20+ characters, 3.0 for hex). UUIDs, digests, hashes under "
+        "checksum/hash keys, URLs without credentials, paths, templates and base64 of readable text are not "
+        "reported. Covers Helm values, ConfigMaps, CI variables and any other YAML.",
+        "Move the value to a secret store (Kubernetes Secret via SealedSecret/ExternalSecret/SOPS, or a CI "
+        "secret) and rotate it.",
+        "prcheck/checks/secrets.py",
+    ),
+)
+
+# Kinds whose values are already encrypted (or reported by secrets/k8s-secret-in-git).
+SKIPPED_KINDS = frozenset({"Secret", "SealedSecret"})
+
+# (label, pattern): group 1, when present, is the secret part of the match.
+TOKEN_PATTERNS: Sequence[tuple[str, str]] = (
+    ("AWS access key id", r"\b((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b"),
+    ("GitHub token", r"\b(gh[pousr]_[A-Za-z0-9]{36,255})\b"),
+    ("GitHub fine-grained token", r"\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b"),
+    ("GitLab token", r"\b((?:glpat|glptt|gldt|glrt|glcbt)-[A-Za-z0-9_-]{20,})"),
+    ("Slack token", r"\b(xox[abpr]-[0-9A-Za-z-]{10,})"),
+    ("Slack webhook URL", r"(https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,})"),
+    ("Stripe live key", r"\b((?:sk|rk)_live_[0-9a-zA-Z]{20,})\b"),
+    ("Google API key", r"\b(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
+    ("private key", r"(-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----)"),
+    ("JSON Web Token", r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"),
+    ("npm token", r"\b(npm_[A-Za-z0-9]{36})\b"),
+    ("PyPI token", r"\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,})"),
+    ("Azure storage account key", r"AccountKey=([A-Za-z0-9+/]{86}==)"),
+    ("SendGrid API key", r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])"),
+    ("OpenAI API key", r"\b(sk-(?:proj-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})"),
+    ("HashiCorp Vault token", r"\b(hvs\.[A-Za-z0-9_-]{24,})"),
+    ("Docker Hub access token", r"\b(dckr_pat_[A-Za-z0-9_-]{27,})"),
+)
+
+# Matched tokens that are documentation examples or filler, not credentials.
+_TOKEN_PLACEHOLDER = re.compile(r"EXAMPLE|XXXX|(.)\1{7,}|CHANGE_?ME|DUMMY|FAKE|SAMPLE|PLACEHOLDER|REDACTED|YOUR_", re.I)
+_HASH_WORDS = frozenset({"CHECKSUM", "HASH", "DIGEST", "SHA", "SHA1", "SHA256", "SHA512", "MD5", "FINGERPRINT", "INTEGRITY"})
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_DIGEST = re.compile(r"^(sha1|sha256|sha384|sha512|md5):[0-9a-f]+$", re.I)
+_HEX = re.compile(r"^[0-9a-f]+$|^[0-9A-F]+$")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+={0,2}$")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:([^/@\s]+)@", re.I)
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+
+
+def mask(value: str) -> str:
+    """`AKIA…XYZ1 (20 chars)`: enough to find the value, never enough to use it.
+
+    Mirrors `mask` in policies/lib/secrets.rego so every rule shows values alike.
+    """
+    text = value.strip()
+    shown = 4 if len(text) >= 20 else 2 if len(text) >= 12 else 0
+    head = text[:shown]
+    tail = text[len(text) - shown:] if shown else ""
+    return f"{_printable(head)}…{_printable(tail)} ({len(text)} chars)"
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of `text`'s own character distribution."""
+    if not text:
+        return 0.0
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
+
+
+@dataclass(frozen=True)
+class SecretWords:
+    """The shared word lists (policies/data/secrets.yaml), also read by the Rego rules."""
+
+    secret_words: frozenset[str]
+    secret_pairs: frozenset[tuple[str, str]]
+    not_secret_last_words: frozenset[str]
+    placeholders: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> "SecretWords":
+        return cls(
+            secret_words=frozenset(data.get("secret_words", [])),
+            secret_pairs=frozenset(tuple(p) for p in data.get("secret_pairs", [])),
+            not_secret_last_words=frozenset(data.get("not_secret_last_words", [])),
+            placeholders=tuple(re.compile(p, re.I) for p in data.get("placeholder_patterns", [])),
+        )
+
+    def words(self, name: str) -> list[str]:
+        return [w.upper() for w in _WORD_SPLIT.split(_CAMEL.sub(r"\1_\2", name)) if w]
+
+    def secret_name(self, name: Any) -> bool:
+        """Same answer as `secret_name` in policies/lib/secrets.rego."""
+        if not isinstance(name, str):
+            return False
+        words = self.words(name)
+        if not words:
+            return False
+        if len(words) > 1 and (words[-2], words[-1]) in self.secret_pairs:
+            return True
+        if words[-1] in self.not_secret_last_words:
+            return False
+        return any(w in self.secret_words for w in words) or any(
+            pair in self.secret_pairs for pair in zip(words, words[1:]))
+
+    def placeholder(self, value: str) -> bool:
+        text = value.strip()
+        return not text or any(p.search(text) for p in self.placeholders)
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: str
+    keypath: tuple[str | int, ...]
+    message: str
+
+
+class SecretScanner:
+    """Scan every string of a document for provider tokens, and values of
+    secret-like keys for high entropy. One instance per run; no state between documents."""
+
+    def __init__(self, words: SecretWords, min_length: int = 16) -> None:
+        self.words = words
+        self.min_length = min_length
+        self._names: dict[str, bool] = {}
+        self._tokens = [(label, re.compile(pattern)) for label, pattern in TOKEN_PATTERNS]
+        # A cheap pre-filter: every token pattern contains one of these.
+        self._hint = re.compile(r"AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|cbt)-|xox[abpr]-|hooks\.slack"
+                                r"|_live_|AIza|PRIVATE KEY|eyJ|npm_|pypi-|AccountKey=|SG\.|T3BlbkFJ|hvs\.|dckr_pat_")
+
+    def scan(self, doc: Document) -> list[Hit]:
+        obj = doc.obj
+        if isinstance(obj, dict) and (obj.get("kind") in SKIPPED_KINDS or isinstance(obj.get("sops"), dict)):
+            return []
+        hits: list[Hit] = []
+        self._walk(obj, (), None, hits)
+        return hits
+
+    def _walk(self, node: Any, path: tuple[str | int, ...], key: str | None, hits: list[Hit]) -> None:
+        stack: list[tuple[Any, tuple[str | int, ...], str | None]] = [(node, path, key)]
+        while stack:
+            value, where, name = stack.pop()
+            if isinstance(value, str):
+                self._string(value, where, name, hits)
+            elif isinstance(value, dict):
+                pair_name = value.get("name") if isinstance(value.get("value"), str) else None
+                for k, v in value.items():
+                    label = str(k)
+                    if k == "value" and isinstance(pair_name, str):
+                        label = pair_name  # `- name: API_KEY` / `value: ...` pairs (env lists in values files)
+                    stack.append((v, where + (str(k),), label))
+            elif isinstance(value, list):
+                stack.extend((v, where + (i,), name) for i, v in enumerate(value))
+
+    def _string(self, value: str, path: tuple[str | int, ...], name: str | None, hits: list[Hit]) -> None:
+        token = self._token(value)
+        if token is not None:
+            label, secret = token
+            hits.append(Hit(PROVIDER_TOKEN, path, f"{label} in {_dotted(path)} ({mask(secret)}): revoke it and load it from a secret store"))
+            return
+        if self._high_entropy(value, name):
+            hits.append(Hit(HIGH_ENTROPY, path, f"high-entropy value for secret-like key {name} at {_dotted(path)} ({mask(value)}): move it to a secret store and rotate it"))
+
+    def _token(self, value: str) -> tuple[str, str] | None:
+        """(label, matched secret) of the first real token in `value`; a private
+        key block counts as the whole value."""
+        if not self._hint.search(value):
+            return None
+        for label, pattern in self._tokens:
+            for match in pattern.finditer(value):
+                secret = match.group(1) if pattern.groups else match.group(0)
+                if label == "private key":
+                    return label, value
+                if not _TOKEN_PLACEHOLDER.search(secret):
+                    return label, secret
+        return None
+
+    def _high_entropy(self, value: str, name: str | None) -> bool:
+        """A random-looking value under a secret-like key, or a random-looking
+        password inside a URL (`scheme://user:password@host`) under any key."""
+        text = value.strip()
+        password = _URL_PASSWORD.match(text)
+        if password:
+            text = password.group(1)
+        elif _URL.match(text) or name is None or not self._secret_key(name):
+            return False
+        if self.words.placeholder(text) or text.startswith(("/", "./", "~/")):
+            return False
+        return self._random_looking(text, decode=True)
+
+    def _secret_key(self, name: str) -> bool:
+        """Secret-like and not about a hash; memoised per scanner, as key names repeat across documents."""
+        known = self._names.get(name)
+        if known is None:
+            known = self.words.secret_name(name) and not _HASH_WORDS & set(self.words.words(name))
+            self._names[name] = known
+        return known
+
+    def _random_looking(self, text: str, decode: bool) -> bool:
+        if len(text) < self.min_length or any(ch.isspace() for ch in text):
+            return False
+        if _UUID.match(text) or _DIGEST.match(text):
+            return False
+        if decode:
+            decoded = _decoded_text(text)
+            if decoded is not None:  # base64 of readable text: judge the text itself
+                return self._random_looking(decoded.strip(), decode=False)
+        entropy = shannon_entropy(text)
+        if _HEX.match(text):
+            return len(text) >= 20 and entropy >= 3.0
+        if not (any(c.isdigit() for c in text) and any(c.isalpha() for c in text)):
+            return False
+        if len(text) < 20:
+            classes = sum((any(c.islower() for c in text), any(c.isupper() for c in text), any(c.isdigit() for c in text)))
+            return classes == 3 and entropy >= 3.5
+        return entropy >= (3.75 if len(text) < 24 else 3.95 if len(text) < 32 else 4.2)
+
+
+def _decoded_text(text: str) -> str | None:
+    """The text behind a base64 value when it decodes to printable UTF-8, else None."""
+    if len(text) % 4 or not _BASE64.match(text):
+        return None
+    try:
+        raw = base64.b64decode(text, altchars=b"-_" if ("-" in text or "_" in text) else None, validate=True)
+        decoded = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return decoded if decoded and all(ch.isprintable() or ch in "\n\r\t" for ch in decoded) else None
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def findings(doc: Document, scanner: SecretScanner, engine: str = "builtin") -> Iterator[Finding]:
+    """The scanner's hits as findings on the exact line of each value."""
+    for hit in scanner.scan(doc):
+        yield Finding(rule=hit.rule, severity="error", message=hit.message, path=doc.path,
+                      line=doc.line_of(list(hit.keypath)), resource=doc.resource, engine=engine)

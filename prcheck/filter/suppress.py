@@ -1,0 +1,226 @@
+"""Suppressions and per-rule settings: the filter step between checks and reports.
+
+Three ways to silence a finding, each visible afterwards: every suppressed
+finding lands in `Report.suppressed` with where the suppression came from and
+its reason, so reports count and list them.
+
+- inline: `# prcheck:ignore[rule-id,other/*] reason` on the finding's line, or
+  on comment lines directly above it;
+- annotation: `prcheck.dev/ignore: "rule-a,rule-b"` (+ `prcheck.dev/ignore-reason`)
+  on the resource itself;
+- config: `.prcheck.yaml` `exceptions:` entries (rule, path glob, resource
+  glob, reason, optional `expires: YYYY-MM-DD`).
+
+A suppression without a reason still suppresses but raises
+`suppress/missing-reason`; an expired exception stops suppressing and raises
+`suppress/expired-exception`, so a temporary waiver cannot become permanent
+without anyone noticing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from typing import Any, Iterable, Mapping, Sequence
+
+from prcheck.config import ConfigError
+from prcheck.model import Document, Finding, Suppressed
+from prcheck.sources.yaml_loader import LoadedFile
+
+IGNORE_ANNOTATION = "prcheck.dev/ignore"
+REASON_ANNOTATION = "prcheck.dev/ignore-reason"
+MISSING_REASON = "suppress/missing-reason"
+EXPIRED_EXCEPTION = "suppress/expired-exception"
+META_RULES = frozenset({MISSING_REASON, EXPIRED_EXCEPTION})
+
+# `#` must start the line or follow whitespace, as a YAML comment does.
+_INLINE = re.compile(r"(?:^|\s)#\s*prcheck:ignore\[(?P<rules>[^\]]*)\](?P<reason>.*)$")
+_COMMENT_ONLY = re.compile(r"^\s*#")
+
+
+@dataclass(frozen=True)
+class Directive:
+    """Rule patterns silenced at one place, and why."""
+
+    patterns: tuple[str, ...]
+    reason: str
+    line: int
+
+    def covers(self, rule: str) -> bool:
+        return any(fnmatchcase(rule, p) for p in self.patterns)
+
+
+@dataclass(frozen=True)
+class ConfigException:
+    rule: str
+    reason: str
+    path: str = "*"
+    resource: str = "*"
+    expires: dt.date | None = None
+
+    def covers(self, finding: Finding) -> bool:
+        return (fnmatchcase(finding.rule, self.rule) and fnmatchcase(finding.path, self.path)
+                and fnmatchcase(finding.resource, self.resource))
+
+    def describe(self) -> str:
+        where = "" if self.path == "*" else f" on {self.path}"
+        what = "" if self.resource == "*" else f" for {self.resource}"
+        return f"{self.rule}{where}{what}"
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+
+
+def _split_rules(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",") if p.strip())
+
+
+def inline_directives(text: str) -> dict[int, list[Directive]]:
+    """Line number → directives that apply to it (their own line, and the
+    line below a block of comment-only lines)."""
+    lines = text.splitlines()
+    found: dict[int, Directive] = {}
+    for number, line in enumerate(lines, start=1):
+        if "prcheck:ignore" not in line:
+            continue
+        match = _INLINE.search(line)
+        if match:
+            reason = match.group("reason").strip().lstrip("-:—").strip()
+            found[number] = Directive(_split_rules(match.group("rules")), reason, number)
+    applies: dict[int, list[Directive]] = {}
+    for number, directive in found.items():
+        applies.setdefault(number, []).append(directive)
+        if _COMMENT_ONLY.match(lines[number - 1]):
+            target = number + 1
+            while target <= len(lines) and _COMMENT_ONLY.match(lines[target - 1]):
+                target += 1  # stacked comments all apply to the first code line below
+            if target != number:
+                applies.setdefault(target, []).append(directive)
+    return applies
+
+
+@dataclass(frozen=True)
+class _Annotated:
+    """A resource that carries `prcheck.dev/ignore`, and the lines its document spans."""
+
+    path: str
+    resource: str
+    first: int
+    last: int  # inclusive; 0 = to the end of the file
+    directive: Directive
+
+    def contains(self, finding: Finding) -> bool:
+        if finding.path != self.path:
+            return False
+        if finding.line:
+            return finding.line >= self.first and (not self.last or finding.line <= self.last)
+        return bool(self.resource) and finding.resource == self.resource
+
+
+def _annotated(file: LoadedFile) -> list[_Annotated]:
+    out: list[_Annotated] = []
+    docs = [d for d in file.docs if d.line]
+    for index, doc in enumerate(docs):
+        annotations = _annotations(doc)
+        rules = annotations.get(IGNORE_ANNOTATION)
+        if not isinstance(rules, str) or not rules.strip():
+            continue
+        reason = annotations.get(REASON_ANNOTATION)
+        last = docs[index + 1].line - 1 if index + 1 < len(docs) else 0
+        directive = Directive(_split_rules(rules), reason.strip() if isinstance(reason, str) else "",
+                              doc.line_of(["metadata", "annotations", IGNORE_ANNOTATION]))
+        out.append(_Annotated(file.path, doc.resource, doc.line, last, directive))
+    return out
+
+
+def _annotations(doc: Document) -> Mapping[str, Any]:
+    meta = doc.obj.get("metadata") if isinstance(doc.obj, dict) else None
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    return annotations if isinstance(annotations, dict) else {}
+
+
+def parse_exceptions(entries: Iterable[Mapping[str, Any]]) -> list[ConfigException]:
+    """Config `exceptions:` (already schema-validated) as values."""
+    out: list[ConfigException] = []
+    for index, entry in enumerate(entries):
+        expires = entry.get("expires")
+        try:
+            expiry = dt.date.fromisoformat(str(expires)) if expires else None
+        except ValueError:
+            raise ConfigError(f"exceptions[{index}].expires: {expires!r} is not a date (YYYY-MM-DD)") from None
+        out.append(ConfigException(
+            rule=str(entry["rule"]), reason=str(entry.get("reason", "")),
+            path=str(entry.get("path") or "*"), resource=str(entry.get("resource") or "*"), expires=expiry,
+        ))
+    return out
+
+
+def apply_rule_settings(findings: Iterable[Finding], rules: Mapping[str, Any]) -> list[Finding]:
+    """Config `rules: {id: {enabled, severity}}`: drop disabled rules, override severities."""
+    out: list[Finding] = []
+    for finding in findings:
+        setting = rules.get(finding.rule)
+        if isinstance(setting, dict):
+            if setting.get("enabled") is False:
+                continue
+            severity = setting.get("severity")
+            if severity in ("error", "warning", "info") and severity != finding.severity:
+                finding = replace(finding, severity=severity)
+        out.append(finding)
+    return out
+
+
+def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exceptions: Sequence[ConfigException] = (),
+             today: dt.date | None = None) -> Outcome:
+    """Split findings into kept and suppressed; add the warnings suppressions themselves raise."""
+    today = today or dt.date.today()
+    outcome = Outcome()
+    inline = {f.path: inline_directives(f.text) for f in files if f.text and "prcheck:ignore" in f.text}
+    annotated = [a for f in files for a in _annotated(f)]
+    active = [e for e in exceptions if e.expires is None or e.expires >= today]
+    for exc in exceptions:
+        if exc.expires is not None and exc.expires < today:
+            outcome.findings.append(Finding(
+                rule=EXPIRED_EXCEPTION, severity="warning", engine="prcheck",
+                message=f"exception for {exc.describe()} expired on {exc.expires.isoformat()} and no longer "
+                        f"suppresses: fix the findings or renew it with a new date ({exc.reason})"))
+    used_without_reason: dict[tuple[str, int], str] = {}
+    for finding in findings:
+        if finding.rule in META_RULES:
+            outcome.findings.append(finding)
+            continue
+        hit = _inline_hit(finding, inline) or _annotation_hit(finding, annotated)
+        if hit is not None:
+            source, directive = hit
+            outcome.suppressed.append(Suppressed(finding, source, directive.reason))
+            if not directive.reason:
+                used_without_reason[(finding.path, directive.line)] = source
+            continue
+        exception = next((e for e in active if e.covers(finding)), None)
+        if exception is not None:
+            outcome.suppressed.append(Suppressed(finding, "config", exception.reason))
+            continue
+        outcome.findings.append(finding)
+    for (path, line), source in sorted(used_without_reason.items()):
+        how = ("write the reason after the comment: # prcheck:ignore[rule-id] reason" if source == "inline"
+               else f"add the {REASON_ANNOTATION} annotation")
+        outcome.findings.append(Finding(
+            rule=MISSING_REASON, severity="warning", path=path, line=line, engine="prcheck",
+            message=f"{source} suppression has no reason: {how}"))
+    return outcome
+
+
+def _inline_hit(finding: Finding, inline: Mapping[str, Mapping[int, list[Directive]]]) -> tuple[str, Directive] | None:
+    directives = inline.get(finding.path, {}).get(finding.line, []) if finding.line else []
+    hit = next((d for d in directives if d.covers(finding.rule)), None)
+    return ("inline", hit) if hit else None
+
+
+def _annotation_hit(finding: Finding, annotated: Sequence[_Annotated]) -> tuple[str, Directive] | None:
+    hit = next((a for a in annotated if a.directive.covers(finding.rule) and a.contains(finding)), None)
+    return ("annotation", hit.directive) if hit else None

@@ -1,0 +1,109 @@
+"""`prcheck check --base REF`: the render stage of a check run.
+
+The pipeline calls `run` once, after the repository files are checked, with
+a function that checks a list of loaded files (the same lint, schema and
+policy checks). Each rendered environment's head documents are grouped by
+the source file they came from and checked with `CheckContext.env` set;
+every finding is tagged with the environment. The base side's render of
+the same environments is checked too, so that `split` can tell a finding
+the change introduced in a rendered object from one that was already there;
+it applies the changed-lines filter to all findings of the run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from prcheck.checks.context import CheckContext
+from prcheck.checks.policy.base import Evaluation
+from prcheck.diff import DEFAULT_NOISY_LABELS
+from prcheck.filter.changed_lines import Baseline
+from prcheck.filter.changed_lines import split as split_changed
+from prcheck.model import Document, EnvDiff, Finding, Suppressed
+from prcheck.render.changes import compare
+from prcheck.sources.gitdiff import ChangeSet, changes
+from prcheck.sources.yaml_loader import LoadedFile
+
+CheckFiles = Callable[[Sequence[LoadedFile], CheckContext], Evaluation]
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """What `check --base` asked for."""
+
+    base: str
+    head: str | None = None
+    filter_mode: str = "added"
+    allow_remote: bool = False
+    ignore_labels: tuple[str, ...] = ()
+    jobs: int | None = None
+    timeout: float = 60.0
+    environments: tuple[Mapping[str, Any], ...] = ()  # config `environments:`; empty: the head's file, or discovery
+
+
+@dataclass
+class RenderedCheck:
+    diffs: list[EnvDiff] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    files: list[LoadedFile] = field(default_factory=list)  # rendered objects, for annotation suppressions
+    changes: ChangeSet | None = None
+    baseline: Baseline | None = None  # findings of the same checks on the base render
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def request(flags: Mapping[str, Any], conf: Mapping[str, Any]) -> RenderRequest | None:
+    """From `check` flags and the config; None without `--base`. `allow_remote`
+    is a flag only: the config is part of the change being checked."""
+    base = flags.get("base")
+    if not base:
+        return None
+    mode = flags.get("filter_mode") or conf.get("filter_mode") or "added"  # both validated against MODES already
+    labels = tuple(DEFAULT_NOISY_LABELS) + tuple(conf.get("ignore_labels") or ()) if flags.get("ignore_labels") \
+        else tuple(conf.get("ignore_labels") or ())
+    return RenderRequest(base=str(base), head=flags.get("head") or None, filter_mode=mode,
+                         allow_remote=bool(flags.get("allow_remote")), ignore_labels=labels,
+                         jobs=flags.get("jobs") or conf.get("jobs"),
+                         environments=tuple(conf.get("environments") or ()))
+
+
+def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
+    """Rendered documents grouped by source file, in the shape the checkers take."""
+    by_path: dict[str, list[Document]] = defaultdict(list)
+    for doc in docs:
+        by_path[doc.path].append(doc)
+    return [LoadedFile(path=path, kind="kubernetes", docs=group) for path, group in by_path.items()]
+
+
+def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles) -> RenderedCheck:
+    found = compare(root, req.base, req.head, config={"environments": list(req.environments)} if req.environments
+                    else None, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
+                    kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True)
+    result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))
+    for env, docs in sorted(found.head_docs.items()):
+        files = as_files(docs)
+        evaluation = check(files, replace(ctx, env=env))
+        result.findings.extend(replace(f, env=env, fingerprint="") for f in evaluation.findings)
+        result.suppressed.extend(replace(s, finding=replace(s.finding, env=env, fingerprint=""))
+                                 for s in evaluation.suppressed)
+        result.files.extend(files)
+    base_findings: list[Finding] = []
+    for env, docs in sorted(found.base_docs.items()):
+        evaluation = check(as_files(docs), replace(ctx, env=env))
+        base_findings.extend(replace(f, env=env) for f in evaluation.findings)
+    result.baseline = Baseline.of(found.base_docs, base_findings)
+    result.changes = changes(root, req.base, req.head)
+    return result
+
+
+def split(findings: Sequence[Finding], req: RenderRequest, rendered: RenderedCheck) -> tuple[list[Finding], list[Finding]]:
+    """(findings the change introduced, pre-existing ones) by `req.filter_mode`."""
+    assert rendered.changes is not None
+    return split_changed(findings, rendered.changes, req.filter_mode, rendered.diffs, rendered.baseline)
+
+
+def pre_existing_stats(pre_existing: Sequence[Finding]) -> list[dict[str, Any]]:
+    return [asdict(f) for f in pre_existing]
