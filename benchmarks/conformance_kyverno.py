@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from prcheck.checks.policy.kyverno.testrunner import Row, run_test_file  # noqa: E402
+from prcheck.checks.policy.kyverno.testrunner import Row, run_test_file
 
 
 def corpus_dir(argv: list[str]) -> Path:

@@ -23,10 +23,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from prcheck.checks.policy.kyverno.engine import KyvernoEngine  # noqa: E402
-from prcheck.checks.policy.kyverno.rules import compile_policy  # noqa: E402
-from prcheck.model import Document  # noqa: E402
-from prcheck.sources.yaml_loader import load_text  # noqa: E402
+from prcheck.checks.policy.kyverno.engine import KyvernoEngine
+from prcheck.checks.policy.kyverno.rules import compile_policy
+from prcheck.model import Document
+from prcheck.sources.yaml_loader import load_text
 
 POD_RULES = [
     """

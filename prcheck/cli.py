@@ -106,6 +106,11 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--allow-remote", is_flag=True, default=None, help="With --base: let kustomize and helm fetch remote resources.")
 @click.option("--ignore-labels", is_flag=True, default=None, help="With --base: ignore helm.sh/chart-style label churn in diffs.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel renders with --base (default: number of cores).")
+@click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs).")
+@click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]), help="Post results to the pull/merge request.")
+@click.option("--dry-run", is_flag=True, default=False, help="With --publish: print the API requests as JSON, send none.")
+@click.option("--github-token", help="Token for --publish github (default: $GITHUB_TOKEN).")
+@click.option("--status-per-env", is_flag=True, default=False, help="With --publish: one commit status per environment.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Output format (repeatable; pairs with -o in order).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help="Write the matching --format to this file (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), help="Lowest severity that fails the run (default error).")
@@ -122,6 +127,8 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
     if len(outputs) > max(len(formats), 1):
         raise click.UsageError("more -o files than --format values")
     opts, fail_on = build_check_options(list(paths) or ["."], config_file, flags, Path.cwd())
+    if flags.get("no_render"):
+        opts.render = None
     report = run_check(opts)
     chosen = list(formats) or ["text"]
     for index, fmt in enumerate(chosen):
@@ -131,6 +138,10 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
             Path(target).write_text(body, encoding="utf-8")
         else:
             click.echo(body, nl=False)
+    if flags.get("publish"):  # after the report files, so a failed post still leaves them
+        from prcheck.publish.cli_glue import publish_from_flags
+
+        publish_from_flags(report, flags, fail_on, opts.root or Path.cwd())
     sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_OK)
 
 

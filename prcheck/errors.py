@@ -5,5 +5,11 @@ from __future__ import annotations
 from prcheck.checks.policy.base import PolicyError
 from prcheck.checks.schema_store import SchemaConfigError
 from prcheck.config import ConfigError
+from prcheck.publish.base import PublishError
+from prcheck.render.environments import EnvironmentConfigError
+from prcheck.render.worktree import GitError
 
-USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, PolicyError, SchemaConfigError, FileNotFoundError)
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ConfigError, PolicyError, SchemaConfigError, FileNotFoundError,
+    PublishError, GitError, EnvironmentConfigError,
+)

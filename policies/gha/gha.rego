@@ -11,14 +11,17 @@ _doc := input.document
 # Every step with its key path: workflow jobs, and composite action steps.
 _steps contains {"step": step, "path": ["jobs", id, "steps", i], "job": id} if {
 	input.file_kind == "github-workflow"
-	some id, job in object.get(_doc, "jobs", {})
-	some i, step in object.get(job, "steps", [])
+	some id
+	job := _doc.jobs[id]
+	is_array(job.steps)
+	some i, step in job.steps
 	is_object(step)
 }
 
 _steps contains {"step": step, "path": ["runs", "steps", i], "job": ""} if {
 	input.file_kind == "github-action"
-	some i, step in object.get(_doc, ["runs", "steps"], [])
+	is_array(_doc.runs.steps)
+	some i, step in _doc.runs.steps
 	is_object(step)
 }
 
@@ -30,11 +33,16 @@ _uses contains {"ref": s.step.uses, "path": array.concat(s.path, ["uses"])} if {
 
 _uses contains {"ref": job.uses, "path": ["jobs", id, "uses"]} if {
 	input.file_kind == "github-workflow"
-	some id, job in object.get(_doc, "jobs", {})
+	some id
+	job := _doc.jobs[id]
 	is_string(job.uses)
 }
 
-_allowed_owners := {lower(owner) | some owner in object.get(data.settings, ["rules", "gha/unpinned-uses", "allowed_owners"], [])}
+_allowed_owners := {lower(owner) |
+	some i
+	owner := data.settings.rules["gha/unpinned-uses"].allowed_owners[i]
+	is_string(owner)
+}
 
 _sha(ref) if regex.match(`^[0-9a-f]{40}$`, ref)
 
@@ -176,9 +184,9 @@ deny contains {
 } if {
 	input.file_kind == "github-workflow"
 	is_object(_doc.jobs)
-	not "permissions" in object.keys(_doc)
-	some _, job in _doc.jobs
-	not "permissions" in object.keys(job)
+	not _has(_doc, "permissions")
+	some job in _doc.jobs
+	not _has(job, "permissions")
 }
 
 deny contains {
@@ -196,7 +204,8 @@ deny contains {
 	"path": ["jobs", id, "permissions"],
 } if {
 	input.file_kind == "github-workflow"
-	some id, job in object.get(_doc, "jobs", {})
+	some id
+	job := _doc.jobs[id]
 	job.permissions == "write-all"
 }
 
@@ -245,3 +254,9 @@ _step_label(s) := sprintf("step %d of job '%s'", [s.path[3] + 1, s.job]) if {
 }
 
 _step_label(s) := sprintf("step %d of the action", [s.path[2] + 1]) if s.job == ""
+
+# The key is present, whatever its value (`permissions: {}` and an empty `permissions:` both count).
+_has(obj, key) if {
+	is_object(obj)
+	_ = obj[key]
+}

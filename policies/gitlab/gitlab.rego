@@ -19,8 +19,8 @@ _includes contains {"entry": entry, "path": ["include"]} if {
 
 _includes contains {"entry": entry, "path": ["include", i]} if {
 	input.file_kind == "gitlab-ci"
-	some i, entry in object.get(_doc, "include", [])
 	is_array(_doc.include)
+	some i, entry in _doc.include
 }
 
 # A full commit SHA or a version-like tag: both name fixed content.
@@ -109,7 +109,8 @@ _images contains {"image": image, "path": path} if {
 
 _images contains {"image": image, "path": path} if {
 	some h in _image_holders
-	some i, service in object.get(h.holder, "services", [])
+	is_array(h.holder.services)
+	some i, service in h.holder.services
 	some [image, path] in _image_ref(service, array.concat(h.path, ["services", i]))
 }
 

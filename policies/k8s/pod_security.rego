@@ -75,19 +75,17 @@ deny contains {
 	"path": array.concat(c.path, ["securityContext", "runAsNonRoot"]),
 } if {
 	some c in containers
-	not object.get(c.sc, "runAsNonRoot", object.get(_pod_sc, "runAsNonRoot", null)) == true
-	not is_number(object.get(c.sc, "runAsUser", object.get(_pod_sc, "runAsUser", null)))
+	not object.get(c.sc, "runAsNonRoot", object.get(pod.sc, "runAsNonRoot", null)) == true
+	not is_number(object.get(c.sc, "runAsUser", object.get(pod.sc, "runAsUser", null)))
 	not _windows
 }
-
-_pod_sc := object.get(pod.spec, "securityContext", {})
 
 # Where an effective runAsUser of 0 comes from: the container's own setting, else the pod's.
 _uid_zero(c) := [array.concat(c.path, ["securityContext", "runAsUser"])] if c.sc.runAsUser == 0
 
 _uid_zero(c) := [array.concat(pod.path, ["securityContext", "runAsUser"])] if {
 	not is_number(c.sc.runAsUser)
-	_pod_sc.runAsUser == 0
+	pod.sc.runAsUser == 0
 }
 
 _windows if pod.spec.os.name == "windows"
@@ -149,7 +147,8 @@ deny contains {
 	"path": array.concat(c.path, ["ports", i, "hostPort"]),
 } if {
 	some c in containers
-	some i, port in object.get(c.container, "ports", [])
+	some i
+	port := c.container.ports[i]
 	is_number(port.hostPort)
 	port.hostPort > 0
 }
@@ -170,7 +169,8 @@ deny contains {
 	"path": array.concat(c.path, ["securityContext", "capabilities", "add", i]),
 } if {
 	some c in containers
-	some i, cap in object.get(c.sc, ["capabilities", "add"], [])
+	some i
+	cap := c.sc.capabilities.add[i]
 	is_string(cap)
 	_capability(cap) in _dangerous
 }
@@ -202,7 +202,7 @@ deny contains {
 }
 
 _drops_all(sc) if {
-	some cap in sc.capabilities.drop
+	cap := sc.capabilities.drop[_]
 	is_string(cap)
 	_capability(cap) == "ALL"
 }
@@ -221,7 +221,8 @@ deny contains {
 	"msg": sprintf("volume '%s' mounts host path %s: use a PersistentVolumeClaim or emptyDir instead", [object.get(volume, "name", ""), volume.hostPath.path]),
 	"path": array.concat(pod.path, ["volumes", i, "hostPath"]),
 } if {
-	some i, volume in object.get(pod.spec, "volumes", [])
+	some i
+	volume := pod.spec.volumes[i]
 	is_string(volume.hostPath.path)
 	not _runtime_socket(volume.hostPath.path)
 }
@@ -240,7 +241,8 @@ deny contains {
 	"msg": sprintf("volume '%s' mounts the container runtime socket %s: remove it, it gives root on the node", [object.get(volume, "name", ""), volume.hostPath.path]),
 	"path": array.concat(pod.path, ["volumes", i, "hostPath", "path"]),
 } if {
-	some i, volume in object.get(pod.spec, "volumes", [])
+	some i
+	volume := pod.spec.volumes[i]
 	is_string(volume.hostPath.path)
 	_runtime_socket(volume.hostPath.path)
 }
@@ -268,7 +270,8 @@ deny contains {
 	"msg": sprintf("pod sets unsafe sysctl %s: remove it from securityContext.sysctls", [sysctl.name]),
 	"path": array.concat(pod.path, ["securityContext", "sysctls", i]),
 } if {
-	some i, sysctl in object.get(pod.spec, ["securityContext", "sysctls"], [])
+	some i
+	sysctl := pod.sc.sysctls[i]
 	is_string(sysctl.name)
 	not sysctl.name in _safe_sysctls
 }
@@ -295,7 +298,7 @@ deny contains {
 	"msg": "pod sets seccomp profile Unconfined: use RuntimeDefault",
 	"path": array.concat(pod.path, ["securityContext", "seccompProfile", "type"]),
 } if {
-	pod.spec.securityContext.seccompProfile.type == "Unconfined"
+	pod.sc.seccompProfile.type == "Unconfined"
 }
 
 deny contains {
@@ -312,7 +315,8 @@ deny contains {
 	"msg": sprintf("annotation %s is unconfined: set securityContext.seccompProfile.type to RuntimeDefault", [key]),
 	"path": array.concat(pod.meta_path, ["annotations", key]),
 } if {
-	some key, value in object.get(input.document, array.concat(pod.meta_path, ["annotations"]), {})
+	some key
+	value := object.get(input.document, array.concat(pod.meta_path, ["annotations"]), {})[key]
 	startswith(key, "seccomp.security.alpha.kubernetes.io/")
 	value == "unconfined"
 }

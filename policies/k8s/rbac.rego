@@ -9,7 +9,8 @@ _role_kinds := {"Role", "ClusterRole"}
 
 _rules contains {"rule": rule, "index": i} if {
 	input.document.kind in _role_kinds
-	some i, rule in object.get(input.document, "rules", [])
+	is_array(input.document.rules)
+	some i, rule in input.document.rules
 	is_object(rule)
 }
 
@@ -68,10 +69,13 @@ deny contains {
 	some r in _rules
 	"secrets" in object.get(r.rule, "resources", [])
 	_core_group(r.rule)
-	verbs := [v | some v in object.get(r.rule, "verbs", []); v in {"get", "list", "watch", "*"}]
+	verbs := [v | some i; v := r.rule.verbs[i]; v in {"get", "list", "watch", "*"}]
 	count(verbs) > 0
-	count(object.get(r.rule, "resourceNames", [])) == 0
+	not _named(r.rule)
 }
+
+# resourceNames narrows a rule to named objects.
+_named(rule) if rule.resourceNames[_]
 
 _core_group(rule) if "" in object.get(rule, "apiGroups", [""])
 

@@ -163,7 +163,8 @@ deny contains {
 	"path": ["spec", "selector", "matchLabels", key],
 } if {
 	input.document.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
-	some key, value in object.get(input.document, ["spec", "selector", "matchLabels"], {})
+	some key
+	value := input.document.spec.selector.matchLabels[key]
 	labels := object.get(input.document, ["spec", "template", "metadata", "labels"], {})
 	is_object(labels)
 	not labels[key] == value

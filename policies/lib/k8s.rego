@@ -25,25 +25,41 @@ pod_paths := {
 # Long-running kinds: the ones probes matter for.
 service_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
 
-# {"spec": <pod spec>, "path": <its key path>, "meta_path": <key path of the pod's metadata>}.
-pod := {"spec": spec, "path": path, "meta_path": array.concat(array.slice(path, 0, count(path) - 1), ["metadata"])} if {
+# {"spec": <pod spec>, "path": <its key path>, "meta_path": <key path of the pod's
+# metadata>, "sc": <the pod securityContext, {} when unset or not a mapping>}.
+pod := {
+	"spec": spec,
+	"path": path,
+	"meta_path": array.concat(array.slice(path, 0, count(path) - 1), ["metadata"]),
+	"sc": mapping(object.get(spec, "securityContext", {})),
+} if {
 	path := pod_paths[input.document.kind]
 	spec := object.get(input.document, path, null)
 	is_object(spec)
 }
 
+# `value` when it is a mapping, else {}: lets rules call object.get on fields
+# users may have left empty (`securityContext:` is null in YAML). regorus
+# stops the whole evaluation when a built-in gets the wrong type, so every
+# rule only iterates or calls built-ins on values whose type it checked.
+mapping(value) := value if is_object(value)
+
+mapping(value) := {} if not is_object(value)
+
 # Every container of the pod, init and ephemeral ones included:
-# {"container", "field", "index", "name", "path", "sc" (its securityContext or {})}.
+# {"container", "field", "index", "name", "path", "sc" (its securityContext, {} when unset)}.
 containers contains {
 	"container": container,
 	"field": field,
 	"index": i,
 	"name": object.get(container, "name", sprintf("%s[%d]", [field, i])),
 	"path": array.concat(pod.path, [field, i]),
-	"sc": object.get(container, "securityContext", {}),
+	"sc": mapping(object.get(container, "securityContext", {})),
 } if {
 	some field in ["initContainers", "containers", "ephemeralContainers"]
-	some i, container in pod.spec[field]
+	list := pod.spec[field]
+	is_array(list)
+	some i, container in list
 	is_object(container)
 }
 

@@ -27,6 +27,12 @@ _secret_word(ws) if {
 	[w, ws[i + 1]] in _names.secret_pairs
 }
 
+_secret_word(ws) if {
+	some w in ws
+	some suffix in _names.secret_suffixes
+	endswith(w, suffix)
+}
+
 # A cheap first look: a name without any of these letters is never secret-like.
 _hint := `(?i)pass|pwd|secret|token|key|cred|pat|dsn|webhook|connection`
 

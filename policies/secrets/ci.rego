@@ -29,29 +29,35 @@ deny contains {
 _gha_env_blocks contains {"label": "workflow env", "path": ["env"], "env": _doc.env} if is_object(_doc.env)
 
 _gha_env_blocks contains {"label": sprintf("job '%s' env", [id]), "path": ["jobs", id, "env"], "env": job.env} if {
-	some id, job in object.get(_doc, "jobs", {})
+	some id
+	job := _doc.jobs[id]
 	is_object(job.env)
 }
 
 _gha_env_blocks contains {"label": sprintf("job '%s' container env", [id]), "path": ["jobs", id, "container", "env"], "env": job.container.env} if {
-	some id, job in object.get(_doc, "jobs", {})
+	some id
+	job := _doc.jobs[id]
 	is_object(job.container.env)
 }
 
 _gha_env_blocks contains {"label": sprintf("job '%s' service '%s' env", [id, svc]), "path": ["jobs", id, "services", svc, "env"], "env": service.env} if {
-	some id, job in object.get(_doc, "jobs", {})
-	some svc, service in object.get(job, "services", {})
+	some id, svc # declared together: regorus rejects a `some` after a ref iteration
+	job := _doc.jobs[id]
+	service := job.services[svc]
 	is_object(service.env)
 }
 
 _gha_env_blocks contains {"label": sprintf("step %d of job '%s'", [i + 1, id]), "path": ["jobs", id, "steps", i, "env"], "env": step.env} if {
-	some id, job in object.get(_doc, "jobs", {})
-	some i, step in object.get(job, "steps", [])
+	some id
+	job := _doc.jobs[id]
+	is_array(job.steps)
+	some i, step in job.steps
 	is_object(step.env)
 }
 
 _gha_env_blocks contains {"label": sprintf("step %d of the action", [i + 1]), "path": ["runs", "steps", i, "env"], "env": step.env} if {
-	some i, step in object.get(_doc, ["runs", "steps"], [])
+	is_array(_doc.runs.steps)
+	some i, step in _doc.runs.steps
 	is_object(step.env)
 }
 

@@ -34,7 +34,8 @@ deny contains {
 	not _sops_encrypted
 	plain := [[field, key] |
 		some field in ["data", "stringData"]
-		some key, value in object.get(_doc, field, {})
+		some key
+		value := _doc[field][key]
 		literal(value)
 	]
 	count(plain) > 0
@@ -66,7 +67,8 @@ deny contains {
 	"path": array.concat(c.path, ["env", j, "value"]),
 } if {
 	some c in containers
-	some j, var in object.get(c.container, "env", [])
+	some j
+	var := c.container.env[j]
 	secret_name(var.name)
 	literal(var.value)
 }

@@ -16,9 +16,12 @@ deny contains {
 	"msg": sprintf("secretGenerator '%s' holds %d literal value(s) in git (%s = %s): generate it from an encrypted file or use an ExternalSecret", [object.get(generator, "name", ""), count(plain), first.key, mask(first.value)]),
 	"path": ["secretGenerator", i, "literals", first.index],
 } if {
-	some i, generator in object.get(input.document, "secretGenerator", [])
+	some i
+	generator := input.document.secretGenerator[i]
+	is_object(generator)
 	plain := [{"index": j, "key": parts[0], "value": parts[1]} |
-		some j, entry in object.get(generator, "literals", [])
+		some j
+		entry := generator.literals[j]
 		is_string(entry)
 		parts := _split_literal(entry)
 		literal(parts[1])

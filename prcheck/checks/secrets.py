@@ -119,6 +119,7 @@ class SecretWords:
 
     secret_words: frozenset[str]
     secret_pairs: frozenset[tuple[str, str]]
+    secret_suffixes: tuple[str, ...]
     not_secret_last_words: frozenset[str]
     placeholders: tuple[re.Pattern[str], ...]
 
@@ -127,6 +128,7 @@ class SecretWords:
         return cls(
             secret_words=frozenset(data.get("secret_words", [])),
             secret_pairs=frozenset(tuple(p) for p in data.get("secret_pairs", [])),
+            secret_suffixes=tuple(data.get("secret_suffixes", [])),
             not_secret_last_words=frozenset(data.get("not_secret_last_words", [])),
             placeholders=tuple(re.compile(p, re.I) for p in data.get("placeholder_patterns", [])),
         )
@@ -145,8 +147,8 @@ class SecretWords:
             return True
         if words[-1] in self.not_secret_last_words:
             return False
-        return any(w in self.secret_words for w in words) or any(
-            pair in self.secret_pairs for pair in zip(words, words[1:]))
+        return (any(w in self.secret_words or w.endswith(self.secret_suffixes) for w in words)
+                or any(pair in self.secret_pairs for pair in zip(words, words[1:])))
 
     def placeholder(self, value: str) -> bool:
         text = value.strip()
@@ -175,8 +177,10 @@ class SecretScanner:
 
     def scan(self, doc: Document) -> list[Hit]:
         obj = doc.obj
-        if isinstance(obj, dict) and (obj.get("kind") in SKIPPED_KINDS or isinstance(obj.get("sops"), dict)):
-            return []
+        if isinstance(obj, dict):
+            kind = obj.get("kind")
+            if (isinstance(kind, str) and kind in SKIPPED_KINDS) or isinstance(obj.get("sops"), dict):
+                return []
         hits: list[Hit] = []
         self._walk(obj, (), None, hits)
         return hits
@@ -204,7 +208,8 @@ class SecretScanner:
             hits.append(Hit(PROVIDER_TOKEN, path, f"{label} in {_dotted(path)} ({mask(secret)}): revoke it and load it from a secret store"))
             return
         if self._high_entropy(value, name):
-            hits.append(Hit(HIGH_ENTROPY, path, f"high-entropy value for secret-like key {name} at {_dotted(path)} ({mask(value)}): move it to a secret store and rotate it"))
+            what = "password in a URL" if _URL_PASSWORD.match(value.strip()) else f"high-entropy value for secret-like key {name}"
+            hits.append(Hit(HIGH_ENTROPY, path, f"{what} at {_dotted(path)} ({mask(value)}): move it to a secret store and rotate it"))
 
     def _token(self, value: str) -> tuple[str, str] | None:
         """(label, matched secret) of the first real token in `value`; a private

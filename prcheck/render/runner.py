@@ -174,7 +174,9 @@ def render_all(tasks: Sequence[RenderTask], options: RenderOptions, jobs: int | 
     # the per-render timeout is enforced inside the task; this only catches a worker that is wedged
     backstop = options.timeout * (MAX_FOLLOW_DEPTH + 2) + 30
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_context())
-    wedged = False
+    # until every result is in, an exception or Ctrl-C must not wait for running renders; after a
+    # timeout a worker may still run an abandoned Helm SDK call: in both cases end the workers
+    terminate = True
     try:
         futures: list[Future[RenderResult]] = [pool.submit(render_one, t, options) for t in tasks]
         deadline = time.monotonic() + backstop
@@ -182,15 +184,16 @@ def render_all(tasks: Sequence[RenderTask], options: RenderOptions, jobs: int | 
             try:
                 results.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
             except FutureTimeout:
-                wedged = True
                 results.append(RenderResult(env=task.spec.name, side=task.side, failed=True, findings=[
                     _finding(task, "render/timeout", f"no result within {backstop:g} s")]))
             except Exception as exc:  # a worker process died (killed, out of memory)
                 results.append(RenderResult(env=task.spec.name, side=task.side, failed=True, findings=[
                     _finding(task, "render/failed", f"render worker failed: {type(exc).__name__}: {exc}")]))
+        terminate = any(f.rule == "render/timeout" for r in results for f in r.findings)
     finally:
-        if wedged:
-            for process in list(getattr(pool, "_processes", {}).values()):
+        if terminate:
+            workers = getattr(pool, "_processes", None) or {}  # the executor offers no public way to stop a worker
+            for process in list(workers.values()):
                 process.terminate()
-        pool.shutdown(wait=not wedged, cancel_futures=True)
+        pool.shutdown(wait=not terminate, cancel_futures=True)
     return results

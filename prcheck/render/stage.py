@@ -74,7 +74,7 @@ def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
     """Rendered documents grouped by source file, in the shape the checkers take."""
     by_path: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
-        by_path[doc.path].append(doc)
+        by_path[doc.path].append(replace(doc, file_kind="kubernetes"))
     return [LoadedFile(path=path, kind="kubernetes", docs=group) for path, group in by_path.items()]
 
 

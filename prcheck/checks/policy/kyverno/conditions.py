@@ -12,7 +12,8 @@ in both directions. Deprecated spellings (`Equal`, `NotEqual`, `In`, `NotIn`,
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import semver, units, values, wildcard
 from .gofmt import sprint

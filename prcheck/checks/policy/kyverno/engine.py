@@ -11,9 +11,9 @@ verifyImages, CEL, podSecurity) are reported once per policy as `info`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from prcheck.model import Document, Finding
 
@@ -55,6 +55,17 @@ class KyvernoEngine:
                     self._by_kind.setdefault(kind, []).append((p_index, r_index))
         self._candidates: dict[str, list[tuple[int, int]]] = {}
         self._runners = [[self._evaluator.prepare(p.name, r) for r in p.rules] for p in policies]
+
+    def __getstate__(self) -> dict:
+        """Compiled rules hold closures; a pickled engine (for worker processes) carries
+        the policies as written and compiles them again on arrival."""
+        return {"sources": [(p.path, p.line, p.source) for p in self.policies],
+                "values": self.values, "offline": self._evaluator.offline}
+
+    def __setstate__(self, state: dict) -> None:
+        policies = [compile_policy(Document(path=path, index=0, line=line, obj=obj))
+                    for path, line, obj in state["sources"]]
+        self.__init__(policies, state["values"], state["offline"])  # type: ignore[misc]
 
     @classmethod
     def from_paths(cls, paths: Sequence["str | Path"], values: "str | Path | None" = None) -> "KyvernoEngine | None":

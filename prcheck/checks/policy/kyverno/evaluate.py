@@ -14,12 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import conditions
 from .context import add_variable, add_variables, resource_of, with_element
 from .pattern import compile_pattern, match
 from .rules import Condition, Conditions, ContextEntry, ForEach, Rule, Validation
 from .valuesfile import Values
-from .variables import Jmes, QueryError, lenient_resolver, strict_resolver, substitute, substitute_string
+from .variables import (
+    Jmes,
+    QueryError,
+    lenient_resolver,
+    strict_resolver,
+    substitute,
+    substitute_string,
+)
 
 
 @dataclass

@@ -4,29 +4,33 @@ Policies call `to_upper`, `split`, `regex_match`, `label_match`, `divide`,
 `time_since` and friends inside `{{ }}`; without them the expression would be
 an error and the rule would never evaluate. The semantics (argument types,
 quantity/duration arithmetic, Go regexp replacement syntax) follow Kyverno's
-`pkg/engine/jmespath`. Functions that need a cluster or the network
-(`x509_decode`, `random`) are not provided.
+`pkg/engine/jmespath`. `random` is not provided: a check must give the same
+answer twice.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import math
 import posixpath
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlparse
 
 import yaml
 from jmespath import functions
 from jmespath.exceptions import JMESPathError
 
-from . import semver, units, wildcard
+from . import semver, units, wildcard, x509
 from .gofmt import marshal
+from .images import parse_image
 
 
 class FunctionError(JMESPathError):
@@ -101,29 +105,40 @@ def _expander(template: str) -> "Callable[[re.Match[str]], str]":
 
 # --- arithmetic -----------------------------------------------------------
 
-def _operand(value: Any, name: str) -> "tuple[str, Any]":
-    """Number, quantity or duration, tried in Kyverno's order."""
+def _candidate(value: Any, name: str) -> "tuple[Any, Any, Any]":
+    """(number, quantity, duration) readings of one operand; a string such as
+    `30m` is both a quantity (30 milli) and a duration (30 minutes)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "number", value
+        return value, None, None
     if isinstance(value, str):
-        quantity = units.parse_quantity(value)
-        if quantity is not None:
-            return "quantity", quantity
-        duration = units.parse_duration(value)
-        if duration is not None:
-            return "duration", duration
-    raise FunctionError(f"invalid argument for {name}: expected Number, Quantity, or Duration")
+        quantity, duration = units.parse_quantity(value), units.parse_duration(value)
+        if quantity is not None or duration is not None:
+            return None, quantity, duration
+    raise FunctionError(f"{name}: invalid operand")
+
+
+def _operands(a: Any, b: Any, name: str) -> "list[tuple[str, Any]]":
+    """Kyverno's `parseArithemticOperands`: an ambiguous string is a duration when the
+    other operand can only be a duration, a quantity otherwise."""
+    first, second = _candidate(a, name), _candidate(b, name)
+    only_duration = any(c[0] is None and c[1] is None and c[2] is not None for c in (first, second))
+    resolved = []
+    for number, quantity, duration in (first, second):
+        if number is not None:
+            resolved.append(("number", number))
+        elif duration is not None and (quantity is None or only_duration):
+            resolved.append(("duration", duration))
+        else:
+            resolved.append(("quantity", quantity))
+    return resolved
 
 
 def _quantity_text(value: Any, fmt: str) -> str:
-    from fractions import Fraction
-
     return units.format_quantity(units.Quantity(Fraction(value), fmt))
 
 
 def _add_sub(a: Any, b: Any, name: str, sign: int) -> Any:
-    kind_a, x = _operand(a, name)
-    kind_b, y = _operand(b, name)
+    (kind_a, x), (kind_b, y) = _operands(a, b, name)
     if kind_a != kind_b:
         raise FunctionError(f"{name}: types mismatch")
     if kind_a == "number":
@@ -134,63 +149,55 @@ def _add_sub(a: Any, b: Any, name: str, sign: int) -> Any:
     return units.format_duration(x + sign * y)
 
 
-def _multiply(a: Any, b: Any) -> Any:
-    kind_a, x = _operand(a, "multiply")
-    kind_b, y = _operand(b, "multiply")
-    if kind_a == "number" and kind_b == "number":
-        return x * y
-    if kind_b == "number" and kind_a != "number":
-        kind_a, x, kind_b, y = kind_b, y, kind_a, x
-    if kind_a != "number":
-        raise FunctionError("multiply: types mismatch")
-    if kind_b == "quantity":
-        return _quantity_text(y.value * _fraction(x), y.fmt)
-    return units.format_duration(int(y * x))
-
-
-def _fraction(number: Any) -> Any:
-    from fractions import Fraction
-
+def _fraction(number: Any) -> Fraction:
     return Fraction(number) if isinstance(number, int) else Fraction(str(number))
 
 
+def _multiply(a: Any, b: Any) -> Any:
+    (kind_a, x), (kind_b, y) = _operands(a, b, "multiply")
+    if kind_a == "number" and kind_b == "number":
+        return x * y
+    if kind_a == "number":
+        kind_a, x, kind_b, y = kind_b, y, kind_a, x
+    if kind_b != "number":
+        raise FunctionError("multiply: types mismatch")
+    if kind_a == "quantity":
+        return _quantity_text(x.value * _fraction(y), x.fmt)
+    return units.format_duration(int(x / 1e9 * y * 1e9))
+
+
 def _divide(a: Any, b: Any) -> Any:
-    kind_a, x = _operand(a, "divide")
-    kind_b, y = _operand(b, "divide")
-    divisor = float(y.value) if kind_b == "quantity" else float(y)
-    if divisor == 0:
+    (kind_a, x), (kind_b, y) = _operands(a, b, "divide")
+    if kind_b == "quantity" and float(y.value) == 0 or kind_b != "quantity" and y == 0:
         raise FunctionError("divide: zero divisor")
     if kind_a == "number" and kind_b == "number":
         return x / y
     if kind_a == "quantity" and kind_b == "quantity":
-        return float(x.value) / divisor
+        return float(x.value) / float(y.value)
     if kind_a == "quantity" and kind_b == "number":
-        return _quantity_text(_fraction(float(x.value) / divisor), "decimal")
+        return _quantity_text(x.value / _fraction(y), x.fmt)
     if kind_a == "duration" and kind_b == "duration":
         return x / y
     if kind_a == "duration" and kind_b == "number":
-        return units.format_duration(int(x / y))
+        return units.format_duration(int(x / 1e9 / y * 1e9))
     raise FunctionError("divide: types mismatch")
 
 
 def _modulo(a: Any, b: Any) -> Any:
-    kind_a, x = _operand(a, "modulo")
-    kind_b, y = _operand(b, "modulo")
+    (kind_a, x), (kind_b, y) = _operands(a, b, "modulo")
     if kind_a != kind_b:
         raise FunctionError("modulo: types mismatch")
-    if kind_a == "number":
-        if not float(x).is_integer() or not float(y).is_integer():
-            raise FunctionError("modulo: non-integer argument(s)")
+    if kind_a == "duration":
         if y == 0:
             raise FunctionError("modulo: zero divisor")
-        return float(math.fmod(int(x), int(y)))
-    if kind_a == "quantity":
-        if y.value == 0:
-            raise FunctionError("modulo: zero divisor")
-        return _quantity_text(math.fmod(x.value, y.value), x.fmt)
-    if y == 0:
+        return units.format_duration(int(math.fmod(x, y)))
+    left, right = (float(x.value), float(y.value)) if kind_a == "quantity" else (float(x), float(y))
+    if not left.is_integer() or not right.is_integer():
+        raise FunctionError("modulo: non-integer argument(s)")
+    if right == 0:
         raise FunctionError("modulo: zero divisor")
-    return units.format_duration(int(math.fmod(x, y)))
+    remainder = int(math.fmod(int(left), int(right)))
+    return _quantity_text(remainder, x.fmt) if kind_a == "quantity" else float(remainder)
 
 
 # --- time -----------------------------------------------------------------
@@ -257,8 +264,21 @@ _NUM_OR_STR = {"types": ["string", "number"]}
 _ANY = {"types": []}
 
 
+# Functions whose trailing arguments are optional: name -> fewest arguments accepted.
+_OPTIONAL_ARGS = {"trim_left": 1, "trim_right": 1, "pad_left": 2, "pad_right": 2, "find_first": 2, "find_last": 2}
+
+
 class KyvernoFunctions(functions.Functions):
     """Registered on top of the JMESPath built-ins."""
+
+    def _validate_arguments(self, args: list, signature: list, function_name: str) -> None:
+        """The `jmespath` package has no optional arguments; allow them where the
+        JMESPath community functions do, type-checking only what was passed."""
+        fewest = _OPTIONAL_ARGS.get(function_name)
+        if fewest is not None and fewest <= len(args) <= len(signature):
+            self._type_check(args, signature[:len(args)], function_name)
+            return
+        super()._validate_arguments(args, signature, function_name)
 
     @functions.signature(_STR, _STR)
     def _func_compare(self, a: str, b: str) -> int:
@@ -335,7 +355,7 @@ class KyvernoFunctions(functions.Functions):
         if not items:
             return 0
         total = items[0]
-        _operand(total, "sum")
+        _candidate(total, "sum")
         for item in items[1:]:
             total = _add_sub(total, item, "sum", 1)
         return total
@@ -492,8 +512,6 @@ class KyvernoFunctions(functions.Functions):
 
     @functions.signature(_STR)
     def _func_image_normalize(self, image: str) -> str:
-        from .images import parse_image
-
         info = parse_image(image)
         if info is None:
             raise FunctionError(f"image_normalize: invalid image {image!r}")
@@ -505,12 +523,83 @@ class KyvernoFunctions(functions.Functions):
         host = parsed.hostname or ""
         if not parsed.scheme or not host:
             return False
-        return not (host == "localhost" or host.startswith("127.") or host.endswith(".svc")
-                    or host.endswith(".local") or host.startswith("10.") or host.startswith("192.168."))
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return host != "localhost" and not host.endswith((".svc", ".local", ".cluster.local"))
+        return not (address.is_loopback or address.is_private or address.is_link_local)
 
     @functions.signature(_STR)
     def _func_sha256(self, text: str) -> str:
         return hashlib.sha256(text.encode()).hexdigest()
+
+    @functions.signature(_STR)
+    def _func_x509_decode(self, pem: str) -> dict:
+        try:
+            return x509.decode(pem)
+        except ValueError as exc:
+            raise FunctionError(f"x509_decode: {exc}") from exc
+
+    # --- JMESPath community functions Kyverno's JMESPath library also offers ---
+
+    @functions.signature({"types": ["array"]})
+    def _func_from_items(self, pairs: list) -> dict:
+        result = {}
+        for pair in pairs:
+            if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[0], str):
+                raise FunctionError("from_items: expects [key, value] pairs")
+            result[pair[0]] = pair[1]
+        return result
+
+    @functions.signature({"types": ["array"], "variadic": True})
+    def _func_zip(self, *arrays: list) -> list:
+        return [list(group) for group in zip(*arrays)]
+
+    @functions.signature({"types": ["array"]}, {"types": ["expref"]})
+    def _func_group_by(self, items: list, expref: Any) -> dict:
+        groups: dict[str, list] = {}
+        for item in items:
+            key = expref.visit(expref.expression, item)
+            if key is None:
+                continue
+            if not isinstance(key, str):
+                raise FunctionError("group_by: the key expression must return a string")
+            groups.setdefault(key, []).append(item)
+        return groups
+
+    @functions.signature(_STR)
+    def _func_lower(self, text: str) -> str:
+        return text.lower()
+
+    @functions.signature(_STR)
+    def _func_upper(self, text: str) -> str:
+        return text.upper()
+
+    @functions.signature(_STR, {"types": ["number"]}, _STR)
+    def _func_pad_left(self, text: str, width: float, *pad: str) -> str:
+        return text.rjust(int(width), (pad[0] if pad else " ")[:1] or " ")
+
+    @functions.signature(_STR, {"types": ["number"]}, _STR)
+    def _func_pad_right(self, text: str, width: float, *pad: str) -> str:
+        return text.ljust(int(width), (pad[0] if pad else " ")[:1] or " ")
+
+    @functions.signature(_STR, _STR)
+    def _func_trim_left(self, text: str, *chars: str) -> str:
+        return text.lstrip(chars[0] if chars else None)
+
+    @functions.signature(_STR, _STR)
+    def _func_trim_right(self, text: str, *chars: str) -> str:
+        return text.rstrip(chars[0] if chars else None)
+
+    @functions.signature(_STR, _STR, {"types": ["number"]}, {"types": ["number"]})
+    def _func_find_first(self, text: str, sub: str, *bounds: float) -> Any:
+        index = text.find(sub, *(int(b) for b in bounds[:2]))
+        return None if index < 0 else index
+
+    @functions.signature(_STR, _STR, {"types": ["number"]}, {"types": ["number"]})
+    def _func_find_last(self, text: str, sub: str, *bounds: float) -> Any:
+        index = text.rfind(sub, *(int(b) for b in bounds[:2]))
+        return None if index < 0 else index
 
     @functions.signature(_ANY)
     def _func_to_string(self, value: Any) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 def _digits(value: float) -> "tuple[str, int]":
     """Shortest round-trip digits and the decimal point position (Go's `digs.dp`)."""
-    sign, digits, exponent = Decimal(repr(value)).as_tuple()
+    _, digits, exponent = Decimal(repr(value)).as_tuple()
     text = "".join(map(str, digits)).rstrip("0") or "0"
     point = len(digits) + int(exponent)
     return text, point

@@ -12,7 +12,8 @@ tree interpreter, so the result never depends on which path ran.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jmespath import visitor
 

@@ -10,8 +10,8 @@ policy; other unparsable files are somebody else's business.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from prcheck.model import Document
 from prcheck.sources.yaml_loader import load_bytes

@@ -13,8 +13,9 @@ each part with wildcards. Filters are compiled once per rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import wildcard
 

@@ -10,13 +10,14 @@ the run instead of silently passing everything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from prcheck.model import Document
 
 from ..base import PolicyError
-from . import autogen, conditions
+from . import autogen, conditions, wildcard
 from .match import Block, compile_block
 from .pattern import Node, compile_pattern
 from .variables import has_variables
@@ -66,8 +67,7 @@ class Rule:
     source: str = ""  # the Pod rule an autogen rule came from
 
     def action_for(self, namespace: str) -> str:
-        from . import wildcard
-
+        """`validationFailureActionOverrides` win for the namespaces they name."""
         for action, namespaces in self.overrides:
             if any(wildcard.match(ns, namespace) for ns in namespaces):
                 return action
@@ -83,6 +83,7 @@ class Policy:
     line: int
     rules: list[Rule]
     unsupported: list[tuple[str, str]] = field(default_factory=list)  # (rule, feature)
+    source: Any = None  # the policy object as written, to rebuild the policy elsewhere
 
     @property
     def key(self) -> str:
@@ -271,7 +272,7 @@ def compile_policy(doc: Document) -> Policy:
     if not isinstance(spec, dict) or not isinstance(spec.get("rules"), list) or not spec["rules"]:
         raise loc.error(["spec"], f"{doc.kind} {name}: spec.rules must be a non-empty list")
     namespace = str(metadata.get("namespace") or "default") if doc.kind == "Policy" else ""
-    policy = Policy(name=name, kind=doc.kind, namespace=namespace, path=doc.path, line=doc.line, rules=[])
+    policy = Policy(name=name, kind=doc.kind, namespace=namespace, path=doc.path, line=doc.line, rules=[], source=obj)
     raw_rules = list(spec["rules"])
     for index, raw in enumerate(raw_rules):
         if not isinstance(raw, dict) or not raw.get("name"):

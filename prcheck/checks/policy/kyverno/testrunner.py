@@ -12,9 +12,10 @@ cluster are left unset unless the values file provides them, as in the CLI.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 from prcheck.sources.yaml_loader import load_bytes
 

@@ -12,9 +12,10 @@ parsed per comparison.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from . import units, wildcard
 from .gofmt import format_float_e

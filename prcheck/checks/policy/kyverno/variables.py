@@ -18,16 +18,17 @@ Compiled expressions are cached per `Jmes` instance, which an engine owns.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import jmespath
 from jmespath import visitor
 from jmespath.exceptions import JMESPathError
 
 from .functions import KyvernoFunctions
-from .jmescompile import Compiler
 from .gofmt import marshal
+from .jmescompile import Compiler
 
 VARIABLE = re.compile(r"(?<!\\)\{\{(?:\{[^{}]*\}|[^{}])*\}\}")
 ESCAPED = re.compile(r"\\\{\{(?:\{[^{}]*\}|[^{}])*\}\}")

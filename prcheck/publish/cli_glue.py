@@ -1,0 +1,47 @@
+"""Turn `check`'s publish flags into one `publish()` call.
+
+Kept out of cli.py so the command stays a list of flags: this is where the
+token, the changed lines for `--dry-run` and the comment scope are decided.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import click
+
+from prcheck.model import Report
+from prcheck.publish import publish
+from prcheck.publish.base import PublishOptions
+
+
+def _changed_lines(root: Path, base: str | None, head: str | None) -> dict[str, list[int]]:
+    """Only `--dry-run` needs these locally: a real run asks the API for the diff."""
+    if not base:
+        return {}
+    from prcheck.sources.gitdiff import changes
+
+    lines: dict[str, list[int]] = {}
+    for path, change in changes(root, base, head).files.items():
+        if change.status != "D":
+            lines[path] = [n for first, last in change.added for n in range(first, last + 1)]
+    return lines
+
+
+def publish_from_flags(report: Report, flags: Mapping[str, Any], fail_on: str, root: Path) -> None:
+    from prcheck.report.markdown import render as markdown
+
+    dry_run = bool(flags.get("dry_run"))
+    options = PublishOptions(
+        github_token=flags.get("github_token") or "",
+        status_per_env=bool(flags.get("status_per_env")),
+        comment_scope="diff_context" if flags.get("filter_mode") == "diff_context" else "added",
+        repo_root=str(root),
+        changed_lines=_changed_lines(root, flags.get("base"), flags.get("head")) if dry_run else {},
+    )
+    result = publish(report, flags["publish"], summary_markdown=markdown(report, fail_on=fail_on),
+                     fail_on=fail_on, dry_run=dry_run, options=options)
+    if result.fallback:
+        click.echo(f"prcheck: could not post to the pull request ({result.fallback}); "
+                   "results went to the job summary and annotations", err=True)
