@@ -213,8 +213,9 @@ def make_repo(root: Path, count: int) -> None:
         (folder / f"bundle-{start // per_file}.yaml").write_text("---\n".join(docs))
 
 
-def run(root: Path, count: int) -> None:
-    cmd = [sys.executable, "-m", "prcheck", "check", ".", "--policy", "policy", "--format", "json", "--fail-on", "never"]
+def run(root: Path, count: int, builtin: bool) -> None:
+    cmd = [sys.executable, "-m", "prcheck", "check", ".", "--policy", "policy", "--format", "json", "--fail-on", "never",
+           "--builtin" if builtin else "--no-builtin"]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -237,13 +238,14 @@ def run(root: Path, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("counts", nargs="*", type=int, default=[2000])
+    parser.add_argument("--builtin", action="store_true", help="also run the built-in policy pack")
     args = parser.parse_args()
     for count in args.counts:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             make_repo(root, count)
-            print(f"== {count:,} resources, 10 Rego rules ==")
-            run(root, count)
+            print(f"== {count:,} resources, 10 Rego rules{' + built-in pack' if args.builtin else ''} ==")
+            run(root, count, args.builtin)
 
 
 if __name__ == "__main__":
