@@ -39,7 +39,7 @@ def cause(expected: str, actual: str, message: str) -> str:
     text = re.sub(r"'[^']*'", "'…'", message)
     text = re.sub(r"/[\w./-]*/", "/…/", text)
     text = re.sub(r"\s+", " ", text)[:110]
-    return f"want {expected}, got {got}" + (f": {text}" if actual in ("error", "skip") and text else "")
+    return f"want {expected}, got {got}" + (f": {text}" if actual in ("error", "skip", "") and text else "")
 
 
 def score_case(root: Path, case: dict) -> "tuple[list[tuple[dict, bool, str]], str]":

@@ -58,6 +58,7 @@ def build_check_options(paths: list[str], config_path: str | None, flags: dict[s
         skip_missing_schemas=bool(pick("skip_missing_schemas", False)),
         policies=policies,
         gatekeeper=_relative_to(conf_dir, conf.get("gatekeeper", [])),
+        kyverno=_relative_to(conf_dir, conf.get("kyverno", [])),
         data=data,
         namespaces=list(pick("namespaces", ["main"])),
         all_namespaces=bool(pick("all_namespaces", False)),

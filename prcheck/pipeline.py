@@ -15,6 +15,7 @@ from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine
 from prcheck.checks.policy.builtin import BuiltinEngine
 from prcheck.checks.policy.gatekeeper import GatekeeperEngine
+from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
@@ -39,6 +40,7 @@ class CheckOptions:
     skip_missing_schemas: bool = False
     policies: list[str] = field(default_factory=list)
     gatekeeper: list[str] = field(default_factory=list)  # config `gatekeeper:` paths (`--policy` ones are searched too)
+    kyverno: list[str] = field(default_factory=list)  # config `kyverno:` paths (`--policy` ones are searched too)
     data: list[str] = field(default_factory=list)
     namespaces: list[str] = field(default_factory=lambda: ["main"])
     all_namespaces: bool = False
@@ -129,6 +131,10 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         if rego is not None:
             stack.callback(rego.close)
             engines.append(rego)
+    if opts.policies or opts.kyverno:
+        kyverno = KyvernoEngine.from_paths([*opts.policies, *opts.kyverno])
+        if kyverno is not None:
+            engines.append(kyverno)
     if opts.policies or opts.gatekeeper:
         gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper])
         if gatekeeper is not None:
@@ -154,7 +160,8 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
     for engine in engines:
         with timer.stage(engine.name):
             if isinstance(engine, BuiltinEngine):  # its pin-comment rule reads the source lines
-                result.extend(engine.evaluate_with_sources(policy_docs, sources))
+                pack = engine if engine.kube_version == ctx.kube_version else engine.with_kube_version(ctx.kube_version)
+                result.extend(pack.evaluate_with_sources(policy_docs, sources))
             else:
                 result.extend(engine.evaluate(policy_docs))
     return result

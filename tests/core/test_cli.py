@@ -98,3 +98,35 @@ def test_hostile_files_never_crash_the_run(run_cli, repo: Path):
 def test_python_dash_m_and_version():
     out = subprocess.run([sys.executable, "-m", "prcheck", "version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("prcheck ")
+
+
+KYVERNO_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: require-team
+spec:
+  validationFailureAction: Audit
+  rules:
+    - name: check-team
+      match:
+        any:
+          - resources:
+              kinds: [ConfigMap]
+      validate:
+        message: "label 'team' is required"
+        pattern:
+          metadata:
+            labels:
+              team: "?*"
+"""
+
+
+def test_kyverno_policies_from_policy_flag_and_config(run_cli, repo: Path):
+    write(repo, {"app/a.yaml": GOOD, "kyverno/p.yaml": KYVERNO_POLICY})
+    result = run_cli(["check", "app", "--policy", "kyverno", "--no-builtin", "--fail-on", "warning"], repo)
+    assert result.exit_code == 1 and "require-team/check-team" in result.output
+    write(repo, {".prcheck.yaml": "kyverno: [kyverno]\nbuiltin: false\n"})
+    result = run_cli(["check", "app", "--format", "json"], repo)
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["severity"], f["engine"]) for f in findings] == [("require-team/check-team", "warning", "kyverno")]

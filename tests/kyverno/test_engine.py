@@ -253,7 +253,11 @@ def test_values_file_sets_operation_and_namespace_labels():
     assert results(engine(policy(rules)), POD) == {}
     values = {"policies": [{"name": "p", "resources": [{"name": "web", "values": {"request.operation": "UPDATE"}}]}],
               "namespaceSelector": [{"name": "prod", "labels": {"env": "prod"}}]}
-    assert results(engine(policy(rules), values=values), POD) == {"updates-only": "fail", "prod-only": "fail"}
+    # On UPDATE an Enforce rule the old object fails too is skipped (allowExistingViolations); the
+    # UPDATE-only rule does not match the old object "as created", so it still fails.
+    assert results(engine(policy(rules), values=values), POD) == {"updates-only": "fail", "prod-only": "skip"}
+    assert results(engine(policy(rules, action="Audit"), values=values), POD) == {
+        "updates-only": "fail", "prod-only": "fail"}
 
 
 def test_namespace_labels_come_from_namespace_documents():
@@ -303,3 +307,28 @@ def test_engine_survives_pickling(tmp_path: Path):
     eng = KyvernoEngine.from_paths([tmp_path])
     clone = pickle.loads(pickle.dumps(eng))
     assert [f.rule for f in clone.evaluate(docs(POD)).findings] == ["p/r"]
+
+
+def test_apply_rules_one_stops_after_the_first_applied_rule():
+    rules = """
+  - name: first
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      pattern: {metadata: {labels: {app: '?*'}}}
+  - name: second
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      pattern: {metadata: {labels: {team: '?*'}}}
+"""
+    assert results(engine(policy(rules)), POD) == {"first": "pass", "second": "fail"}
+    one = policy(rules).replace("  rules:\n", "  applyRules: One\n  rules:\n")
+    assert results(engine(one), POD) == {"first": "pass"}
+
+
+def test_other_kyverno_documents_are_reported_not_ignored(tmp_path: Path):
+    (tmp_path / "vpol.yaml").write_text(
+        "apiVersion: policies.kyverno.io/v1alpha1\nkind: ValidatingPolicy\nmetadata: {name: cel-only}\nspec: {}\n")
+    eng = KyvernoEngine.from_paths([tmp_path])
+    assert eng is not None and eng.policies == []
+    [note] = eng.evaluate(docs(POD)).findings
+    assert note.severity == "info" and "ValidatingPolicy cel-only: not evaluated offline" in note.message

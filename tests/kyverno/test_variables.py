@@ -131,3 +131,35 @@ def test_function_errors_are_query_errors():
         Jmes().search("divide(`1`, `0`)", {})
     with pytest.raises(QueryError):
         Jmes().search("to_upper(`1`)", {})
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("from_items(`[[\"a\", 1]]`)", {"a": 1}),
+    ("zip(`[1, 2]`, `[3, 4]`)", [[1, 3], [2, 4]]),
+    ("group_by(`[{\"k\": \"a\"}, {\"k\": \"b\"}, {\"k\": \"a\"}]`, &k).a | length(@)", 2),
+    ("pad_left('7', `3`, '0')", "007"),
+    ("trim_left('  x')", "x"),
+    ("find_last('abcb', 'b')", 3),
+])
+def test_community_functions(expression, expected):
+    assert Jmes().search(expression, {}) == expected
+
+
+def test_x509_decode_reads_go_field_names():
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web.example")])
+    start = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(7).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("web.example")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    decoded = Jmes().search("x509_decode(pem).[Subject.CommonName, NotAfter, DNSNames, IsCA]", {"pem": pem})
+    assert decoded == ["web.example", "2024-01-31T00:00:00Z", ["web.example"], False]

@@ -20,7 +20,7 @@ from prcheck.model import Document, Finding
 from ..base import Evaluation
 from .context import add_variables, base_context, resource_of
 from .evaluate import Evaluator, Result
-from .load import policy_documents
+from .load import is_policy, kyverno_documents
 from .match import Request, matches, request_for
 from .rules import Policy, Rule, compile_policy
 from .valuesfile import Values, load_values
@@ -39,10 +39,13 @@ class RuleResponse:
 class KyvernoEngine:
     name = ENGINE
 
-    def __init__(self, policies: list[Policy], values: "Values | None" = None, offline: str = "skip") -> None:
+    def __init__(self, policies: list[Policy], values: "Values | None" = None, offline: str = "skip",
+                 unsupported: "Sequence[Document]" = ()) -> None:
         """`offline="skip"`: rules needing cluster data without values are skipped with a
-        note; `"ignore"`: those context entries stay unset, exactly as `kyverno test` does."""
+        note; `"ignore"`: those context entries stay unset, exactly as `kyverno test` does.
+        `unsupported`: other Kyverno documents found with the policies, reported as info."""
         self.policies = policies
+        self.unsupported = [(d.path, d.line, d.kind, d.name) for d in unsupported]
         self.values = values or Values()
         self._evaluator = Evaluator(Jmes(), self.values, offline)
         self._by_kind: dict[str, list[tuple[int, int]]] = {}
@@ -60,21 +63,24 @@ class KyvernoEngine:
         """Compiled rules hold closures; a pickled engine (for worker processes) carries
         the policies as written and compiles them again on arrival."""
         return {"sources": [(p.path, p.line, p.source) for p in self.policies],
-                "values": self.values, "offline": self._evaluator.offline}
+                "values": self.values, "offline": self._evaluator.offline, "unsupported": self.unsupported}
 
     def __setstate__(self, state: dict) -> None:
         policies = [compile_policy(Document(path=path, index=0, line=line, obj=obj))
                     for path, line, obj in state["sources"]]
         self.__init__(policies, state["values"], state["offline"])  # type: ignore[misc]
+        self.unsupported = state["unsupported"]
 
     @classmethod
     def from_paths(cls, paths: Sequence["str | Path"], values: "str | Path | None" = None) -> "KyvernoEngine | None":
         """Load and compile every Kyverno policy under `paths`; `None` when there is none.
         A malformed policy raises `PolicyError` with its file and line."""
-        docs = policy_documents(paths)
+        docs = kyverno_documents(paths)
         if not docs:
             return None
-        return cls([compile_policy(doc) for doc in docs], load_values(values) if values else None)
+        policies = [compile_policy(doc) for doc in docs if is_policy(doc)]
+        others = [doc for doc in docs if not is_policy(doc)]
+        return cls(policies, load_values(values) if values else None, unsupported=others)
 
     def _rules_for(self, kind: str) -> list[tuple[int, int]]:
         cached = self._candidates.get(kind)
@@ -93,10 +99,13 @@ class KyvernoEngine:
         name = str(((resource.get("metadata") or {}).get("name")) or "")
         shared: dict[str, tuple[dict, Request]] = {}
         prepared: dict[int, tuple[dict, Request]] = {}
+        applied: set[int] = set()  # policies with applyRules: One that already applied a rule
         responses: list[RuleResponse] = []
         policies, runners = self.policies, self._runners
         for p_index, r_index in candidates:
             policy = policies[p_index]
+            if p_index in applied:
+                continue
             found = prepared.get(p_index)
             if found is None:
                 found = prepared[p_index] = self._prepare(policy, resource, name, labels_by_ns, user, shared)
@@ -106,7 +115,10 @@ class KyvernoEngine:
             rule = policy.rules[r_index]
             if not matches(rule.match, rule.exclude, request):
                 continue
-            responses.append(RuleResponse(policy, rule, runners[p_index][r_index](context)))
+            result = runners[p_index][r_index](context, request)
+            responses.append(RuleResponse(policy, rule, result))
+            if policy.apply_one and result.status in ("pass", "fail"):
+                applied.add(p_index)
         return responses
 
     def _prepare(self, policy: Policy, resource: dict, name: str, labels_by_ns: dict, user: "dict | None",
@@ -147,7 +159,8 @@ class KyvernoEngine:
         env = _env_of(doc.origin)
         if result.status == "fail":
             severity = "error" if rule.action_for(doc.namespace) == "Enforce" else "warning"
-            return Finding(rule=rule_id, severity=severity, message=result.message, path=doc.path, line=doc.line,
+            message = result.message or f"validation error: rule {rule.name} failed"
+            return Finding(rule=rule_id, severity=severity, message=message, path=doc.path, line=doc.line,
                            resource=doc.resource, engine=ENGINE, env=env)
         if result.status == "error":
             return Finding(rule=rule_id, severity="warning", message=f"rule error: {result.message}", path=doc.path,
@@ -159,6 +172,10 @@ class KyvernoEngine:
         return None
 
     def _unsupported(self) -> Iterator[Finding]:
+        for path, line, kind, name in self.unsupported:
+            yield Finding(rule=f"{name}/*", severity="info", path=path, line=line, engine=ENGINE,
+                          message=f"{kind} {name}: not evaluated offline (prcheck runs ClusterPolicy and "
+                                  "Policy validate rules)")
         for policy in self.policies:
             if not policy.unsupported:
                 continue

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .context import add_variable, add_variables, resource_of, with_element
+from .match import Request, matches, request_for
 from .pattern import compile_pattern, match
 from .rules import Condition, Conditions, ContextEntry, ForEach, Rule, Validation
 from .valuesfile import Values
@@ -51,18 +52,10 @@ class Evaluator:
         self.jmes = jmes
         self.values = values or Values()
         self.offline = offline
-        self._runs: dict[tuple[str, int], RuleRunner] = {}
 
     def prepare(self, policy_name: str, rule: Rule) -> "RuleRunner":
         """A runner for one rule; engines build these once, at compile time."""
         return RuleRunner(self, policy_name, rule)
-
-    def run(self, policy_name: str, rule: Rule, context: dict) -> Result:
-        key = (policy_name, id(rule))
-        runner = self._runs.get(key)
-        if runner is None:
-            runner = self._runs[key] = RuleRunner(self, policy_name, rule)
-        return runner(context)
 
 
 class RuleRunner:
@@ -80,16 +73,47 @@ class RuleRunner:
         foreach_values = self.values.foreach_values
         self.foreach_values = foreach_values.get((policy, rule.name)) or foreach_values.get((policy, rule.source)) or {}
 
-    def __call__(self, context: dict) -> Result:
+    def __call__(self, context: dict, request: "Request | None" = None) -> Result:
+        """`request` (the match facts) enables Kyverno's UPDATE handling: an Enforce rule
+        that the old object already failed is skipped (`allowExistingViolations`)."""
+        result = self._guarded(context)
+        if result.status == "fail" and request is not None and self._existing_violation(context, request):
+            return Result("skip", "skipping the rule evaluation as pre-existing violations are allowed")
+        return result
+
+    def _guarded(self, context: dict) -> Result:
+        """One odd policy or resource must not stop the run: whatever escapes becomes
+        this rule's `error` result, reported like any other."""
         try:
             return self.run(context)
         except _Stop as stop:
             return stop.result
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+            return Result("error", f"rule could not be evaluated: {type(exc).__name__}: {exc}")
 
     def run(self, context: dict) -> Result:
         if self.rule.context or self.rule_values:
             context = self.load_context(self.rule.context, context)
-        return self.validate(self.rule.preconditions, self.rule.validation, context, resource_of(context), 0)
+        target = resource_of(context)
+        if target is None and self.rule.validation.kind in ("pattern", "anyPattern"):
+            return Result("skip", "skipping validation on deleted resource")
+        return self.validate(self.rule.preconditions, self.rule.validation, context, target, 0)
+
+    def _existing_violation(self, context: dict, request: Request) -> bool:
+        """Evaluate the old object as if it were being created, as Kyverno does for updates."""
+        if request.operation != "UPDATE" or not self.rule.allow_existing:
+            return False
+        if self.rule.action_for(request.namespace) != "Enforce":
+            return False
+        old = (context.get("request") or {}).get("oldObject")
+        if not isinstance(old, dict):
+            return False
+        old_request = request_for(old, "CREATE", request.namespace_labels, request.user)
+        if not matches(self.rule.match, self.rule.exclude, old_request):
+            return False
+        old_context = dict(context)
+        old_context["request"] = {**context["request"], "object": old, "oldObject": {}, "operation": "CREATE"}
+        return self._guarded(old_context).status == "fail"
 
     # --- context ----------------------------------------------------------
 

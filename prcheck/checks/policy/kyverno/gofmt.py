@@ -9,8 +9,20 @@ and `10000000000000000`, so these helpers reproduce Go's output.
 from __future__ import annotations
 
 import math
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
+
+
+def timestamp_text(value: "date | datetime") -> str:
+    """PyYAML turns unquoted timestamps into datetimes where Go's YAML keeps the
+    text; print them back the way Kubernetes writes them (RFC 3339)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        text = value.isoformat(timespec="seconds" if not value.microsecond else "microseconds")
+        return text + "Z"
+    return value.isoformat()
 
 
 def _digits(value: float) -> "tuple[str, int]":
@@ -69,6 +81,8 @@ def sprint(value: Any) -> str:
         return _format_float_g(value, 21)
     if isinstance(value, str):
         return value
+    if isinstance(value, (date, datetime)):
+        return timestamp_text(value)
     if isinstance(value, list):
         return "[" + " ".join(sprint(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -126,6 +140,8 @@ def marshal(value: Any) -> str:
         return _json_float(value)
     if isinstance(value, str):
         return _json_string(value)
+    if isinstance(value, (date, datetime)):
+        return _json_string(timestamp_text(value))
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(marshal(v) for v in value) + "]"
     if isinstance(value, dict):

@@ -27,6 +27,13 @@ def is_policy(doc: Document) -> bool:
     return isinstance(doc.obj, dict) and doc.api_version in API_VERSIONS and doc.kind in KINDS
 
 
+def is_other_kyverno(doc: Document) -> bool:
+    """Kyverno objects this engine does not run (CEL policy types, exceptions, cleanup
+    policies): reported, so that a policy directory never passes silently."""
+    group = doc.api_version.split("/", 1)[0]
+    return isinstance(doc.obj, dict) and group in ("kyverno.io", "policies.kyverno.io") and not is_policy(doc)
+
+
 def yaml_files(paths: Sequence["str | Path"]) -> Iterator[Path]:
     """Files named directly, plus YAML files below directories (hidden dirs skipped), sorted."""
     for raw in paths:
@@ -48,14 +55,20 @@ def documents(path: Path) -> list[Document]:
     """All documents of one file; a broken file that looks like a policy is an error."""
     raw = path.read_bytes()
     loaded = load_bytes(raw, str(path))
-    if loaded.findings and b"kyverno.io" in raw:
-        first = loaded.findings[0]
-        raise PolicyError(str(path), first.line, first.column, first.message)
+    # A duplicate key still loads (the linter reports it); anything else means lost documents.
+    problems = [f for f in loaded.findings if f.rule != "yaml/duplicate-key"]
+    if problems and b"kyverno.io" in raw:
+        raise PolicyError(str(path), problems[0].line, problems[0].column, problems[0].message)
     return loaded.docs
 
 
 def policy_documents(paths: Sequence["str | Path"]) -> list[Document]:
-    return [doc for file in yaml_files(paths) for doc in documents(file) if is_policy(doc)]
+    return [doc for doc in kyverno_documents(paths) if is_policy(doc)]
+
+
+def kyverno_documents(paths: Sequence["str | Path"]) -> list[Document]:
+    """Every `kyverno.io` / `policies.kyverno.io` document under `paths`."""
+    return [doc for file in yaml_files(paths) for doc in documents(file) if is_policy(doc) or is_other_kyverno(doc)]
 
 
 def resource_documents(paths: Iterable["str | Path"]) -> list[Document]:

@@ -65,6 +65,7 @@ class Rule:
     action: str
     overrides: list[tuple[str, list[str]]] = field(default_factory=list)
     source: str = ""  # the Pod rule an autogen rule came from
+    allow_existing: bool = True  # validate.allowExistingViolations
 
     def action_for(self, namespace: str) -> str:
         """`validationFailureActionOverrides` win for the namespaces they name."""
@@ -84,6 +85,7 @@ class Policy:
     rules: list[Rule]
     unsupported: list[tuple[str, str]] = field(default_factory=list)  # (rule, feature)
     source: Any = None  # the policy object as written, to rebuild the policy elsewhere
+    apply_one: bool = False  # spec.applyRules: One — stop after the first rule that applies
 
     @property
     def key(self) -> str:
@@ -257,6 +259,7 @@ def _rule(raw: dict, index: int, spec: dict, loc: _Locator, source: str = "") ->
         action=normalize_action(action),
         overrides=_overrides(validate.get("failureActionOverrides") or spec.get("validationFailureActionOverrides")),
         source=source,
+        allow_existing=validate.get("allowExistingViolations") is not False,
     )
 
 
@@ -272,7 +275,8 @@ def compile_policy(doc: Document) -> Policy:
     if not isinstance(spec, dict) or not isinstance(spec.get("rules"), list) or not spec["rules"]:
         raise loc.error(["spec"], f"{doc.kind} {name}: spec.rules must be a non-empty list")
     namespace = str(metadata.get("namespace") or "default") if doc.kind == "Policy" else ""
-    policy = Policy(name=name, kind=doc.kind, namespace=namespace, path=doc.path, line=doc.line, rules=[], source=obj)
+    policy = Policy(name=name, kind=doc.kind, namespace=namespace, path=doc.path, line=doc.line, rules=[], source=obj,
+                    apply_one=str(spec.get("applyRules") or "").lower() == "one")
     raw_rules = list(spec["rules"])
     for index, raw in enumerate(raw_rules):
         if not isinstance(raw, dict) or not raw.get("name"):

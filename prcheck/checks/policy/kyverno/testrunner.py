@@ -49,7 +49,7 @@ class Row:
         if self.ok:
             return "Ok"
         if not self.actual:
-            return "Not found"
+            return f"Not found ({self.message})" if self.message else "Not found"
         return f"Want {self.expected}, got {self.actual}"
 
 
@@ -101,11 +101,13 @@ def _resolve(base: Path, items: object) -> list[Path]:
 
 
 def _refs(result: dict) -> list[str]:
+    """`resources: [name | namespace/name]`, or the older `resource:` with an optional `namespace:`."""
     refs = result.get("resources")
-    if isinstance(refs, list):
-        return [str(r) for r in refs]
-    single = result.get("resource")
-    return [str(single)] if single else []
+    names = [str(r) for r in refs] if isinstance(refs, list) else ([str(result["resource"])] if result.get("resource") else [])
+    namespace = result.get("namespace")
+    if namespace:
+        names = [n if "/" in n else f"{namespace}/{n}" for n in names]
+    return names
 
 
 def _resource_key(resource: dict) -> "tuple[str, str, str]":
@@ -155,6 +157,7 @@ def run_test_file(path: "str | Path") -> TestReport:
     except (PolicyError, OSError) as exc:
         report.error = str(exc)
         return report
+    known = {(key, r.name) for p in policies for key in (p.name, p.key) for r in p.rules}
     for result in test.get("results") or []:
         if not isinstance(result, dict):
             continue
@@ -162,9 +165,12 @@ def run_test_file(path: "str | Path") -> TestReport:
         kind, expected = str(result.get("kind", "")), str(result.get("result", "")).lower()
         for ref in _refs(result):
             found = _find(responses, policy, rule, kind, ref)
-            report.rows.append(Row(policy, rule, kind, ref, expected,
-                                   found.result.status if found else "",
-                                   found.result.message if found else ""))
+            if found is not None:
+                report.rows.append(Row(policy, rule, kind, ref, expected, found.result.status, found.result.message))
+                continue
+            exists = any((policy, name) in known for name in _rule_names(rule))
+            hint = "" if exists else f"policy {policy} has no rule {rule}"
+            report.rows.append(Row(policy, rule, kind, ref, expected, "", hint))
     return report
 
 

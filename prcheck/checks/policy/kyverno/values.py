@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from . import units, wildcard
-from .gofmt import format_float_e
+from .gofmt import format_float_e, timestamp_text
 
 EQUAL, NOT_EQUAL, MORE, LESS, MORE_EQUAL, LESS_EQUAL = "", "!", ">", "<", ">=", "<="
 _NOT_IN_RANGE = re.compile(r"^(\d+(\.\d+)?)([^-]*)!-(\d+(\.\d+)?)([^-]*)$")
@@ -87,6 +88,8 @@ def _string_form(value: Any) -> "str | None":
         return str(value)
     if isinstance(value, float):
         return format_float_e(value)
+    if isinstance(value, (date, datetime)):
+        return timestamp_text(value)
     return None
 
 
