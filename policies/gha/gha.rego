@@ -44,7 +44,21 @@ _allowed_owners := {lower(owner) |
 	is_string(owner)
 }
 
-_sha(ref) if regex.match(`^[0-9a-f]{40}$`, ref)
+_sha(ref) if {
+	count(ref) == 40 # cheap first: most refs are tags, and regorus compiles a regex per evaluation
+	regex.match(`^[0-9a-fA-F]{40}$`, ref)
+}
+
+_pin_advice(ref) := sprintf("pin the full 40-character commit SHA of %s and keep '# %s' as a comment", [ref, ref]) if {
+	_version_like(ref)
+}
+
+_pin_advice(ref) := "pin the full 40-character commit SHA of a release and keep its version as a '# vX.Y.Z' comment" if {
+	not _version_like(ref)
+}
+
+# "v4", "4.2.1", "v1.12.0": a release tag rather than a branch such as "main".
+_version_like(ref) if substring(trim_prefix(ref, "v"), 0, 1) in {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 
 # METADATA
 # title: Action not pinned to a commit SHA
@@ -60,11 +74,12 @@ _sha(ref) if regex.match(`^[0-9a-f]{40}$`, ref)
 #     Pin to the full 40-character commit SHA and keep the version as a comment, e.g. `uses: actions/checkout@<sha> # v4.2.2`; Dependabot and Renovate update both. Owners trusted with tags can be listed in `rules: {gha/unpinned-uses: {allowed_owners: [...]}}`.
 deny contains {
 	"rule": "gha/unpinned-uses",
-	"msg": sprintf("%s is pinned to the mutable ref '%s': pin the full 40-character commit SHA and keep '# %s' as a comment", [u.ref, ref, ref]),
+	"msg": sprintf("%s is pinned to the mutable ref '%s': %s", [u.ref, ref, _pin_advice(ref)]),
 	"path": u.path,
 } if {
 	some u in _uses
-	not _local(u.ref)
+	not startswith(u.ref, "./")
+	not startswith(u.ref, "../")
 	not startswith(u.ref, "docker://")
 	contains(u.ref, "@")
 	parts := split(u.ref, "@")
@@ -79,7 +94,8 @@ deny contains {
 	"path": u.path,
 } if {
 	some u in _uses
-	not _local(u.ref)
+	not startswith(u.ref, "./")
+	not startswith(u.ref, "../")
 	not startswith(u.ref, "docker://")
 	not contains(u.ref, "@")
 }
@@ -93,10 +109,6 @@ deny contains {
 	startswith(u.ref, "docker://")
 	not contains(u.ref, "@sha256:")
 }
-
-_local(ref) if startswith(ref, "./")
-
-_local(ref) if startswith(ref, "../")
 
 # Event names a workflow triggers on: `on: push`, `on: [push, pull_request]` or a mapping.
 # YAML 1.1 reads a bare `on` key as true, so the key may arrive as "true".
@@ -230,9 +242,16 @@ deny contains {
 } if {
 	some s in _steps
 	some script in _scripts(s.step)
+	contains(script.text, "${{")
+	_mentions_untrusted(script.text)
 	matches := regex.find_all_string_submatch_n(_injectable, script.text, -1)
 	count(matches) > 0
 }
+
+# Cheap string tests before the large pattern: every injectable context contains one of these.
+_mentions_untrusted(text) if contains(text, "github.event.")
+
+_mentions_untrusted(text) if contains(text, "github.head_ref")
 
 _scripts(step) := [{"path": ["run"], "text": step.run}] if is_string(step.run)
 

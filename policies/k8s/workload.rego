@@ -8,6 +8,7 @@ import rego.v1
 
 import data.prcheck.lib.k8s.containers
 import data.prcheck.lib.k8s.images
+import data.prcheck.lib.k8s.pod
 import data.prcheck.lib.k8s.service_kinds
 
 # METADATA
@@ -21,20 +22,20 @@ import data.prcheck.lib.k8s.service_kinds
 #   remediation: Set `resources.requests.cpu`, `resources.requests.memory`, `resources.limits.cpu` and `resources.limits.memory`.
 deny contains {
 	"rule": "k8s/missing-resources",
-	"msg": sprintf("container '%s' has no %s: set resources requests and limits", [c.name, concat(", ", missing)]),
+	"msg": sprintf("container '%s' has no %s: set resources requests and limits", [c.name, concat(", ", [sprintf("%s.%s", [f[1], f[2]]) | some f in missing])]),
 	"path": array.concat(c.path, ["resources"]),
 } if {
 	some c in containers
 	c.field != "ephemeralContainers"
-	resources := object.get(c.container, "resources", {})
-	missing := [sprintf("%s.%s", [section, name]) |
-		some [section, name] in [["requests", "cpu"], ["requests", "memory"], ["limits", "cpu"], ["limits", "memory"]]
-		not _set(resources, section, name)
-	]
+	missing := [field | some field in _resource_fields; object.get(c.container, field, null) == null]
 	count(missing) > 0
 }
 
-_set(resources, section, name) if resources[section][name] != null
+# object.get with a key path: the fastest way regorus reads a nested field that may be missing.
+_resource_fields := [
+	["resources", "requests", "cpu"], ["resources", "requests", "memory"],
+	["resources", "limits", "cpu"], ["resources", "limits", "memory"],
+]
 
 # METADATA
 # title: Liveness or readiness probe missing
@@ -52,6 +53,7 @@ deny contains {
 	"path": c.path,
 } if {
 	input.document.kind in service_kinds
+	not pod.spec.restartPolicy in {"Never", "OnFailure"} # a one-shot pod: nothing to restart or route to
 	some c in containers
 	c.field == "containers"
 	missing := [probe |

@@ -63,18 +63,31 @@ containers contains {
 	is_object(container)
 }
 
-# Image references split once: "registry:5000/repo:tag@sha256:…" → repository, tag, digest ("" when absent).
+# Image references split once: "registry:5000/repo:tag@sha256:…" → tag and digest ("" when absent).
+# String built-ins, not a regex: cheaper in regorus, which compiles patterns per evaluation.
 images contains {
 	"container": c,
-	"image": c.container.image,
-	"tag": parts[2],
-	"digest": parts[3],
+	"image": image,
+	"tag": concat(":", array.slice(colon, 1, count(colon))),
+	"digest": concat("@", array.slice(at, 1, count(at))),
 	"path": array.concat(c.path, ["image"]),
-	"templated": regex.match(`\$|\{\{`, c.container.image),
+	"templated": _templated(image),
 } if {
 	some c in containers
-	is_string(c.container.image)
-	parts := regex.find_all_string_submatch_n(`^(.*?)(?::([^:/@]*))?(?:@(.*))?$`, c.container.image, 1)[0]
+	image := c.container.image
+	is_string(image)
+	at := split(image, "@")
+	segments := split(at[0], "/")
+	colon := split(segments[count(segments) - 1], ":")
+}
+
+_templated(image) := true if contains(image, "$")
+
+_templated(image) := true if contains(image, "{{")
+
+_templated(image) := false if {
+	not contains(image, "$")
+	not contains(image, "{{")
 }
 
 # Cluster-scoped kinds have no namespace to judge.

@@ -33,13 +33,15 @@ _secret_word(ws) if {
 	endswith(w, suffix)
 }
 
-# A cheap first look: a name without any of these letters is never secret-like.
-_hint := `(?i)pass|pwd|secret|token|key|cred|pat|dsn|webhook|connection`
+# A cheap first look at the upper-cased name: without any of these it is never
+# secret-like. (A case-sensitive pattern: regorus compiles each pattern once
+# per evaluation, and case-insensitive ones cost several times more.)
+_hint := `PASS|PWD|SECRET|TOKEN|KEY|CRED|PAT|DSN|WEBHOOK|CONNECTION`
 
 # True when a key or variable name says its value is a secret.
 secret_name(name) if {
 	is_string(name)
-	regex.match(_hint, name)
+	regex.match(_hint, upper(name))
 	ws := words(name)
 	count(ws) > 0
 	not ws[count(ws) - 1] in _names.not_secret_last_words
@@ -49,21 +51,34 @@ secret_name(name) if {
 # A pair's last word may be KEY (API_KEY), which the last-word exclusion lists.
 secret_name(name) if {
 	is_string(name)
-	regex.match(_hint, name)
+	regex.match(_hint, upper(name))
 	ws := words(name)
 	count(ws) > 1
 	[ws[count(ws) - 2], ws[count(ws) - 1]] in _names.secret_pairs
 }
 
-# All placeholder patterns as one case-insensitive alternation: one regex per value.
-_placeholder := concat("", ["(?i)", concat("|", [sprintf("(?:%s)", [p]) | some p in _names.placeholder_patterns])])
+# Each pattern list as one case-insensitive alternation: one regex call per value.
+_alternation(patterns) := concat("", ["(?i)", concat("|", [sprintf("(?:%s)", [p]) | some p in patterns])])
+
+_reference := _alternation(_names.reference_patterns)
+
+_placeholder := _alternation(array.concat(_names.reference_patterns, _names.placeholder_patterns))
+
+# A reference to a secret kept elsewhere (`${{ secrets.X }}`, `$(VAR)`, `ENC[...]`, ...).
+reference(value) if regex.match(_reference, value)
 
 placeholder(value) if regex.match(_placeholder, value)
 
-# A literal worth reporting: a non-empty string that is not a placeholder or a reference.
-literal(value) if {
+# A value stored in the repository: a non-empty string that is not a reference.
+stored(value) if {
 	is_string(value)
 	trim_space(value) != ""
+	not reference(trim_space(value))
+}
+
+# A literal worth reporting in a variable: stored, and not an obvious placeholder.
+literal(value) if {
+	stored(value)
 	not placeholder(trim_space(value))
 }
 

@@ -11,6 +11,7 @@ import data.prcheck.lib.k8s.containers
 import data.prcheck.lib.secrets.literal
 import data.prcheck.lib.secrets.mask
 import data.prcheck.lib.secrets.secret_name
+import data.prcheck.lib.secrets.stored
 
 _doc := input.document
 
@@ -36,7 +37,7 @@ deny contains {
 		some field in ["data", "stringData"]
 		some key
 		value := _doc[field][key]
-		literal(value)
+		stored(value)
 	]
 	count(plain) > 0
 	first := plain[0]
@@ -69,6 +70,7 @@ deny contains {
 	some c in containers
 	some j
 	var := c.container.env[j]
+	is_string(var.value)
 	secret_name(var.name)
 	literal(var.value)
 }

@@ -8,7 +8,7 @@ package prcheck.secrets.kustomize
 
 import rego.v1
 
-import data.prcheck.lib.secrets.literal
+import data.prcheck.lib.secrets.stored
 import data.prcheck.lib.secrets.mask
 
 deny contains {
@@ -24,7 +24,7 @@ deny contains {
 		entry := generator.literals[j]
 		is_string(entry)
 		parts := _split_literal(entry)
-		literal(parts[1])
+		stored(parts[1])
 	]
 	count(plain) > 0
 	first := plain[0]

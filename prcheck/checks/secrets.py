@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from prcheck.checks.policy.builtin_catalog import RuleInfo
 from prcheck.model import Document, Finding
@@ -77,14 +79,14 @@ TOKEN_PATTERNS: Sequence[tuple[str, str]] = (
 )
 
 # Matched tokens that are documentation examples or filler, not credentials.
-_TOKEN_PLACEHOLDER = re.compile(r"EXAMPLE|XXXX|(.)\1{7,}|CHANGE_?ME|DUMMY|FAKE|SAMPLE|PLACEHOLDER|REDACTED|YOUR_", re.I)
+_TOKEN_PLACEHOLDER = re.compile(r"EXAMPLE|XXXX|(.)\1{7,}|CHANGE_?ME|DUMMY|FAKE|SAMPLE|PLACEHOLDER|REDACTED|YOUR_", re.IGNORECASE)
 _HASH_WORDS = frozenset({"CHECKSUM", "HASH", "DIGEST", "SHA", "SHA1", "SHA256", "SHA512", "MD5", "FINGERPRINT", "INTEGRITY"})
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-_DIGEST = re.compile(r"^(sha1|sha256|sha384|sha512|md5):[0-9a-f]+$", re.I)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_DIGEST = re.compile(r"^(sha1|sha256|sha384|sha512|md5):[0-9a-f]+$", re.IGNORECASE)
 _HEX = re.compile(r"^[0-9a-f]+$|^[0-9A-F]+$")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+={0,2}$")
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
-_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:([^/@\s]+)@", re.I)
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:([^/@\s]+)@", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
@@ -124,13 +126,14 @@ class SecretWords:
     placeholders: tuple[re.Pattern[str], ...]
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> "SecretWords":
+    def from_data(cls, data: Mapping[str, Any]) -> SecretWords:
         return cls(
             secret_words=frozenset(data.get("secret_words", [])),
             secret_pairs=frozenset(tuple(p) for p in data.get("secret_pairs", [])),
             secret_suffixes=tuple(data.get("secret_suffixes", [])),
             not_secret_last_words=frozenset(data.get("not_secret_last_words", [])),
-            placeholders=tuple(re.compile(p, re.I) for p in data.get("placeholder_patterns", [])),
+            placeholders=tuple(re.compile(p, re.IGNORECASE) for p in
+                               [*data.get("reference_patterns", []), *data.get("placeholder_patterns", [])]),
         )
 
     def words(self, name: str) -> list[str]:
@@ -148,7 +151,7 @@ class SecretWords:
         if words[-1] in self.not_secret_last_words:
             return False
         return (any(w in self.secret_words or w.endswith(self.secret_suffixes) for w in words)
-                or any(pair in self.secret_pairs for pair in zip(words, words[1:])))
+                or any(pair in self.secret_pairs for pair in itertools.pairwise(words)))
 
     def placeholder(self, value: str) -> bool:
         text = value.strip()
@@ -182,34 +185,46 @@ class SecretScanner:
             if (isinstance(kind, str) and kind in SKIPPED_KINDS) or isinstance(obj.get("sops"), dict):
                 return []
         hits: list[Hit] = []
-        self._walk(obj, (), None, hits)
+        try:
+            self._walk(obj, [], None, hits)
+        except RecursionError:
+            pass  # a nesting limit raised far past the default: keep what was found
         return hits
 
-    def _walk(self, node: Any, path: tuple[str | int, ...], key: str | None, hits: list[Hit]) -> None:
-        stack: list[tuple[Any, tuple[str | int, ...], str | None]] = [(node, path, key)]
-        while stack:
-            value, where, name = stack.pop()
-            if isinstance(value, str):
-                self._string(value, where, name, hits)
-            elif isinstance(value, dict):
-                pair_name = value.get("name") if isinstance(value.get("value"), str) else None
-                for k, v in value.items():
-                    label = str(k)
-                    if k == "value" and isinstance(pair_name, str):
+    def _walk(self, node: Any, path: list[str | int], name: str | None, hits: list[Hit]) -> None:
+        """Depth-first over the document; `path` is one shared list (the key path
+        is only copied for a hit: most documents have none). Depth is bounded by
+        the loader's nesting limit."""
+        if isinstance(node, str):
+            self._string(node, path, name, hits)
+        elif isinstance(node, dict):
+            pair_name = node.get("name") if isinstance(node.get("value"), str) else None
+            for key, value in node.items():
+                if isinstance(value, (str, dict, list)):
+                    label = str(key)
+                    if key == "value" and isinstance(pair_name, str):
                         label = pair_name  # `- name: API_KEY` / `value: ...` pairs (env lists in values files)
-                    stack.append((v, where + (str(k),), label))
-            elif isinstance(value, list):
-                stack.extend((v, where + (i,), name) for i, v in enumerate(value))
+                    path.append(str(key))
+                    self._walk(value, path, label, hits)
+                    path.pop()
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, (str, dict, list)):
+                    path.append(index)
+                    self._walk(value, path, name, hits)
+                    path.pop()
 
-    def _string(self, value: str, path: tuple[str | int, ...], name: str | None, hits: list[Hit]) -> None:
+    def _string(self, value: str, path: list[str | int], name: str | None, hits: list[Hit]) -> None:
         token = self._token(value)
         if token is not None:
             label, secret = token
-            hits.append(Hit(PROVIDER_TOKEN, path, f"{label} in {_dotted(path)} ({mask(secret)}): revoke it and load it from a secret store"))
+            hits.append(Hit(PROVIDER_TOKEN, tuple(path),
+                            f"{label} in {_dotted(path)} ({mask(secret)}): revoke it and load it from a secret store"))
             return
         if self._high_entropy(value, name):
             what = "password in a URL" if _URL_PASSWORD.match(value.strip()) else f"high-entropy value for secret-like key {name}"
-            hits.append(Hit(HIGH_ENTROPY, path, f"{what} at {_dotted(path)} ({mask(value)}): move it to a secret store and rotate it"))
+            hits.append(Hit(HIGH_ENTROPY, tuple(path),
+                            f"{what} at {_dotted(path)} ({mask(value)}): move it to a secret store and rotate it"))
 
     def _token(self, value: str) -> tuple[str, str] | None:
         """(label, matched secret) of the first real token in `value`; a private
@@ -229,10 +244,10 @@ class SecretScanner:
         """A random-looking value under a secret-like key, or a random-looking
         password inside a URL (`scheme://user:password@host`) under any key."""
         text = value.strip()
-        password = _URL_PASSWORD.match(text)
+        password = _URL_PASSWORD.match(text) if "://" in text and "@" in text else None
         if password:
             text = password.group(1)
-        elif _URL.match(text) or name is None or not self._secret_key(name):
+        elif name is None or len(text) < self.min_length or not self._secret_key(name) or _URL.match(text):
             return False
         if self.words.placeholder(text) or text.startswith(("/", "./", "~/")):
             return False

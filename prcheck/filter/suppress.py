@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from prcheck.config import ConfigError
 from prcheck.model import Document, Finding, Suppressed

@@ -11,8 +11,11 @@ SCHEMA_RULES = {
 }
 
 
-def rule_title(rule_id: str) -> str:
-    for rule in ALL_RULES:
-        if rule.id == rule_id:
-            return rule.title
-    return SCHEMA_RULES.get(rule_id, rule_id)
+def rule_titles() -> dict[str, str]:
+    """Every rule prcheck knows of: lint, schema and the built-in pack."""
+    from prcheck.checks.policy.builtin_catalog import load_catalog
+
+    titles = {rule.id: rule.title for rule in load_catalog()}
+    titles.update(SCHEMA_RULES)
+    titles.update({rule.id: rule.title for rule in ALL_RULES})
+    return titles

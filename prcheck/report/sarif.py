@@ -7,7 +7,7 @@ from typing import Any
 
 from prcheck import __version__
 from prcheck.model import Finding, Report
-from prcheck.report.rules_meta import rule_title
+from prcheck.report.rules_meta import rule_titles
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -48,6 +48,7 @@ def render(report: Report, **_: object) -> str:
     rule_ids = sorted({f.rule for f in everything})
     rule_index = {rule: i for i, rule in enumerate(rule_ids)}
     severities = {f.rule: f.severity for f in everything}
+    titles = rule_titles()
     results = [_result(f, rule_index) for f in report.findings]
     results += [
         _result(s.finding, rule_index, {"kind": "inSource" if s.source == "inline" else "external",
@@ -63,7 +64,7 @@ def render(report: Report, **_: object) -> str:
                 "version": __version__,
                 "informationUri": "https://github.com/prcheck/prcheck",
                 "rules": [
-                    {"id": rule, "name": rule.replace("/", "-"), "shortDescription": {"text": rule_title(rule)},
+                    {"id": rule, "name": rule.replace("/", "-"), "shortDescription": {"text": titles.get(rule, rule)},
                      "defaultConfiguration": {"level": _LEVEL[severities[rule]]}}
                     for rule in rule_ids
                 ],

@@ -79,3 +79,9 @@ def test_fingerprint_ignores_line_but_not_message():
     a = Finding("r", "error", "m", "p.yaml", 1, "Pod/x")
     assert a.fingerprint == Finding("r", "error", "m", "p.yaml", 40, "Pod/x").fingerprint
     assert a.fingerprint != Finding("r", "error", "other", "p.yaml", 1, "Pod/x").fingerprint
+
+
+def test_sarif_describes_builtin_rules_by_title():
+    report = Report(findings=[Finding("k8s/privileged-container", "error", "m", "a.yaml", 1)])
+    (rule,) = json.loads(render("sarif", report))["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["shortDescription"]["text"] not in ("", "k8s/privileged-container")

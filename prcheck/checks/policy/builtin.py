@@ -16,17 +16,29 @@ applied later, with the other filters, so they work for every engine alike.
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
+
+import yaml
 
 from prcheck.checks import secrets
 from prcheck.checks.policy import builtin_pins
 from prcheck.checks.policy.base import Evaluation, PolicyError
-from prcheck.checks.policy.builtin_catalog import RuleInfo, load_catalog, pack_dir, pack_modules
+from prcheck.checks.policy.builtin_catalog import (
+    RuleInfo,
+    load_catalog,
+    pack_dir,
+    pack_modules,
+)
 from prcheck.checks.policy.rego import EmbeddedBackend, RegoEngine
-from prcheck.checks.policy.rego_modules import load_data, load_modules
+from prcheck.checks.policy.rego_modules import RegoModule, parse_module
 from prcheck.model import Document, Finding
+
+_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ENGINE_LABEL = "builtin"
 ENTRY_PACKAGE = "prcheck.main"
@@ -34,6 +46,39 @@ EVALUATION_ERROR = "builtin/evaluation-error"
 
 # When a line carries several secret findings, the most specific one is kept.
 _SECRET_PRIORITY = ("secrets/provider-token", "secrets/k8s-secret-in-git", "secrets/env-literal", "secrets/high-entropy")
+
+
+def pack_rego(files: Sequence[Path]) -> list[RegoModule]:
+    """The pack's modules, all Rego v1. Only the entry module is parsed here
+    (RegoEngine needs its rule heads); the others are compiled once, by the
+    backend, which reports their syntax errors the same way."""
+    modules: list[RegoModule] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyError(str(file), 0, 0, f"cannot read policy: {exc}") from None
+        package = _PACKAGE.search(text)
+        name = package.group(1) if package else ""
+        if name == ENTRY_PACKAGE:
+            modules.append(parse_module(str(file), text, "v1"))
+        else:
+            modules.append(RegoModule(path=str(file), text=text, v0=False, package=name))
+    return modules
+
+
+def pack_data(root: Path) -> dict[str, Any]:
+    """The pack's data files (`data/*.yaml`), merged at the root of `data` as conftest does."""
+    data: dict[str, Any] = {}
+    for file in sorted((root / "data").glob("*.yaml")) if (root / "data").is_dir() else []:
+        try:
+            loaded = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise PolicyError(str(file), 0, 0, f"invalid pack data: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise PolicyError(str(file), 0, 0, "pack data files must be mappings")
+        data.update(loaded)
+    return data
 
 
 def file_kind_of(doc: Document) -> str:
@@ -55,8 +100,8 @@ class BuiltinEngine:
         self.root = root or pack_dir()
         self.kube_version = kube_version
         self.catalog: dict[str, RuleInfo] = {r.id: r for r in load_catalog(self.root)}
-        modules = load_modules(pack_modules(self.root), "v1")
-        data = load_data([self.root / "data"]) if (self.root / "data").is_dir() else {}
+        modules = pack_rego(pack_modules(self.root))
+        data = pack_data(self.root)
         self._modules = modules
         settings = {"rules": {k: v for k, v in (rule_config or {}).items() if isinstance(v, dict)}}
         self._backend = EmbeddedBackend(modules, {**data, "settings": settings})
@@ -68,7 +113,7 @@ class BuiltinEngine:
         self._scanner = secrets.SecretScanner(
             secrets.SecretWords.from_data(data.get("secrets", {})), min_length=int(options.get("min_length", 16)))
 
-    def with_kube_version(self, kube_version: str) -> "BuiltinEngine":
+    def with_kube_version(self, kube_version: str) -> BuiltinEngine:
         """The same compiled pack judged against another Kubernetes version (per environment)."""
         other = copy.copy(self)
         other.kube_version = kube_version
@@ -120,7 +165,7 @@ class BuiltinEngine:
         for finding in found:
             info = self.catalog.get(finding.rule)
             if info is not None and finding.severity != info.severity:
-                finding = replace(finding, severity=info.severity)
+                finding = replace(finding, severity=info.severity)  # type: ignore[arg-type]  # catalog checks the value
             if finding.rule in _SECRET_PRIORITY:
                 key = (finding.path, finding.line)
                 held = best_secret.get(key)

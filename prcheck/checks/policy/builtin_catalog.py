@@ -10,9 +10,9 @@ One catalog then serves severities at run time, `prcheck rules` and the docs.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import yaml
 
@@ -20,6 +20,7 @@ from prcheck.checks.policy.base import PolicyError
 from prcheck.resources import data_dir
 
 SEVERITIES = ("error", "warning", "info")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COMMENT = re.compile(r"^\s*#( ?)(.*)$")
 
 
@@ -64,7 +65,7 @@ def metadata_blocks(text: str) -> Iterable[tuple[dict, str]]:
             index += 1
         following = next((line.strip() for line in lines[index:] if line.strip()), "")
         try:
-            parsed = yaml.safe_load("\n".join(body)) or {}
+            parsed = yaml.load("\n".join(body), Loader=_YAML_LOADER) or {}
         except yaml.YAMLError as exc:
             raise PolicyError("", index, 0, f"invalid METADATA block: {exc}") from None
         yield (parsed if isinstance(parsed, dict) else {}), following
@@ -75,7 +76,7 @@ def rego_rules(files: Sequence[Path], root: Path | None = None) -> list[RuleInfo
     rules: list[RuleInfo] = []
     for file in files:
         text = file.read_text(encoding="utf-8")
-        source = str(file.relative_to(root)) if root else str(file)
+        source = f"{root.name}/{file.relative_to(root).as_posix()}" if root else str(file)
         try:
             blocks = list(metadata_blocks(text))
         except PolicyError as exc:

@@ -9,7 +9,8 @@ each `uses:`; that is why it is Python and needs the file text.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from prcheck.checks.policy.builtin_catalog import RuleInfo
 from prcheck.model import Document, Finding
@@ -71,6 +72,6 @@ def check(doc: Document, lines: Sequence[str], engine: str = "builtin") -> Itera
         else:
             continue
         yield Finding(
-            rule=RULE.id, severity=RULE.severity, path=doc.path, line=line, resource=doc.resource, engine=engine,
+            rule=RULE.id, severity="info", path=doc.path, line=line, resource=doc.resource, engine=engine,
             message=f"{value.split('@')[0]} is pinned to a SHA but {problem}: add the release as '# vX.Y.Z'",
         )

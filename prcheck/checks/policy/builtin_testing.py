@@ -27,17 +27,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import regorus
 
 from prcheck.checks.policy.base import PolicyError
-from prcheck.checks.policy.builtin import ENTRY_PACKAGE, BuiltinEngine
+from prcheck.checks.policy.builtin import ENTRY_PACKAGE, BuiltinEngine, pack_data
 from prcheck.checks.policy.builtin_catalog import pack_modules
 from prcheck.checks.policy.rego import RegoEngine
-from prcheck.checks.policy.rego_modules import RegoModule, load_data, load_modules, rego_error
+from prcheck.checks.policy.rego_modules import (
+    RegoModule,
+    load_data,
+    load_modules,
+    rego_error,
+)
 from prcheck.model import Finding
 from prcheck.sources.yaml_loader import load_text
 
@@ -47,15 +52,15 @@ FIXTURE_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
-class TestResult:
+class CaseResult:
     name: str
     status: str  # "pass", "fail", "error", "skip"
     detail: str = ""
 
 
 @dataclass
-class TestReport:
-    results: list[TestResult] = field(default_factory=list)
+class SuiteReport:
+    results: list[CaseResult] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -70,10 +75,10 @@ def _test_modules(root: Path) -> list[RegoModule]:
     return load_modules(files, "auto")
 
 
-def run_unit_tests(root: Path, data_paths: Sequence[Path] = ()) -> list[TestResult]:
+def run_unit_tests(root: Path, data_paths: Sequence[Path] = ()) -> list[CaseResult]:
     """Evaluate every `test_*` rule of every module under `root`."""
     modules = _test_modules(root)
-    data = load_data([*data_paths] or ([root / "data"] if (root / "data").is_dir() else []))
+    data = load_data(data_paths) if data_paths else pack_data(root) if root.is_dir() else {}
     engine = regorus.Engine()
     for module in modules:
         engine.set_rego_v0(module.v0)
@@ -83,22 +88,22 @@ def run_unit_tests(root: Path, data_paths: Sequence[Path] = ()) -> list[TestResu
             raise rego_error(exc, module.path) from None
     engine.set_rego_v0(False)
     engine.add_data_json(json.dumps({**data, "settings": {"rules": {}}}))
-    results: list[TestResult] = []
+    results: list[CaseResult] = []
     for module in modules:
         names = sorted({h.name for h in module.heads if h.kind != "Func"
                         and (h.name.startswith("test_") or h.name.startswith("todo_test_"))})
         for name in names:
             label = f"data.{module.package}.{name}"
             if name.startswith("todo_"):
-                results.append(TestResult(label, "skip"))
+                results.append(CaseResult(label, "skip"))
                 continue
             try:
                 raw = engine.eval_rule_as_json(label)
             except RuntimeError as exc:
-                results.append(TestResult(label, "error", rego_error(exc, module.path).message))
+                results.append(CaseResult(label, "error", rego_error(exc, module.path).message))
                 continue
             value = json.loads(raw) if raw else None
-            results.append(TestResult(label, "pass" if value is True else "fail",
+            results.append(CaseResult(label, "pass" if value is True else "fail",
                                       "" if value is True else f"{module.path}: rule is {_describe(value)}"))
     return results
 
@@ -153,7 +158,7 @@ class _FixtureRunner:
         if any(m.package == ENTRY_PACKAGE for m in modules):
             self.pack = BuiltinEngine(root)
         elif modules:
-            self.rego = RegoEngine.from_paths(pack_modules(root), all_namespaces=True)
+            self.rego = RegoEngine.from_paths([str(p) for p in pack_modules(root)], all_namespaces=True)
 
     def close(self) -> None:
         for engine in (self.pack, self.rego):
@@ -176,12 +181,12 @@ class _FixtureRunner:
         return found
 
 
-def run_fixture_tests(root: Path) -> list[TestResult]:
+def run_fixture_tests(root: Path) -> list[CaseResult]:
     paths = find_fixtures(root)
     if not paths:
         return []
     runner = _FixtureRunner(root if root.is_dir() else root.parent)
-    results: list[TestResult] = []
+    results: list[CaseResult] = []
     try:
         for path in paths:
             text = path.read_text(encoding="utf-8")
@@ -195,14 +200,14 @@ def run_fixture_tests(root: Path) -> list[TestResult]:
     return results
 
 
-def _judge(fixture: Fixture, findings: Iterable[Finding], display: str) -> TestResult:
+def _judge(fixture: Fixture, findings: Iterable[Finding], display: str) -> CaseResult:
     rules = set(fixture.rules) | {rule for rule, _ in fixture.expected}
     actual = {(f.rule, f.line) for f in findings if f.rule in rules}
     name = f"{display} [{','.join(fixture.rules)}]"
     if "fail" in fixture.path.stem and not fixture.expected:
-        return TestResult(name, "error", "a failing fixture must mark at least one line with '# expect'")
+        return CaseResult(name, "error", "a failing fixture must mark at least one line with '# expect'")
     if actual == fixture.expected:
-        return TestResult(name, "pass")
+        return CaseResult(name, "pass")
     missing = sorted(fixture.expected - actual, key=lambda x: x[1])
     extra = sorted(actual - fixture.expected, key=lambda x: x[1])
     parts = []
@@ -210,9 +215,9 @@ def _judge(fixture: Fixture, findings: Iterable[Finding], display: str) -> TestR
         parts.append("expected but not found: " + ", ".join(f"{r} at line {n}" for r, n in missing))
     if extra:
         parts.append("found but not expected: " + ", ".join(f"{r} at line {n}" for r, n in extra))
-    return TestResult(name, "fail", "; ".join(parts))
+    return CaseResult(name, "fail", "; ".join(parts))
 
 
-def run_all(root: Path, data_paths: Sequence[Path] = ()) -> TestReport:
+def run_all(root: Path, data_paths: Sequence[Path] = ()) -> SuiteReport:
     """Unit tests then fixtures; a policy that does not compile raises PolicyError."""
-    return TestReport(run_unit_tests(root, data_paths) + run_fixture_tests(root))
+    return SuiteReport(run_unit_tests(root, data_paths) + run_fixture_tests(root))
