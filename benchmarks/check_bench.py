@@ -225,7 +225,8 @@ def run(root: Path, count: int, builtin: bool) -> None:
     report = json.loads(proc.stdout)
     stats, summary = report["stats"], report["summary"]
     timings = stats["timings"]
-    schema_rate = stats["resources"] / timings["schema"] if timings.get("schema") else float("inf")
+    schema_seconds = timings.get("schema") or timings.get("workers:schema")  # workers: summed CPU-side time
+    schema_rate = stats["resources"] / schema_seconds if schema_seconds else float("inf")
     print(f"resources          {stats['resources']:>10,}  in {stats['files']:,} files")
     print(f"wall (process)     {wall:>10.2f} s   {count / wall:,.0f} resources/s")
     print(f"peak RSS           {peak_mib:>10.0f} MiB")

@@ -105,7 +105,7 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--filter-mode", type=click.Choice(["added", "diff_context", "file", "nofilter"]), help="With --base: which findings fail the run (default added).")
 @click.option("--allow-remote", is_flag=True, default=None, help="With --base: let kustomize and helm fetch remote resources.")
 @click.option("--ignore-labels", is_flag=True, default=None, help="With --base: ignore helm.sh/chart-style label churn in diffs.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Parallel renders with --base (default: number of cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for large runs and for renders (default: number of cores).")
 @click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs).")
 @click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]), help="Post results to the pull/merge request.")
 @click.option("--dry-run", is_flag=True, default=False, help="With --publish: print the API requests as JSON, send none.")

@@ -35,7 +35,7 @@ def load_config(config_path: str | None, cwd: Path, root: Path) -> tuple[dict, P
 
 def build_check_options(paths: list[str], config_path: str | None, flags: dict[str, Any],
                         cwd: Path) -> tuple[CheckOptions, str]:
-    root = find_root((cwd / paths[0]).resolve() if paths[0] != "-" else cwd)
+    root = find_root((cwd / paths[0]).resolve())
     conf, conf_dir = load_config(config_path, cwd, root)
 
     def pick(name: str, default: Any) -> Any:
@@ -68,6 +68,7 @@ def build_check_options(paths: list[str], config_path: str | None, flags: dict[s
         opa_url=pick("opa_url", None),
         limits=limits,
         rule_config=dict(conf.get("rules", {})),
+        jobs=pick("jobs", None),
         builtin=bool(pick("builtin", True)),
         exceptions=list(conf.get("exceptions", [])),
         render=render_request(flags, conf),

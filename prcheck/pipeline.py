@@ -8,8 +8,9 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Collection, Iterator, Sequence
 
+from prcheck import parallel
 from prcheck.checks import lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine
@@ -20,6 +21,7 @@ from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
+from prcheck.processes import default_jobs
 from prcheck.render import stage as render_stage
 from prcheck.sources.collect import SourceEntry, collect, find_root
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes
@@ -50,6 +52,7 @@ class CheckOptions:
     opa_url: str | None = None
     limits: Limits = field(default_factory=Limits)
     rule_config: dict[str, Any] = field(default_factory=dict)
+    jobs: int | None = None  # worker processes for large runs and renders; None: one per core
     builtin: bool = True  # the built-in policy pack (`--no-builtin` / config `builtin: false` turn it off)
     exceptions: list[dict[str, Any]] = field(default_factory=list)  # config `exceptions:`
     render: render_stage.RenderRequest | None = None  # `--base`: render environments, filter by changed lines
@@ -90,6 +93,26 @@ def _no_gc() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def context_for(opts: CheckOptions) -> CheckContext:
+    return CheckContext(
+        kube_version=opts.kube_version, strict=opts.strict, skip_kinds=frozenset(opts.skip_kinds),
+        skip_missing_schemas=opts.skip_missing_schemas, schema_locations=tuple(opts.schema_locations),
+        rule_config=opts.rule_config,
+    )
+
+
+def _size(entry: SourceEntry) -> int:
+    try:
+        return os.stat(entry.abspath).st_size
+    except OSError:
+        return 0
+
+
+def load_files(entries: Sequence[SourceEntry], limits: Limits, timer: Timer) -> list[LoadedFile]:
+    with timer.stage("load"), _no_gc():
+        return [read_file(e, limits) for e in entries]
 
 
 def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
@@ -147,17 +170,22 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
 
 
 def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: SchemaStore,
-                    engines: Sequence[PolicyEngine], timer: Timer) -> Evaluation:
-    """lint + schema + policies over loaded files: the part that also runs on rendered environments."""
+                    engines: Sequence[PolicyEngine], timer: Timer,
+                    scopes: Collection[str] = ("file", "run")) -> Evaluation:
+    """lint + schema + policies over loaded files: the part that also runs on
+    rendered environments. `scopes` picks per-file work, whole-run work, or both."""
     result = Evaluation()
     with timer.stage("lint"):
-        result.findings.extend(lint.check(files, ctx))
-    with timer.stage("schema"):
-        manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs]
-        result.findings.extend(schema.check(manifests, ctx, store))
+        result.findings.extend(lint.check(files, ctx, scopes))
+    if "file" in scopes:
+        with timer.stage("schema"):
+            manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs]
+            result.findings.extend(schema.check(manifests, ctx, store))
     policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
     sources = {f.path: f.text for f in files if f.text}
     for engine in engines:
+        if ("file" if engine.per_document else "run") not in scopes:
+            continue
         with timer.stage(engine.name):
             if isinstance(engine, BuiltinEngine):  # its pin-comment rule reads the source lines
                 pack = engine if engine.kube_version == ctx.kube_version else engine.with_kube_version(ctx.kube_version)
@@ -167,21 +195,16 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
     return result
 
 
-def run_check(opts: CheckOptions, cwd: Path | None = None,
-              progress: Callable[[str], None] | None = None) -> Report:
+def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
     timer = Timer()
-    targets = [(cwd / p).resolve() if p != "-" else cwd for p in opts.paths]
+    targets = [(cwd / p).resolve() for p in opts.paths]
     for target in targets:
         if not target.exists() and not target.is_symlink():
             raise FileNotFoundError(f"{target}: no such file or folder")
     root = opts.root or find_root(targets[0])
-    ctx = CheckContext(
-        kube_version=opts.kube_version, strict=opts.strict, skip_kinds=frozenset(opts.skip_kinds),
-        skip_missing_schemas=opts.skip_missing_schemas, schema_locations=tuple(opts.schema_locations),
-        rule_config=opts.rule_config,
-    )
+    ctx = context_for(opts)
     store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations))
     report = Report()
     with ExitStack() as stack:
@@ -190,11 +213,19 @@ def run_check(opts: CheckOptions, cwd: Path | None = None,
         with timer.stage("collect"):
             entries, findings = collect(targets, root, opts.exclude)
         report.findings.extend(findings)
-        with timer.stage("load"), _no_gc():
-            files = [read_file(e, opts.limits) for e in entries]
+        sizes = [_size(e) for e in entries]
+        jobs = opts.jobs or default_jobs()
+        if parallel.worth_it(entries, sizes, jobs, opts):
+            with timer.stage("parallel"):
+                files, evaluation, worker_timings = parallel.load_and_check(entries, sizes, opts, jobs)
+            for stage, seconds in worker_timings.items():
+                timer.timings[f"workers:{stage}"] = seconds
+            evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
+        else:
+            files = load_files(entries, opts.limits, timer)
+            evaluation = check_documents(files, ctx, store, engines, timer)
         for file in files:
             report.findings.extend(file.findings)
-        evaluation = check_documents(files, ctx, store, engines, timer)
         rendered = None
         if opts.render is not None:
             with timer.stage("render"):

@@ -15,9 +15,7 @@ environment never hides the others.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from prcheck.model import Document, Finding
+from prcheck.processes import context, default_jobs
 from prcheck.render import flux, helm, kustomize, output
 from prcheck.render.kustomize import Overlay, RenderError
 from prcheck.render.spec import RenderSpec
@@ -59,13 +58,6 @@ class RenderResult:
     failed: bool = False  # the environment's own render produced nothing usable
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
 
 
 def _finding(task: RenderTask, rule: str, message: str, path: str = "") -> Finding:
@@ -158,13 +150,6 @@ def _target_key(target: flux.Target) -> tuple[str, str]:
                               sorted(overlay.substitute.items())))
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and "helm_python" not in sys.modules:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def render_all(tasks: Sequence[RenderTask], options: RenderOptions, jobs: int | None = None) -> list[RenderResult]:
     """Results in task order. One task, or `jobs=1`, runs in this process."""
     jobs = jobs or default_jobs()
@@ -173,7 +158,7 @@ def render_all(tasks: Sequence[RenderTask], options: RenderOptions, jobs: int | 
     results: list[RenderResult] = []
     # the per-render timeout is enforced inside the task; this only catches a worker that is wedged
     backstop = options.timeout * (MAX_FOLLOW_DEPTH + 2) + 30
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_context())
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context())
     # until every result is in, an exception or Ctrl-C must not wait for running renders; after a
     # timeout a worker may still run an abandoned Helm SDK call: in both cases end the workers
     terminate = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Collection, Iterator, Sequence
 
 from prcheck.checks.context import CheckContext
 from prcheck.checks.lint import duplicate_resource, empty_document, missing_fields, non_mapping
@@ -20,7 +20,7 @@ RULES: list[LintRule] = [
 ALL_RULES: list[LintRule] = PARSER_RULES + RULES
 
 
-def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
+def check(files: Sequence[LoadedFile], ctx: CheckContext, scopes: Collection[str] = ("file", "run")) -> Iterator[Finding]:
     for rule in RULES:
-        if rule.check is not None:
+        if rule.check is not None and rule.scope in scopes:
             yield from rule.check(files, ctx)

@@ -38,4 +38,5 @@ RULE = LintRule(
     id="k8s/duplicate-resource", severity="error", title="the same resource defined twice",
     description="Two documents in one folder share API group, kind, namespace and name.",
     check=check,
+    scope="run",
 )

@@ -19,6 +19,7 @@ class LintRule:
     title: str
     description: str
     check: Callable[[Sequence[LoadedFile], CheckContext], Iterable[Finding]] | None = None
+    scope: str = "file"  # "run" when the rule compares files, so it cannot run on a share of them
 
 
 def finding(rule: LintRule, message: str, path: str, line: int = 0, resource: str = "") -> Finding:

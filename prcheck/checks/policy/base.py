@@ -31,6 +31,9 @@ class Evaluation:
 
 class PolicyEngine(Protocol):
     name: str
+    # True when each document is judged on its own, so the engine may run in
+    # worker processes on a share of the files; False when it needs the run.
+    per_document: bool
 
     def evaluate(self, docs: Sequence[Document]) -> Evaluation:
         """Evaluate every loaded policy against `docs`; compile work is done once, in the constructor."""

@@ -94,6 +94,7 @@ class BuiltinEngine:
     """Rego pack + Python secret and pin checks, with catalog severities."""
 
     name = "builtin"
+    per_document = True
 
     def __init__(self, root: Path | None = None, kube_version: str = "1.32",
                  rule_config: Mapping[str, Any] | None = None) -> None:

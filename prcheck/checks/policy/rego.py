@@ -142,6 +142,7 @@ class RegoEngine:
                  input_for: Callable[[Document], Any] | None = None) -> None:
         self.backend = backend
         self.combine = combine
+        self.per_document = not combine
         self.engine_label = engine_label
         # What a policy sees as `input` for one document. conftest semantics
         # (user policies) is the document itself; the built-in pack wraps it

@@ -59,6 +59,7 @@ class GatekeeperEngine:
     """Templates compiled once at construction; `evaluate` reviews every object as a CREATE."""
 
     name = ENGINE
+    per_document = False  # referential templates read the inventory of the whole run
 
     def __init__(self, programs: Sequence[CompiledTemplate], constraints: Sequence[Constraint],
                  rego_less: Sequence[TemplateSource] = ()) -> None:

@@ -38,6 +38,7 @@ class RuleResponse:
 
 class KyvernoEngine:
     name = ENGINE
+    per_document = False  # namespace labels and once-per-run notes come from the whole run
 
     def __init__(self, policies: list[Policy], values: "Values | None" = None, offline: str = "skip",
                  unsupported: "Sequence[Document]" = ()) -> None:

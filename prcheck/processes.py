@@ -1,0 +1,20 @@
+"""How prcheck starts worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def context() -> multiprocessing.context.BaseContext:
+    """Fork (cheap, nothing re-imported) unless the Helm SDK is loaded: a forked
+    child of a process with a running Go runtime can deadlock."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and "helm_python" not in sys.modules:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
