@@ -59,6 +59,9 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except USER_ERRORS as exc:
             fail(str(exc))
+        except BrokenPipeError:  # `prcheck ... | head`: the reader left; say nothing more
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_FINDINGS)
         except KeyboardInterrupt:
             click.echo("prcheck: interrupted", err=True)
             sys.exit(130)

@@ -192,7 +192,17 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
                 result.extend(pack.evaluate_with_sources(policy_docs, sources))
             else:
                 result.extend(engine.evaluate(policy_docs))
+    result.findings = _one_finding_per_removed_api(result.findings)
     return result
+
+
+def _one_finding_per_removed_api(findings: list[Finding]) -> list[Finding]:
+    """The schema check and the pack both see an apiVersion Kubernetes no longer
+    serves; keep the pack's finding, which names the replacement."""
+    removed = {(f.path, f.line, f.resource) for f in findings if f.rule == "k8s/removed-api"}
+    if not removed:
+        return findings
+    return [f for f in findings if not (f.rule == "schema/unknown-api" and (f.path, f.line, f.resource) in removed)]
 
 
 def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:

@@ -130,3 +130,11 @@ def test_kyverno_policies_from_policy_flag_and_config(run_cli, repo: Path):
     result = run_cli(["check", "app", "--format", "json"], repo)
     findings = json.loads(result.stdout)["findings"]
     assert [(f["rule"], f["severity"], f["engine"]) for f in findings] == [("require-team/check-team", "warning", "kyverno")]
+
+
+def test_a_removed_api_is_reported_once(run_cli, repo: Path):
+    write(repo, {"old.yaml": "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: a\n"})
+    with_pack = json.loads(run_cli(["check", ".", "--format", "json"], repo).stdout)["findings"]
+    assert [f["rule"] for f in with_pack if f["rule"].endswith("-api")] == ["k8s/removed-api"]
+    without = json.loads(run_cli(["check", ".", "--format", "json", "--no-builtin"], repo).stdout)["findings"]
+    assert [f["rule"] for f in without] == ["schema/unknown-api"]
