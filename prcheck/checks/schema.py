@@ -83,13 +83,20 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
         line_path = path + [unexpected.group(1)] if unexpected else path
         yield Finding(
             rule="schema/invalid", severity="error",
-            message=f"{dotted(path)}: {error.message}",
+            message=f"{dotted(path)}: {_message(kind, path, error)}",
             path=doc.path, line=doc.line_of(line_path), resource=resource, engine="schema",
         )
     if len(errors) > MAX_ERRORS_PER_DOCUMENT:
         yield Finding(rule="schema/invalid", severity="error",
                       message=f"{len(errors) - MAX_ERRORS_PER_DOCUMENT} more schema errors not shown",
                       path=doc.path, line=doc.line, resource=resource, engine="schema")
+
+
+def _message(kind: str, path: list[Any], error: Any) -> str:
+    """Schema messages quote the offending value; a Secret's values must never be shown."""
+    if kind == "Secret" and any(part in ("data", "stringData") for part in path):
+        return f"value does not match the schema ({type(error.kind).__name__}; value not shown: Secret data)"
+    return error.message
 
 
 def _missing(doc: Document, prefix: list[Any], api_version: str, kind: str, resource: str, ctx: CheckContext) -> Finding | None:

@@ -160,3 +160,10 @@ def test_jsonschema_rs_agrees_with_reference_jsonschema(strict: bool):
         assert store.validator(obj["apiVersion"], obj["kind"]).is_valid(obj) == reference, text
     verdicts = {store.validator(*(lambda o: (o["apiVersion"], o["kind"]))(load_text(t, "x").docs[0].obj)).is_valid(load_text(t, "x").docs[0].obj) for t in CROSS_CHECK}
     assert verdicts == {True, False}  # the fixture set exercises both outcomes
+
+
+def test_schema_messages_never_quote_secret_values():
+    (finding,) = check("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  token: 123456789\n")
+    assert finding.message.startswith("stringData.token: ") and "123456789" not in finding.message
+    (other,) = check("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  n: 42\n")
+    assert "42" in other.message  # elsewhere the value helps and is shown
