@@ -13,7 +13,7 @@ from typing import Any, Collection, Iterator, Sequence
 from prcheck import parallel
 from prcheck.checks import lint, schema
 from prcheck.checks.context import CheckContext
-from prcheck.checks.policy.base import Evaluation, PolicyEngine
+from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
 from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
@@ -162,6 +162,8 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper])
         if gatekeeper is not None:
             engines.append(gatekeeper)
+    if opts.policies and not engines:
+        raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)

@@ -138,3 +138,9 @@ def test_a_removed_api_is_reported_once(run_cli, repo: Path):
     assert [f["rule"] for f in with_pack if f["rule"].endswith("-api")] == ["k8s/removed-api"]
     without = json.loads(run_cli(["check", ".", "--format", "json", "--no-builtin"], repo).stdout)["findings"]
     assert [f["rule"] for f in without] == ["schema/unknown-api"]
+
+
+def test_policy_folder_without_policies_is_an_error(run_cli, repo: Path):
+    write(repo, {"a.yaml": GOOD, "policy/README.md": "nothing here\n"})
+    result = run_cli(["check", "a.yaml", "--policy", "policy"], repo)
+    assert result.exit_code == 2 and "no policies found" in result.stderr

@@ -121,6 +121,15 @@ def test_exceptions_suppress_named_rules_and_are_counted(tmp_path: Path):
     assert [(s.source, s.finding.rule) for s in result.suppressed] == [("rego-exception", "corp/pinned")]
 
 
+def test_empty_string_exception_excepts_bare_rules_like_conftest(tmp_path: Path):
+    policy = ('package main\nimport rego.v1\ndeny contains "bare" if true\nwarn contains "bare warn" if true\n'
+              'deny_named contains "named" if true\nexception contains [""] if input.metadata.name == "p"\n')
+    result = engine(tmp_path, {"e.rego": policy}).evaluate(docs())
+    assert [f.message for f in result.findings] == ["named"]
+    assert sorted(s.finding.message for s in result.suppressed) == ["bare", "bare warn"]
+    assert all(s.source == "rego-exception" for s in result.suppressed)
+
+
 def test_data_files_merge_under_data(tmp_path: Path):
     write(tmp_path, {"data/allowed.yaml": "registries: [ghcr.io]\n", "data/more.json": '{"limits": {"max": 1}}'})
     policy = ("package main\nimport rego.v1\ndeny contains msg if {\n  some c in input.spec.containers\n"

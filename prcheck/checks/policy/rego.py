@@ -129,7 +129,7 @@ class _Rule:
     package: str
     name: str
     severity: str
-    suffix: str  # `foo` for `deny_foo`: what `exception` rules name
+    suffix: str  # `foo` for `deny_foo`, `""` for a bare `deny`: what `exception` rules name
 
 
 class RegoEngine:
@@ -199,7 +199,8 @@ class RegoEngine:
             if not messages:
                 out.passed += 1
                 continue
-            skip = rule.suffix and rule.suffix in excepted.get(rule.package, set())
+            # conftest: the empty string excepts the bare `deny`/`violation`/`warn` rules
+            skip = rule.suffix in excepted.get(rule.package, set())
             for message in messages:
                 finding = self._finding(rule, message, doc)
                 if skip:
