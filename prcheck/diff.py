@@ -5,10 +5,11 @@ API server uses, so an `apps/v1beta1` → `apps/v1` bump of a Deployment is a
 change of one object, not a removal plus an addition.
 
 Secrets are masked before anything is compared or printed: every value under
-`data` / `stringData` becomes a keyed digest. The key is random per run, so a
-value change still shows as a changed digest, while the digest cannot be
-looked up in a table of common passwords the way a bare hash of a short
-secret could.
+`data` / `stringData` becomes a keyed digest, and so does every secret the
+secret rules would find in any other object (env literals, tokens, URL
+passwords). The key is random per run, so a value change still shows as a
+changed digest, while the digest cannot be looked up in a table of common
+passwords the way a bare hash of a short secret could.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
+from prcheck.checks.secrets import default_scanner
 from prcheck.model import Document, EnvDiff, ResourceChange
 
 DEFAULT_NOISY_LABELS: tuple[str, ...] = ("helm.sh/chart", "app.kubernetes.io/version", "chart")
@@ -87,13 +89,15 @@ def _data_bytes(value: Any) -> bytes:
 
 
 def mask_secrets(obj: Any, key: bytes) -> Any:
-    """A copy of `obj` in which no Secret value survives. Lists (`kind: List`) are masked item by item."""
+    """A copy of `obj` in which no Secret value survives, nor a secret written into another
+    kind (a password in a container's env, a token in a ConfigMap, a URL with a password).
+    Lists (`kind: List`) are masked item by item."""
     if isinstance(obj, dict) and isinstance(obj.get("items"), list) and str(obj.get("kind", "")).endswith("List"):
         masked = dict(obj)
         masked["items"] = [mask_secrets(item, key) for item in obj["items"]]
         return masked
-    if not _is_secret(obj):
-        return obj
+    if not _is_secret(obj):  # any other object: the values the secret rules would report
+        return default_scanner().mask_values(obj, lambda value: _digest(value.encode("utf-8", "surrogateescape"), key))
     masked = copy.deepcopy(obj)
     for field, to_bytes in (("data", _data_bytes), ("stringData", _string_bytes)):
         values = masked.get(field)

@@ -62,7 +62,7 @@ deny contains {
 
 deny contains {
 	"rule": "gitlab/unpinned-include",
-	"msg": sprintf("remote include %s can change without a commit here: vendor the file or include it from a project at a pinned ref", [url]),
+	"msg": sprintf("remote include %s can change without a commit here: vendor the file or include it from a project at a pinned ref", [_shown_url(url)]),
 	"path": path,
 } if {
 	some inc in _includes
@@ -75,6 +75,10 @@ _remote(inc) := [[inc.entry, inc.path]] if {
 }
 
 _remote(inc) := [[inc.entry.remote, array.concat(inc.path, ["remote"])]] if is_string(inc.entry.remote)
+
+# A URL as a message may show it: without credentials (`https://oauth2:<token>@host/...`)
+# and without the query string or fragment (`?private_token=<token>`).
+_shown_url(url) := regex.replace(regex.replace(url, `^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@`, "${1}"), `[?#].*$`, "")
 
 deny contains {
 	"rule": "gitlab/unpinned-include",

@@ -83,7 +83,7 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
         line_path = path + [unexpected.group(1)] if unexpected else path
         yield Finding(
             rule="schema/invalid", severity="error",
-            message=f"{dotted(path)}: {_message(kind, path, error)}",
+            message=f"{dotted(path)}: {_message(obj, list(error.instance_path), error)}",
             path=doc.path, line=doc.line_of(line_path), resource=resource, engine="schema",
         )
     if len(errors) > MAX_ERRORS_PER_DOCUMENT:
@@ -92,11 +92,30 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
                       path=doc.path, line=doc.line, resource=resource, engine="schema")
 
 
-def _message(kind: str, path: list[Any], error: Any) -> str:
-    """Schema messages quote the offending value; a Secret's values must never be shown."""
-    if kind == "Secret" and any(part in ("data", "stringData") for part in path):
-        return f"value does not match the schema ({type(error.kind).__name__}; value not shown: Secret data)"
+def _message(obj: Any, path: list[Any], error: Any) -> str:
+    """Schema messages quote the offending value; nothing inside a Secret is ever shown.
+
+    Not only `data`/`stringData`: a misplaced value (`immutable: <password>`), an
+    unquoted last-applied-configuration annotation (a mapping holding the whole
+    Secret) or the items of a `SecretList` would be quoted just the same. Errors
+    on the Secret object itself (required or unexpected keys) only name keys.
+    """
+    if _inside_secret(obj, path):
+        return f"value does not match the schema ({type(error.kind).__name__}; value not shown: inside a Secret)"
     return error.message
+
+
+def _inside_secret(obj: Any, path: Sequence[Any]) -> bool:
+    """Does `path` lead below a Secret (or SecretList) somewhere on its way from `obj`?"""
+    node = obj
+    for part in path:
+        if isinstance(node, dict) and node.get("kind") in ("Secret", "SecretList"):
+            return True
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return False
 
 
 def _missing(doc: Document, prefix: list[Any], api_version: str, kind: str, resource: str, ctx: CheckContext) -> Finding | None:

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from prcheck.checks.policy.builtin_catalog import RuleInfo
 from prcheck.model import Document, Finding
@@ -87,6 +90,7 @@ _HEX = re.compile(r"^[0-9a-f]+$|^[0-9A-F]+$")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+={0,2}$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/:@\s]+:([^/@\s]+)@", re.IGNORECASE)
+_ANY_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/:@\s]*:([^/@\s]+)@", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
@@ -190,6 +194,34 @@ class SecretScanner:
         except RecursionError:
             pass  # a nesting limit raised far past the default: keep what was found
         return hits
+
+    def mask_values(self, node: Any, hide: Callable[[str], str], name: str | None = None) -> Any:
+        """A copy of `node` with every secret replaced by `hide(secret)`, for output that
+        shows whole objects (the diff): provider tokens and URL passwords anywhere, and
+        any literal under a secret-like key or `name`/`value` pair. No entropy test here:
+        a readable password is still a password, and over-masking a diff costs nothing."""
+        if isinstance(node, dict):
+            pair_name = node.get("name") if isinstance(node.get("value"), str) else None
+            return {key: self.mask_values(value, hide, pair_name if key == "value" and isinstance(pair_name, str)
+                                          else str(key)) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self.mask_values(value, hide, name) for value in node]
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            text = str(node)
+            return hide(text) if name is not None and self._secret_key(name) and not self.words.placeholder(text) else node
+        if not isinstance(node, str):
+            return node
+        if name is not None and self._secret_key(name) and not self.words.placeholder(node):
+            return hide(node)
+        for _ in range(100):  # each round hides one token; a value holds a few at most
+            token = self._token(node)
+            if token is None:
+                break
+            label, secret = token
+            node = hide(node) if label == "private key" else node.replace(secret, hide(secret))
+        return _ANY_URL_PASSWORD.sub(
+            lambda m: m.group(0) if self.words.placeholder(m.group(1))
+            else m.group(0).replace(f":{m.group(1)}@", f":{hide(m.group(1))}@"), node)
 
     def _walk(self, node: Any, path: list[str | int], name: str | None, hits: list[Hit]) -> None:
         """Depth-first over the document; `path` is one shared list (the key path
@@ -298,6 +330,15 @@ def _dotted(path: Sequence[str | int]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(document)"
+
+
+@functools.cache
+def default_scanner() -> SecretScanner:
+    """A scanner with the built-in pack's word lists (policies/data/secrets.yaml)."""
+    from prcheck.checks.policy.builtin_catalog import pack_dir
+
+    data = yaml.safe_load((pack_dir() / "data" / "secrets.yaml").read_text(encoding="utf-8")) or {}
+    return SecretScanner(SecretWords.from_data(data.get("secrets") or {}))
 
 
 def findings(doc: Document, scanner: SecretScanner, engine: str = "builtin") -> Iterator[Finding]:

@@ -294,11 +294,20 @@ def _run(cmd: list[str], cwd: Path, timeout: float, repo_root: Path) -> str:
 
 
 _KLOG = re.compile(r'"command failed" err=(?:"(?P<quoted>.*)"|<\n(?P<block>.*)\n\s*>)\s*$', re.S)
+# Generator errors quote their inputs: every literal of the generator (`literal sources
+# [password=... token=...]`), the malformed literal, an env file line. All values: never shown.
+_QUOTED_VALUES = (
+    (re.compile(r"literal sources \[.*\]", re.S), "literal sources [values not shown]"),
+    (re.compile(r"invalid literal source .*(?=, expected key=value)", re.S), "invalid literal source (value not shown)"),
+    (re.compile(r"line [^\n]* has invalid utf8 bytes[^\n]*?(?=\"?$)", re.M), "env file line has invalid UTF-8 bytes (line not shown)"),
+)
 
 
 def clean_error(stderr: str, wrapper: Path, repo_root: Path) -> str:
     """kustomize's error, on one line, without klog framing or temporary paths."""
     text = stderr.strip()
+    for pattern, replacement in _QUOTED_VALUES:  # before picking a line: a literal may span several
+        text = pattern.sub(replacement, text)
     match = _KLOG.search(text)
     if match and match.group("quoted") is not None:
         message = match.group("quoted").replace('\\"', '"')

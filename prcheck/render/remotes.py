@@ -16,6 +16,14 @@ from typing import Iterable
 from prcheck.render.worktree import GitError, git
 
 _SCP = re.compile(r"^(?:[^@/]+@)?([^:/]+):(?!//)(.+)$")
+_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE)
+
+
+def hide_credentials(text: str) -> str:
+    """`https://oauth2:<token>@host/...` → `https://host/...`, wherever a URL sits in
+    `text`: render messages quote the URLs of remote bases and charts, and the
+    tools' own errors quote them too."""
+    return _USERINFO.sub(r"\1", text)
 
 
 def normalise(url: str) -> str:

@@ -27,6 +27,7 @@ from prcheck.model import Document, Finding
 from prcheck.processes import context, default_jobs
 from prcheck.render import flux, helm, kustomize, output
 from prcheck.render.kustomize import Overlay, RenderError
+from prcheck.render.remotes import hide_credentials
 from prcheck.render.spec import RenderSpec
 
 MAX_FOLLOW_DEPTH = 5
@@ -63,7 +64,7 @@ class RenderResult:
 def _finding(task: RenderTask, rule: str, message: str, path: str = "") -> Finding:
     env = task.spec.env
     where = "" if task.side == "head" else " (at the base revision)"
-    return Finding(rule=rule, severity="error", message=f"environment {env.name}{where}: {message}",
+    return Finding(rule=rule, severity="error", message=hide_credentials(f"environment {env.name}{where}: {message}"),
                    path=path or (env.path if "://" not in env.path else ""), engine="render", env=env.name)
 
 

@@ -164,7 +164,14 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                     path, line))
             else:
                 loader.duplicates.clear()
-                obj = loader.construct_document(node)
+                try:
+                    obj = loader.construct_document(node)
+                except (ValueError, TypeError, OverflowError):
+                    # `!!float <text>`, `!!int <text>`: Python's message quotes the value, which may be a secret
+                    result.findings.append(_finding(
+                        "yaml/syntax", f"document {index} has a value that does not fit its tag (!!int, !!float, ...); "
+                        "value not shown, not checked", path, line))
+                    break
                 for key, key_line in loader.duplicates:
                     result.findings.append(_finding(
                         "yaml/duplicate-key", f"duplicate key '{key}': YAML keeps only the last value", path, key_line))
@@ -174,7 +181,7 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         column = mark.column + 1 if mark else 0
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        problem = _without_quoted_text((exc.problem or exc.context or "invalid YAML").strip())
         rule = "yaml/syntax"
         if _tab_indented(text, line):
             rule, problem = "yaml/tab-indentation", "tab character used for indentation (YAML allows spaces only)"
@@ -188,6 +195,18 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
     finally:
         loader.dispose()
     return result
+
+
+# PyYAML quotes the offending text: a lone character is harmless, but a tag or an alias
+# name is a value written unquoted (`password: !S3cret` reads as a tag), so may be a secret.
+_QUOTED_TEXT = re.compile(r"'[^'\n]{4,}'")
+
+
+def _without_quoted_text(problem: str) -> str:
+    shown = _QUOTED_TEXT.sub("(not shown)", problem)
+    if shown != problem and ("tag" in problem or "alias" in problem):
+        shown += " (quote a value that starts with !, & or *)"
+    return shown
 
 
 def _tab_indented(text: str, line: int) -> bool:

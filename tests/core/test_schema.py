@@ -173,15 +173,15 @@ def test_schema_messages_never_quote_secret_values():
     # a value in the wrong field
     "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nimmutable: Wq8zR3kT5vN1\n",
     # an unquoted last-applied-configuration: YAML reads the JSON as a mapping holding the Secret
-    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n"
-    "    kubectl.kubernetes.io/last-applied-configuration: {\"data\": {\"password\": \"Wq8zR3kT5vN1\"}}\n",
+    ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n"
+     "    kubectl.kubernetes.io/last-applied-configuration: {\"data\": {\"password\": \"Wq8zR3kT5vN1\"}}\n"),
     # a SecretList is validated as one object, its items are Secrets all the same
-    "apiVersion: v1\nkind: SecretList\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n"
-    "    data: {password: {nested: Wq8zR3kT5vN1}}\n",
+    ("apiVersion: v1\nkind: SecretList\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n"
+     "    data: {password: {nested: Wq8zR3kT5vN1}}\n"),
     "apiVersion: v1\nkind: SecretList\nitems: [Wq8zR3kT5vN1]\n",
     # a Secret inside a `kind: List`
-    "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n"
-    "    type: [Wq8zR3kT5vN1]\n",
+    ("apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n"
+     "    type: [Wq8zR3kT5vN1]\n"),
 ])
 def test_schema_messages_hide_every_value_inside_a_secret(text: str):
     findings = check(text, strict=True)

@@ -1,4 +1,4 @@
-from prcheck.sources.yaml_loader import Limits, load_bytes, load_text
+from prcheck.sources.yaml_loader import Limits, _without_quoted_text, load_bytes, load_text
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -98,3 +98,26 @@ def test_empty_documents_are_kept_as_none():
 
 def test_bom_is_ignored():
     assert load_bytes("\ufeffa: 1\n".encode(), "bom.yaml").docs[0].obj == {"a": 1}
+
+
+def test_a_value_that_does_not_fit_its_tag_is_a_finding_without_the_value():
+    text = ("a: 1\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+            "stringData: {password: !!float Zq8Wm3Rt7Yu2Kp5x, pin: !!int Zq8Wm3Rt7Yu2Kp5x}\n---\nb: 2\n")
+    loaded = load_text(text, "s.yaml")
+    assert [d.obj for d in loaded.docs] == [{"a": 1}]  # like a syntax error: earlier documents are kept
+    [finding] = loaded.findings
+    assert (finding.rule, finding.line) == ("yaml/syntax", 3)
+    assert "zq8wm3rt7yu2kp5x" not in finding.message.lower()
+
+
+def test_syntax_errors_never_quote_a_value_read_as_a_tag_or_alias():
+    # unquoted, a value starting with ! is a tag and one starting with * an alias: both may be passwords
+    for text in ("stringData:\n  password: !Sup3rS3cr3tP4ss\n", "env:\n  DB_PASSWORD: !<Sup3rS3cr3tP4ss>\n",
+                 "stringData:\n  password: *Sup3rS3cr3tP4ss\n"):
+        [finding] = load_text(text, "s.yaml").findings
+        assert finding.rule == "yaml/syntax" and "Sup3rS3cr3tP4ss" not in finding.message, finding.message
+    # the pure-Python parser's wording quotes an alias name too
+    assert _without_quoted_text("found undefined alias 'Sup3rS3cr3tP4ss'") == (
+        "found undefined alias (not shown) (quote a value that starts with !, & or *)")
+    assert _without_quoted_text("found character '%' that cannot start any token") == (
+        "found character '%' that cannot start any token")

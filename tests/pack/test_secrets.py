@@ -156,3 +156,20 @@ def test_no_secret_value_in_any_output_format(run_cli, repo: Path, tmp_path: Pat
     for fmt, body in outputs + [("text-tty", text)]:
         for secret in SECRETS:
             assert secret not in body, f"{secret[:4]}… leaked in {fmt}"
+
+
+def test_remote_include_message_shows_no_credentials(evaluate):
+    token, password = "glpat-Vb7Rk2Qx9Lm4Tz8Wn3Pd", "Gq5Xw8Rt2Ym6Lp9Zn4Kb7"
+    findings = evaluate(f"""
+        include:
+          - remote: "https://oauth2:{token}@gitlab.example.com/g/p/-/raw/main/ci.yml"
+          - remote: "https://gitlab.example.com/g/p/-/raw/main/more.yml?private_token={password}#frag"
+          - "https://user:{password}@gitlab.example.com/g/p/-/raw/main/last.yml"
+        build: {{script: [make]}}
+    """, kind="gitlab-ci", path=".gitlab-ci.yml")
+    shown = sorted(f.message.split(" can change")[0] for f in findings if f.rule == "gitlab/unpinned-include")
+    assert shown == ["remote include https://gitlab.example.com/g/p/-/raw/main/ci.yml",
+                     "remote include https://gitlab.example.com/g/p/-/raw/main/last.yml",
+                     "remote include https://gitlab.example.com/g/p/-/raw/main/more.yml"]
+    for finding in findings:
+        assert token not in finding.message and password not in finding.message, finding.message

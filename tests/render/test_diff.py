@@ -93,3 +93,31 @@ def test_drop_labels_everywhere_in_metadata() -> None:
     assert dropped["metadata"]["labels"] == {"app": "web"}
     assert "labels" not in dropped["spec"]["template"]["metadata"]
     assert obj["metadata"]["labels"]["helm.sh/chart"] == "web-1.0.0"  # the input is not modified
+
+
+def test_secrets_outside_secret_objects_are_masked() -> None:
+    """A Helm value rendered into an env literal, a token in a ConfigMap, a password in a URL."""
+    def objects(password: str, token: str) -> list[Document]:
+        pod = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
+               "spec": {"template": {"spec": {"containers": [{"name": "api", "image": "api:1", "env": [
+                   {"name": "DB_PASSWORD", "value": password},
+                   {"name": "DSN", "value": f"postgres://app:{password}@db/app"},
+                   {"name": "MODE", "value": "fast"},
+                   {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "api", "key": "key"}}}]}]}}}}
+        cm = {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "ConfigMap",
+              "metadata": {"name": "c"}, "data": {"script": f"curl -H 'Authorization: token {token}' x"}}]}
+        return [doc(pod), doc(cm, "cm.yaml")]
+
+    old = ("hunter2hunter2", "ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr")
+    new = ("Bictx57Y3c5wnRpQ", "ghp_R8kq2VmX7tLp4Nw9ZcB3yHj6Fd1Gs5Ae0QuZ")
+    result = diff_env("e", objects(*old), objects(*new), DiffOptions(mask_key=KEY))
+    assert sorted(c.key for c in result.changed) == ["Deployment.apps/api", "List"]
+    everything = json.dumps([[c.text, c.before, c.after] for c in result.changed])
+    for value in old + new:
+        assert value not in everything and value[4:12] not in everything
+    deployment = next(c.text for c in result.changed if c.key == "Deployment.apps/api")
+    assert "-          value: <masked sha256:" in deployment and "postgres://app:<masked sha256:" in deployment
+    env = next(c.after for c in result.changed if c.key == "Deployment.apps/api")["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[2:] == [{"name": "MODE", "value": "fast"},  # the rest stays readable
+                       {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "api", "key": "key"}}}]
+    assert "Authorization: token <masked sha256:" in next(c.text for c in result.changed if c.key == "List")

@@ -221,6 +221,21 @@ def test_remote_resource_refused_unless_allowed(gitops: Path) -> None:
     assert "https://github.com/example/repo//deploy?ref=v1" in finding.message
 
 
+def test_remote_refusal_hides_url_credentials(gitops: Path) -> None:
+    token, password = "ghp_R8kq2VmX7tLp4Nw9ZcB3yHj6Fd1Gs5Ae0QuZ", "Sx4Dc7Fv1Gb8Hn5Jm2Kl"
+    write(gitops, {"overlays/staging/kustomization.yaml": f"""
+        resources:
+          - ../../base
+          - https://oauth2:{token}@github.com/example/repo//deploy?ref=v1
+          - git::https://deploy:{password}@gitlab.example.com/example/repo.git//base?ref=main
+    """})
+    [finding] = compare(gitops, "HEAD", jobs=1).findings
+    assert finding.rule == "render/remote-refused"
+    assert "https://github.com/example/repo//deploy?ref=v1" in finding.message
+    assert "git::https://gitlab.example.com/example/repo.git//base?ref=main" in finding.message
+    assert token not in finding.message and password not in finding.message
+
+
 def test_folder_outside_repository_refused(gitops: Path, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     write(outside, {"kustomization.yaml": "resources: []\n"})
@@ -258,3 +273,37 @@ def test_declared_environments_and_added_environment(gitops: Path) -> None:
     assert summary["api-prod"]["skipped"] is True  # declarations apply to both sides
     assert summary["preview"]["added"] == ["Deployment.apps/preview/web", "Service/preview/web"]
     assert found.findings == []
+
+
+def test_generator_errors_never_quote_literal_values(gitops: Path, run_cli) -> None:
+    """kustomize quotes every literal of a generator when one is malformed; none of them may be shown."""
+    values = ("Pw9xLm2Qr7Vt4Kz8Nb3", "MIIEpAIBAAKCAQEA7vQx9Lm2Qr", "Bd7Vc2Xn9Mk4Lj6Hg")
+    write(gitops, {"overlays/staging/kustomization.yaml": f"""
+        namespace: staging
+        resources: [../../base]
+        secretGenerator:
+          - name: app
+            literals:
+              - "password={values[0]}"
+              - "key=-----BEGIN RSA PRIVATE KEY-----\\n{values[1]}\\n-----END RSA PRIVATE KEY-----"
+              - "{values[2]}"
+    """})
+    found = compare(gitops, "HEAD", jobs=1)
+    [finding] = [f for f in found.findings if f.env == "staging"]
+    assert finding.rule == "render/failed"
+    assert "literal sources [values not shown]: invalid literal source (value not shown)" in finding.message
+    outputs = [finding.message] + [run_cli(["diff", "--base", "HEAD", "--format", fmt], gitops).output
+                                   for fmt in ("text", "json", "markdown")]
+    for output in outputs:
+        for value in values:
+            assert value not in output, output
+
+
+def test_clean_error_hides_values_in_klog_framing(tmp_path: Path) -> None:
+    from prcheck.render.kustomize import clean_error
+
+    stderr = ('E0101 00:00:00.000000 1 run.go:72] "command failed" err="accumulating resources: loading KV pairs: '
+              'env source files: [app.env]: line [104 117] has invalid utf8 bytes : Ev8Qm3Zx7Lp2Wk9"\n')
+    assert clean_error(stderr, tmp_path / "w", tmp_path) == (
+        "accumulating resources: loading KV pairs: env source files: [app.env]: "
+        "env file line has invalid UTF-8 bytes (line not shown)")
