@@ -20,6 +20,40 @@ def severity_at_least(severity: str, threshold: str) -> bool:
     return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold]
 
 
+@dataclass(frozen=True)
+class GVK:
+    """A Kubernetes group, version and kind, split from `apiVersion` the way
+    `schema.ParseGroupVersion` does (the core group is "").
+
+    The schema store picks a schema by it and Gatekeeper matches constraints
+    by it; one type keeps the two from splitting `apiVersion` differently.
+    """
+
+    group: str
+    version: str
+    kind: str
+
+    @classmethod
+    def parse(cls, api_version: str, kind: str) -> "GVK":
+        group, _, version = api_version.rpartition("/")
+        return cls(group, version, kind)
+
+    @classmethod
+    def of(cls, obj: Mapping[str, Any]) -> "GVK":
+        """From an object as read from YAML: a non-string `apiVersion` or `kind` reads as ""."""
+        api_version = obj.get("apiVersion")
+        kind = obj.get("kind")
+        return cls.parse(api_version if isinstance(api_version, str) else "", kind if isinstance(kind, str) else "")
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def is_builtin_group(self) -> bool:
+        return self.group == "" or "." not in self.group or self.group.endswith(".k8s.io")
+
+
 @dataclass
 class Document:
     """One YAML document of a file (or of a rendered environment).

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import jsonschema_rs
 
+from prcheck.model import GVK
 from prcheck.resources import data_dir
 
 K8S_DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
@@ -56,22 +56,6 @@ def bundled_version_dir(kube_version: str, strict: bool) -> Path:
             f"Kubernetes {kube_version} is not supported: schemas exist for "
             f"{versions[0][1][1:-6]} to {versions[-1][1][1:-6]}")
     return root / (eligible[-1] + ("-strict" if strict else ""))
-
-
-@dataclass(frozen=True)
-class GVK:
-    group: str
-    version: str
-    kind: str
-
-    @classmethod
-    def parse(cls, api_version: str, kind: str) -> "GVK":
-        group, _, version = api_version.rpartition("/")
-        return cls(group, version, kind)
-
-    @property
-    def is_builtin_group(self) -> bool:
-        return self.group == "" or "." not in self.group or self.group.endswith(".k8s.io")
 
 
 def expand_template(template: str, gvk: GVK, kube_version: str, strict: bool) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
 from prcheck.model import SEVERITY_RANK, Finding, Report
 from prcheck.publish.suggestions import Suggester
@@ -155,6 +155,71 @@ def environments(report: Report) -> list[str]:
 
 def env_report(report: Report, env: str) -> Report:
     return Report(findings=[f for f in report.findings if f.env == env])
+
+
+def status_targets(report: Report, options: PublishOptions, name: str) -> list[tuple[str, Report]]:
+    """`name` for the whole report and, when asked, `name/<env>` per environment.
+
+    Both platforms post the same set (branch protection can require any one),
+    so the list is built once; only the status request bodies differ.
+    """
+    targets = [(name, report)]
+    if options.status_per_env:
+        targets += [(f"{name}/{env}", env_report(report, env)) for env in environments(report)]
+    return targets
+
+
+def reconcile_summary(
+    mine: Sequence[RemoteComment],
+    body: str,
+    result: PublishResult,
+    *,
+    create: Callable[[str], None],
+    edit: Callable[[RemoteComment, str], None],
+    delete: Callable[[RemoteComment], None],
+) -> None:
+    """Keep exactly one sticky summary: `mine` are the comments carrying the summary
+    marker, oldest first; the first is edited in place and stray copies (a race
+    between runs) are removed. GitHub issue comments and GitLab notes follow the
+    same rule, only the calls differ. `result.summary` is set as soon as the
+    create or edit has gone through, so a failure while cleaning up still says so.
+    """
+    if not mine:
+        create(body)
+        result.summary = "created"
+        return
+    if mine[0].body != body:
+        edit(mine[0], body)
+        result.summary = "edited"
+    else:
+        result.summary = "unchanged"
+    for duplicate in mine[1:]:
+        delete(duplicate)
+
+
+_Api = TypeVar("_Api")
+
+
+def run_live_or_dry(
+    dry_run: bool,
+    *,
+    recorder: Callable[[], _Api],
+    client: Callable[[], _Api],
+    steps: Callable[[_Api], PublishResult],
+) -> PublishResult:
+    """Run the publishing `steps` against a recorder (`--dry-run`) or the real client.
+
+    Both platforms choose the same way; the factories are called lazily so a dry
+    run neither needs a token nor imports the API library. A dry run's result
+    carries the requests the recorder printed.
+    """
+    if dry_run:
+        dry = recorder()
+        result = steps(dry)
+        result.dry_run = True
+        result.requests = dry.requests  # type: ignore[attr-defined]  # the recorders' list
+        return result
+    return steps(client())
 
 
 @dataclass(frozen=True)

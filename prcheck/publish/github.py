@@ -29,15 +29,16 @@ from prcheck.publish.base import (
     cap,
     chunks,
     counts_title,
-    env_report,
-    environments,
     finding_order,
     inline_body,
     is_summary,
     marker_fingerprint,
     normalize_path,
     plan_inline,
+    reconcile_summary,
+    run_live_or_dry,
     status_description,
+    status_targets,
     summary_body,
 )
 from prcheck.publish.diffparse import DiffLines
@@ -130,21 +131,24 @@ def publish_github(
     stdout: TextIO,
 ) -> PublishResult:
     ctx = GitHubContext.from_env(environ)
-    if dry_run:
+
+    def recorder() -> GitHubApi:
         from prcheck.publish.dryrun import DryRunGitHubApi
 
-        dry = DryRunGitHubApi(ctx, options, stdout)
-        result = run(report, ctx, dry, summary_markdown=summary_markdown, fail_on=fail_on, options=options, stdout=stdout)
-        result.dry_run = True
-        result.requests = dry.requests
-        return result
-    token = token_from(options, environ)
-    if not token:
-        raise PublishError("--publish github needs a token: set GITHUB_TOKEN or pass --github-token")
-    from prcheck.publish.github_client import PyGithubApi
+        return DryRunGitHubApi(ctx, options, stdout)
 
-    api = PyGithubApi(ctx, token, options)
-    return run(report, ctx, api, summary_markdown=summary_markdown, fail_on=fail_on, options=options, stdout=stdout)
+    def client() -> GitHubApi:
+        token = token_from(options, environ)
+        if not token:
+            raise PublishError("--publish github needs a token: set GITHUB_TOKEN or pass --github-token")
+        from prcheck.publish.github_client import PyGithubApi
+
+        return PyGithubApi(ctx, token, options)
+
+    def steps(api: GitHubApi) -> PublishResult:
+        return run(report, ctx, api, summary_markdown=summary_markdown, fail_on=fail_on, options=options, stdout=stdout)
+
+    return run_live_or_dry(dry_run, recorder=recorder, client=client, steps=steps)
 
 
 def run(
@@ -308,28 +312,21 @@ def publish_summary(
     number = ctx.pull_number
     assert number is not None
     body = summary_body(summary_markdown, plan.outside, len(plan.inline))
-    mine = [c for c in api.issue_comments(number) if is_summary(c.body)]
-    if not mine:
-        api.create_issue_comment(number, body)
-        result.summary = "created"
-        return
-    if mine[0].body != body:
-        api.edit_issue_comment(mine[0].id, body)
-        result.summary = "edited"
-    else:
-        result.summary = "unchanged"
-    for duplicate in mine[1:]:
-        api.delete_issue_comment(duplicate.id)
+    reconcile_summary(
+        [c for c in api.issue_comments(number) if is_summary(c.body)],
+        body,
+        result,
+        create=lambda text: api.create_issue_comment(number, text),
+        edit=lambda comment, text: api.edit_issue_comment(comment.id, text),
+        delete=lambda comment: api.delete_issue_comment(comment.id),
+    )
 
 
 def publish_statuses(
     report: Report, ctx: GitHubContext, api: GitHubApi, fail_on: str, options: PublishOptions, result: PublishResult
 ) -> None:
     """`prcheck`, and `prcheck/<env>` per environment when asked (branch protection can require one)."""
-    targets = [("prcheck", report)]
-    if options.status_per_env:
-        targets += [(f"prcheck/{env}", env_report(report, env)) for env in environments(report)]
-    for context, part in targets:
+    for context, part in status_targets(report, options, "prcheck"):
         body = {
             "state": "failure" if part.fails(fail_on) else "success",
             "context": context,

@@ -20,15 +20,16 @@ from prcheck.publish.base import (
     PublishResult,
     Rejected,
     RemoteComment,
-    env_report,
-    environments,
     finding_order,
     inline_body,
     is_summary,
     marker_fingerprint,
     normalize_path,
     plan_inline,
+    reconcile_summary,
+    run_live_or_dry,
     status_description,
+    status_targets,
     summary_body,
 )
 from prcheck.publish.diffparse import DiffLines
@@ -128,19 +129,22 @@ def publish_gitlab(
     stdout: TextIO,
 ) -> PublishResult:
     ctx = GitLabContext.from_env(environ)
-    if dry_run:
+
+    def recorder() -> GitLabApi:
         from prcheck.publish.dryrun import DryRunGitLabApi
 
-        dry = DryRunGitLabApi(ctx, options, environ, stdout)
-        result = run(report, ctx, dry, summary_markdown=summary_markdown, fail_on=fail_on, options=options)
-        result.dry_run = True
-        result.requests = dry.requests
-        return result
-    token = token_from(options, environ)
-    from prcheck.publish.gitlab_client import PythonGitlabApi
+        return DryRunGitLabApi(ctx, options, environ, stdout)
 
-    api = PythonGitlabApi(ctx, token, options)
-    return run(report, ctx, api, summary_markdown=summary_markdown, fail_on=fail_on, options=options)
+    def client() -> GitLabApi:
+        token = token_from(options, environ)
+        from prcheck.publish.gitlab_client import PythonGitlabApi
+
+        return PythonGitlabApi(ctx, token, options)
+
+    def steps(api: GitLabApi) -> PublishResult:
+        return run(report, ctx, api, summary_markdown=summary_markdown, fail_on=fail_on, options=options)
+
+    return run_live_or_dry(dry_run, recorder=recorder, client=client, steps=steps)
 
 
 def run(
@@ -223,27 +227,20 @@ def position(refs: DiffRefs, path: str, changed: ChangedFile, line: int) -> dict
 
 
 def publish_note(iid: int, api: GitLabApi, body: str, result: PublishResult) -> None:
-    mine = [n for n in api.notes(iid) if not n.system and is_summary(n.body)]
-    if not mine:
-        api.create_note(iid, body)
-        result.summary = "created"
-        return
-    if mine[0].body != body:
-        api.edit_note(iid, mine[0].id, body)
-        result.summary = "edited"
-    else:
-        result.summary = "unchanged"
-    for duplicate in mine[1:]:
-        api.delete_note(iid, duplicate.id)
+    reconcile_summary(
+        [n for n in api.notes(iid) if not n.system and is_summary(n.body)],
+        body,
+        result,
+        create=lambda text: api.create_note(iid, text),
+        edit=lambda note, text: api.edit_note(iid, note.id, text),
+        delete=lambda note: api.delete_note(iid, note.id),
+    )
 
 
 def publish_statuses(
     report: Report, ctx: GitLabContext, api: GitLabApi, fail_on: str, options: PublishOptions, result: PublishResult
 ) -> None:
-    targets = [(STATUS_NAME, report)]
-    if options.status_per_env:
-        targets += [(f"{STATUS_NAME}/{env}", env_report(report, env)) for env in environments(report)]
-    for name, part in targets:
+    for name, part in status_targets(report, options, STATUS_NAME):
         body: dict = {
             "state": "failed" if part.fails(fail_on) else "success",
             "name": name,

@@ -9,7 +9,7 @@ never hangs on an outage.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from github import GithubRetry
 from urllib3 import Retry
@@ -17,38 +17,33 @@ from urllib3 import Retry
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
-def _capped(value: float | None, max_wait: float) -> float | None:
-    return None if value is None else min(value, max_wait)
+class _CappedWait:
+    """The `Retry-After` cap both retries share. A mixin rather than a base class:
+    the GitHub retry must keep PyGithub's `GithubRetry` (it recognises secondary
+    rate limits) as its base, the GitLab one plain urllib3 `Retry`."""
+
+    max_wait: float
+
+    def __init__(self, *args: Any, max_wait: float = 60.0, **kwargs: Any) -> None:
+        self.max_wait = max_wait
+        super().__init__(*args, **kwargs)
+
+    def new(self, **kw: Any) -> Self:
+        """urllib3 makes a new Retry per attempt; the cap must survive that."""
+        kw.setdefault("max_wait", self.max_wait)
+        return super().new(**kw)  # type: ignore[misc]
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)  # type: ignore[misc]
+        return None if value is None else min(value, self.max_wait)
 
 
-class BoundedRetry(Retry):
+class BoundedRetry(_CappedWait, Retry):
     """urllib3's Retry, with the server-requested wait capped at `max_wait` seconds."""
 
-    def __init__(self, *args: Any, max_wait: float = 60.0, **kwargs: Any) -> None:
-        self.max_wait = max_wait
-        super().__init__(*args, **kwargs)
 
-    def new(self, **kw: Any) -> "BoundedRetry":
-        kw.setdefault("max_wait", self.max_wait)
-        return super().new(**kw)  # type: ignore[return-value]
-
-    def get_retry_after(self, response: Any) -> float | None:
-        return _capped(super().get_retry_after(response), self.max_wait)
-
-
-class BoundedGithubRetry(GithubRetry):
+class BoundedGithubRetry(_CappedWait, GithubRetry):
     """PyGithub's retry (it recognises secondary rate limits sent as 403), capped the same way."""
-
-    def __init__(self, *args: Any, max_wait: float = 60.0, **kwargs: Any) -> None:
-        self.max_wait = max_wait
-        super().__init__(*args, **kwargs)
-
-    def new(self, **kw: Any) -> "BoundedGithubRetry":
-        kw.setdefault("max_wait", self.max_wait)
-        return super().new(**kw)  # type: ignore[return-value]
-
-    def get_retry_after(self, response: Any) -> float | None:
-        return _capped(super().get_retry_after(response), self.max_wait)
 
 
 def github_retry(retries: int, backoff: float, max_wait: float) -> BoundedGithubRetry:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from prcheck.model import Environment
-from prcheck.render.kustomize import RenderError
+from prcheck.render.kustomize import RenderError, inside
 
 _SOURCE = re.compile(r"^# Source: (.+)$", re.M)
 _REMOTE_CHART = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)", re.I)
@@ -72,17 +72,9 @@ def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[s
     return out
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 def _local_inputs(env: Environment, repo_root: Path) -> tuple[Path, list[Path]]:
     chart = repo_root / env.path
-    if not _inside(chart, repo_root):
+    if not inside(chart, repo_root):
         raise RenderError("render/path-outside-repo", f"chart {env.path} is outside the repository")
     if not (chart / "Chart.yaml").is_file():
         raise RenderError("render/failed", f"{env.path}: no Chart.yaml (not a Helm chart)")
@@ -91,7 +83,7 @@ def _local_inputs(env: Environment, repo_root: Path) -> tuple[Path, list[Path]]:
         if is_remote(entry):
             raise RenderError("render/remote-refused", f"values file {entry} is remote; only repository files are read")
         path = repo_root / entry
-        if not _inside(path, repo_root):
+        if not inside(path, repo_root):
             raise RenderError("render/path-outside-repo", f"values file {entry} is outside the repository")
         if not path.is_file():
             raise RenderError("render/failed", f"values file {entry} does not exist")

@@ -102,7 +102,10 @@ def command() -> list[str] | None:
     return None
 
 
-def _inside(path: Path, root: Path) -> bool:
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path` lies in `root` once links are resolved: the one containment
+    test both renderers use before reading a repository path (a chart, a values
+    file, a kustomization folder), so a link cannot lead out of the checkout."""
     try:
         path.resolve().relative_to(root.resolve())
         return True
@@ -183,7 +186,7 @@ def _follow(entry: str, folder: Path, kfile: Path, repo_root: Path, result: Scan
         # kustomize tries anything that is not a local path as a git URL
         result.remote.append(f"{where}: {entry} (not a local file or folder)")
         return
-    if not _inside(Path(target), repo_root):
+    if not inside(Path(target), repo_root):
         result.outside.append(f"{where}: {entry}")
         return
     stack.append(Path(target).resolve())
@@ -213,7 +216,7 @@ def build(target: Path, repo_root: Path, *, overlay: Overlay = Overlay(), timeou
     cmd = command()
     if cmd is None:
         raise RenderError("render/tool-missing", "neither `kustomize` nor `kubectl` is on PATH; cannot build kustomizations")
-    if not _inside(target, repo_root):
+    if not inside(target, repo_root):
         raise RenderError("render/path-outside-repo", f"{target} is outside the repository")
     if not target.is_dir():
         raise RenderError("render/failed", f"{_rel(target, repo_root)}: no such folder")
@@ -259,7 +262,7 @@ def _generate(source: Path, copy_to: Path, repo_root: Path) -> None:
     every YAML file that holds Kubernetes objects, found recursively."""
     resources: list[str] = []
     for path in sorted(source.rglob("*")):
-        if path.suffix not in (".yaml", ".yml") or not path.is_file() or not _inside(path, repo_root):
+        if path.suffix not in (".yaml", ".yml") or not path.is_file() or not inside(path, repo_root):
             continue
         try:
             docs = [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_SafeLoader)

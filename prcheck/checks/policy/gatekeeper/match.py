@@ -11,8 +11,9 @@ request; callers choose what to do with `MatchError`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
+
+from prcheck.model import GVK
 
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 SOURCES = ("All", "Original", "Generated")
@@ -20,25 +21,6 @@ SOURCES = ("All", "Original", "Generated")
 
 class MatchError(Exception):
     """The match cannot be decided; gatekeeper turns this into a rejection."""
-
-
-@dataclass(frozen=True)
-class GVK:
-    group: str
-    version: str
-    kind: str
-
-    @classmethod
-    def of(cls, obj: Mapping[str, Any]) -> "GVK":
-        api_version = obj.get("apiVersion")
-        api_version = api_version if isinstance(api_version, str) else ""
-        group, _, version = api_version.rpartition("/")
-        kind = obj.get("kind")
-        return cls(group, version, kind if isinstance(kind, str) else "")
-
-    @property
-    def group_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
 
 
 def metadata(obj: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -40,15 +40,6 @@ def deep_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _go_float(text: str) -> "float | None":
-    if not text or text != text.strip() or "_" in text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 def _durations(key: Any, value: Any) -> "tuple[float, float] | None":
     """Kyverno's `parseDuration`: at least one side a duration string (not `"0"`),
     the other a duration string or a number of seconds."""
@@ -75,7 +66,7 @@ def _equal(key: Any, value: Any) -> "bool | None":
         if _is_number(value):
             return key == value
         if isinstance(value, str):
-            parsed = _go_float(value)
+            parsed = units.parse_float(value)
             return None if parsed is None else parsed == key
         return False
     if isinstance(key, str):
@@ -143,6 +134,13 @@ def _any_key_in(key: str, value: Any) -> "bool | None":
     return None
 
 
+def _combine(found: list[bool], mode: str) -> bool:
+    """Fold per-key results the way `mode` (any_in / all_in / any_not_in /
+    all_not_in) reads them; the range and the array paths must agree."""
+    return {"any_in": any(found), "all_in": all(found),
+            "any_not_in": not all(found), "all_not_in": not any(found)}[mode]
+
+
 def _set_in(keys: list[str], value: Any, mode: str) -> "bool | None":
     """`anySetExistsInArray` / `allSetExistsInArray` with mode any_in / any_not_in /
     all_in / all_not_in."""
@@ -154,18 +152,14 @@ def _set_in(keys: list[str], value: Any, mode: str) -> "bool | None":
         if len(keys) == 1 and keys[0] == value:
             return mode != "any_not_in"  # Kyverno answers true for AllNotIn here too
         if _is_range(value):
-            hits = [_range_check(k, value) for k in keys]
-            return {"any_in": any(hits), "all_in": all(hits),
-                    "any_not_in": not all(hits), "all_not_in": not any(hits)}[mode]
+            return _combine([_range_check(k, value) for k in keys], mode)
         array = _string_array(value)
         if array is None:
             return None
         available = array
     else:
         return None
-    found = [any(_both_ways(k, v) for v in available) for k in keys]
-    return {"any_in": any(found), "all_in": all(found),
-            "any_not_in": not all(found), "all_not_in": not any(found)}[mode]
+    return _combine([any(_both_ways(k, v) for v in available) for k in keys], mode)
 
 
 def _key_strings(key: Any) -> "str | list[str] | None":
@@ -178,42 +172,33 @@ def _key_strings(key: Any) -> "str | list[str] | None":
     return None
 
 
-def any_in(key: Any, value: Any) -> bool:
-    keys = _key_strings(key)
-    if keys is None:
-        return False
-    if isinstance(keys, str):
-        return bool(_any_key_in(keys, value))
-    return bool(_set_in(keys, value, "any_in"))
+def _in_operator(mode: str, *, accepts_bool: bool) -> Callable[[Any, Any], bool]:
+    """One handler of the `AnyIn` / `AllIn` / `AnyNotIn` / `AllNotIn` family.
+
+    The four differ only in how per-key results fold (`mode`) and in whether a
+    boolean key is stringified (Kyverno's AnyIn does, the other three reject it),
+    so they share the dispatch between a single key and a set of keys.
+    """
+    negated = mode.endswith("not_in")
+
+    def handler(key: Any, value: Any) -> bool:
+        keys = _key_strings(key)
+        if keys is None or (not accepts_bool and isinstance(key, bool)):
+            return False
+        if isinstance(keys, str):
+            found = _any_key_in(keys, value)
+            if negated:
+                return found is not None and not found
+            return bool(found)
+        return bool(_set_in(keys, value, mode))
+
+    return handler
 
 
-def all_in(key: Any, value: Any) -> bool:
-    keys = _key_strings(key)
-    if keys is None or isinstance(key, bool):
-        return False
-    if isinstance(keys, str):
-        return bool(_any_key_in(keys, value))
-    return bool(_set_in(keys, value, "all_in"))
-
-
-def any_not_in(key: Any, value: Any) -> bool:
-    keys = _key_strings(key)
-    if keys is None or isinstance(key, bool):
-        return False
-    if isinstance(keys, str):
-        found = _any_key_in(keys, value)
-        return found is not None and not found
-    return bool(_set_in(keys, value, "any_not_in"))
-
-
-def all_not_in(key: Any, value: Any) -> bool:
-    keys = _key_strings(key)
-    if keys is None or isinstance(key, bool):
-        return False
-    if isinstance(keys, str):
-        found = _any_key_in(keys, value)
-        return found is not None and not found
-    return bool(_set_in(keys, value, "all_not_in"))
+any_in = _in_operator("any_in", accepts_bool=True)
+all_in = _in_operator("all_in", accepts_bool=False)
+any_not_in = _in_operator("any_not_in", accepts_bool=False)
+all_not_in = _in_operator("all_not_in", accepts_bool=False)
 
 
 def _legacy_in(key: Any, value: Any, negate: bool) -> bool:
@@ -262,11 +247,16 @@ def _semver(text: str) -> "tuple | None":
     return semver.key(parsed) if parsed else None
 
 
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "greaterthanorequals": lambda a, b: a >= b, "greaterthan": lambda a, b: a > b,
+    "lessthanorequals": lambda a, b: a <= b, "lessthan": lambda a, b: a < b,
+}
+"""The four orderings, shared by the numeric operators and their deprecated
+`Duration*` spellings (looked up without the `duration` prefix)."""
+
+
 def _numeric(op: str) -> Callable[[Any, Any], bool]:
-    compare = {
-        "greaterthanorequals": lambda a, b: a >= b, "greaterthan": lambda a, b: a > b,
-        "lessthanorequals": lambda a, b: a <= b, "lessthan": lambda a, b: a < b,
-    }[op]
+    compare = _COMPARISONS[op]
 
     def number_vs(key: float, value: Any) -> bool:
         if _is_number(value):
@@ -275,7 +265,7 @@ def _numeric(op: str) -> Callable[[Any, Any], bool]:
             durations = _durations(key, value)
             if durations is not None:
                 return compare(*durations)
-            parsed = _go_float(value)
+            parsed = units.parse_float(value)
             return parsed is not None and compare(key, parsed)
         return False
 
@@ -294,7 +284,7 @@ def _numeric(op: str) -> Callable[[Any, Any], bool]:
             value_q = units.parse_quantity(value)
             if value_q is not None:
                 return compare(key_q.value, value_q.value)
-        key_f = _go_float(key)
+        key_f = units.parse_float(key)
         if key_f is not None:
             return number_vs(key_f, value)
         key_v = _semver(key)
@@ -308,10 +298,7 @@ def _numeric(op: str) -> Callable[[Any, Any], bool]:
 
 def _duration_op(op: str) -> Callable[[Any, Any], bool]:
     """Deprecated `Duration*` operators: numbers are seconds, strings Go durations."""
-    compare = {
-        "durationgreaterthanorequals": lambda a, b: a >= b, "durationgreaterthan": lambda a, b: a > b,
-        "durationlessthanorequals": lambda a, b: a <= b, "durationlessthan": lambda a, b: a < b,
-    }[op]
+    compare = _COMPARISONS[op.removeprefix("duration")]
 
     def seconds(value: Any) -> "float | None":
         if _is_number(value):
@@ -334,9 +321,8 @@ _HANDLERS: dict[str, Callable[[Any, Any], bool]] = {
     "in": lambda k, v: _legacy_in(k, v, negate=False),
     "notin": lambda k, v: _legacy_in(k, v, negate=True),
     "anyin": any_in, "allin": all_in, "anynotin": any_not_in, "allnotin": all_not_in,
-    **{name: _numeric(name) for name in ("greaterthanorequals", "greaterthan", "lessthanorequals", "lessthan")},
-    **{name: _duration_op(name) for name in (
-        "durationgreaterthanorequals", "durationgreaterthan", "durationlessthanorequals", "durationlessthan")},
+    **{name: _numeric(name) for name in _COMPARISONS},
+    **{"duration" + name: _duration_op("duration" + name) for name in _COMPARISONS},
 }
 
 OPERATORS = frozenset(_HANDLERS)

@@ -142,8 +142,10 @@ class RuleRunner:
         try:
             path = substitute(spec.get("jmesPath") or "", resolve)
             default = substitute(spec.get("default"), resolve) if "default" in spec else None
-            if "value" in spec:
-                output = substitute(spec.get("value"), resolve)
+            if "value" in spec or path:
+                # `jmesPath` queries the entry's own `value` when it has one, else the
+                # whole context; either way a failed query falls back to `default`.
+                output = substitute(spec.get("value"), resolve) if "value" in spec else context
                 if path:
                     try:
                         output = self.jmes.search(str(path), output)
@@ -151,13 +153,6 @@ class RuleRunner:
                         if default is None:
                             raise
                         output = default
-            elif path:
-                try:
-                    output = self.jmes.search(str(path), context)
-                except QueryError:
-                    if default is None:
-                        raise
-                    output = default
             else:
                 output = default
         except QueryError as exc:

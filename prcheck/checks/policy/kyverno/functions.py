@@ -567,13 +567,11 @@ class KyvernoFunctions(functions.Functions):
             groups.setdefault(key, []).append(item)
         return groups
 
-    @functions.signature(_STR)
-    def _func_lower(self, text: str) -> str:
-        return text.lower()
-
-    @functions.signature(_STR)
-    def _func_upper(self, text: str) -> str:
-        return text.upper()
+    # The JMESPath community spellings of Kyverno's `to_lower` / `to_upper`: both
+    # are Go's `strings.ToLower` / `ToUpper`, so one method answers to either name
+    # (`FunctionRegistry` registers every `_func_*` attribute, aliases included).
+    _func_lower = _func_to_lower
+    _func_upper = _func_to_upper
 
     @functions.signature(_STR, {"types": ["number"]}, _STR)
     def _func_pad_left(self, text: str, width: float, *pad: str) -> str:

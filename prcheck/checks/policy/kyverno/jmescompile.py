@@ -12,7 +12,7 @@ tree interpreter, so the result never depends on which path ran.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from jmespath import visitor
@@ -23,6 +23,16 @@ _ORDERING = {"lt": operator.lt, "gt": operator.gt, "lte": operator.le, "gte": op
 
 def _is_false(value: Any) -> bool:
     return value == "" or value == [] or value == {} or value is None or value is False
+
+
+def _collect(items: Iterable[Any], each: Compiled) -> list:
+    """The right-hand side of a projection over `items`, nulls dropped.
+
+    List, value and filter projections differ only in what they iterate; a
+    filter passes a lazy generator, so its condition and `each` still run
+    item by item in the tree interpreter's order.
+    """
+    return [current for current in map(each, items) if current is not None]
 
 
 class _Expression(visitor._Expression):
@@ -128,12 +138,7 @@ class Compiler:
             items = base(value)
             if not isinstance(items, list):
                 return None
-            collected = []
-            for item in items:
-                current = each(item)
-                if current is not None:
-                    collected.append(current)
-            return collected
+            return _collect(items, each)
 
         return project
 
@@ -144,7 +149,7 @@ class Compiler:
             items = base(value)
             if not isinstance(items, dict):
                 return None
-            return [current for current in map(each, items.values()) if current is not None]
+            return _collect(items.values(), each)
 
         return project
 
@@ -155,13 +160,7 @@ class Compiler:
             items = base(value)
             if not isinstance(items, list):
                 return None
-            collected = []
-            for item in items:
-                if not _is_false(condition(item)):
-                    current = each(item)
-                    if current is not None:
-                        collected.append(current)
-            return collected
+            return _collect((item for item in items if not _is_false(condition(item))), each)
 
         return project
 

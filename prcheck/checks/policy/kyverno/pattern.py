@@ -21,6 +21,7 @@ agree with the real engine:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,26 +128,26 @@ class ListNode(Node):
             return PatternError(
                 f"validate Array failed, array length mismatch, resource Array len is {len(value)} "
                 f"and pattern Array len is {len(self.items)}", "")
-        skipped: list[PatternError] = []
-        applied = 0
-        for index, item in enumerate(self.items):
-            error = item.check(value[index], f"{path}{index}/", seen)
-            if error is None:
-                applied += 1
-            elif error.skip:
-                skipped.append(error)
-            else:
-                return error
-        return _all_skipped(skipped, path) if applied == 0 and skipped else None
+        return _fold_elements(
+            (item.check(value[index], f"{path}{index}/", seen) for index, item in enumerate(self.items)), path)
 
 
 def _check_each(values: list, node: "MapNode", path: str, seen: dict[str, bool]) -> "PatternError | None":
     """Every element must match the (first) map of a list pattern; elements whose
     conditions do not hold are skipped, and if all are skipped so is the list."""
+    return _fold_elements(
+        (node.check(item, path + _INDEX[index] if index < len(_INDEX) else f"{path}{index}/", seen)
+         for index, item in enumerate(values)), path)
+
+
+def _fold_elements(errors: Iterable["PatternError | None"], path: str) -> "PatternError | None":
+    """Kyverno's verdict on a list from its elements' results, shared by positional
+    and each-element list patterns: the first hard error wins, and only a list
+    whose every checked element was skipped is skipped itself. `errors` is
+    consumed lazily, so no element is checked after a hard error."""
     skipped: list[PatternError] = []
     applied = 0
-    for index, item in enumerate(values):
-        error = node.check(item, path + _INDEX[index] if index < len(_INDEX) else f"{path}{index}/", seen)
+    for error in errors:
         if error is None:
             applied += 1
         elif error.skip:

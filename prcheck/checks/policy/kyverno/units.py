@@ -133,6 +133,21 @@ def parse_duration(text: str) -> "int | None":
     return -nanos if negative else nanos
 
 
+def parse_float(text: str) -> "float | None":
+    """Go's `strconv.ParseFloat`, or `None` where it would fail.
+
+    Python's `float()` is laxer (it strips blanks and accepts `1_000`), and
+    both the pattern leaves and the condition operators must reject exactly
+    what Go rejects, so they share this one gate.
+    """
+    if not text or text != text.strip() or "_" in text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def _fmt_frac(value: int, precision: int) -> "tuple[str, int]":
     digits = ""
     printed = False

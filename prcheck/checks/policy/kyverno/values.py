@@ -179,21 +179,11 @@ def _number_check(pattern: "int | float") -> Check:
         if isinstance(value, (int, float)):
             return value == pattern
         if isinstance(value, str):
-            parsed = _go_float(value)
+            parsed = units.parse_float(value)
             return parsed is not None and parsed == pattern
         return False
 
     return check
-
-
-def _go_float(text: str) -> "float | None":
-    """`strconv.ParseFloat`: no surrounding blanks, no `_` separators."""
-    if not text or text != text.strip() or "_" in text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 def _nil_check(value: Any) -> bool:
