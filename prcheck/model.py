@@ -71,6 +71,9 @@ class Document:
     origin: str = "file"
     node: Any = field(default=None, repr=False, compare=False)
     file_kind: str = ""  # what collect classified the file as: kubernetes, github-workflow, ...
+    # The text of the file the document came from (one string shared by all its
+    # documents): rules that read comments, such as a pinned action's version, need it.
+    source: str = field(default="", repr=False, compare=False)
 
     def line_of(self, keypath: KeyPath) -> int:
         """Line of the deepest existing prefix of `keypath` (1-based)."""

@@ -184,16 +184,12 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
             manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs]
             result.findings.extend(schema.check(manifests, ctx, store))
     policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
-    sources = {f.path: f.text for f in files if f.text}
     for engine in engines:
         if ("file" if engine.per_document else "run") not in scopes:
             continue
         with timer.stage(engine.name):
-            if isinstance(engine, BuiltinEngine):  # its pin-comment rule reads the source lines
-                pack = engine if engine.kube_version == ctx.kube_version else engine.with_kube_version(ctx.kube_version)
-                result.extend(pack.evaluate_with_sources(policy_docs, sources))
-            else:
-                result.extend(engine.evaluate(policy_docs))
+            bind = getattr(engine, "for_context", None)
+            result.extend((bind(ctx) if bind else engine).evaluate(policy_docs))
     result.findings = _one_finding_per_removed_api(result.findings)
     return result
 

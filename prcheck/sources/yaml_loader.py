@@ -150,7 +150,7 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
             if node.id == "scalar" and node.value == "" and node.tag.endswith(":null"):
                 # `---` followed by nothing: kept so lint can point at it. libyaml
                 # marks the empty node at the token after it, so step back a line.
-                result.docs.append(Document(path=path, index=index, line=max(1, line - 1), obj=None, origin=origin, file_kind=kind))
+                result.docs.append(Document(path=path, index=index, line=max(1, line - 1), obj=None, origin=origin, file_kind=kind, source=text))
                 index += 1
                 continue
             depth, size = _tree_shape(node, has_aliases, limits.max_depth)
@@ -175,7 +175,7 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                 for key, key_line in loader.duplicates:
                     result.findings.append(_finding(
                         "yaml/duplicate-key", f"duplicate key '{key}': YAML keeps only the last value", path, key_line))
-                result.docs.append(Document(path=path, index=index, line=line, obj=obj, origin=origin, node=node, file_kind=kind))
+                result.docs.append(Document(path=path, index=index, line=line, obj=obj, origin=origin, node=node, file_kind=kind, source=text))
             index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

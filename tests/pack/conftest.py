@@ -27,7 +27,7 @@ def evaluate(pack: BuiltinEngine):
         text = textwrap.dedent(text).lstrip("\n")
         loaded = load_text(text, path, kind)
         engine = pack.with_kube_version(kube_version) if kube_version else pack
-        return engine.evaluate_with_sources([d for d in loaded.docs if d.obj is not None], {path: text}).findings
+        return engine.evaluate([d for d in loaded.docs if d.obj is not None]).findings
 
     return run
 

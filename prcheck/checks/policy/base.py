@@ -35,6 +35,10 @@ class PolicyEngine(Protocol):
     # worker processes on a share of the files; False when it needs the run.
     per_document: bool
 
+    # An engine whose verdicts depend on the run's context (the target Kubernetes
+    # version of a rendered environment) may also define
+    # `for_context(ctx) -> PolicyEngine`; the pipeline calls it when present.
+
     def evaluate(self, docs: Sequence[Document]) -> Evaluation:
         """Evaluate every loaded policy against `docs`; compile work is done once, in the constructor."""
         ...

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from prcheck.checks import secrets
+from prcheck.checks.context import CheckContext
 from prcheck.checks.policy import builtin_pins
 from prcheck.checks.policy.base import Evaluation, PolicyError
 from prcheck.checks.policy.builtin_catalog import (
@@ -128,11 +129,11 @@ class BuiltinEngine:
     def _input(self, doc: Document) -> dict[str, Any]:
         return {"document": doc.obj, "path": doc.path, "file_kind": file_kind_of(doc), "kube_version": self.kube_version}
 
-    def evaluate(self, docs: Sequence[Document]) -> Evaluation:
-        return self.evaluate_with_sources(docs, {})
+    def for_context(self, ctx: CheckContext) -> BuiltinEngine:
+        """An environment may target another Kubernetes version than the run."""
+        return self if ctx.kube_version == self.kube_version else self.with_kube_version(ctx.kube_version)
 
-    def evaluate_with_sources(self, docs: Sequence[Document], sources: Mapping[str, str]) -> Evaluation:
-        """`sources` maps a file path to its text, for the rules that read comments."""
+    def evaluate(self, docs: Sequence[Document]) -> Evaluation:
         result = Evaluation()
         lines: dict[str, list[str]] = {}
         for doc in docs:
@@ -147,9 +148,9 @@ class BuiltinEngine:
                 found.extend(evaluation.findings)
                 result.passed += evaluation.passed
             found.extend(secrets.findings(doc, self._scanner, ENGINE_LABEL))
-            if doc.path in sources and doc.file_kind in builtin_pins.GHA_KINDS:
+            if doc.source and doc.file_kind in builtin_pins.GHA_KINDS:
                 if doc.path not in lines:
-                    lines[doc.path] = sources[doc.path].splitlines()
+                    lines[doc.path] = doc.source.splitlines()
                 found.extend(builtin_pins.check(doc, lines[doc.path], ENGINE_LABEL))
             result.findings.extend(self._settle(found))
         return result
