@@ -3,8 +3,7 @@
 Usage: python benchmarks/conformance_conftest.py [CORPUS_DIR] [--verbose]
 
 CORPUS_DIR is the corpus root holding `conftest/cases.json` (or the `conftest`
-directory itself); default: `$PRCHECK_CORPUS`, else `../shared/corpus`
-relative to the repository root. The corpus is copied to a temporary folder
+directory itself); or `$PRCHECK_CORPUS`. The corpus is copied to a temporary folder
 first, so the few things a case needs that are not files (an empty policy
 folder its notes ask for, a stdin input) can be made without touching it.
 
@@ -92,7 +91,10 @@ FORMAT_VERB = re.compile(r"%[-+# 0-9.]*[a-zA-Z]")
 
 def corpus_dir(argv: list[str]) -> Path:
     args = [a for a in argv if not a.startswith("-")]
-    root = Path(args[0]) if args else Path(os.environ.get("PRCHECK_CORPUS") or REPO.parent / "shared" / "corpus")
+    corpus = args[0] if args else os.environ.get("PRCHECK_CORPUS")
+    if not corpus:
+        sys.exit("usage: give the corpus folder as an argument or in $PRCHECK_CORPUS")
+    root = Path(corpus)
     return root if (root / "cases.json").is_file() else root / "conftest"
 
 

@@ -3,8 +3,7 @@
 Usage: python benchmarks/conformance_gatekeeper.py [CORPUS_DIR] [--verbose]
 
 CORPUS_DIR is the corpus root holding `gatekeeper/cases.json` (or the
-`gatekeeper` directory itself); default: `$PRCHECK_CORPUS`, else
-`../shared/corpus` relative to the repository root. One item is scored per
+`gatekeeper` directory itself); or `$PRCHECK_CORPUS`. One item is scored per
 case of `cases.json`: it matches when all its assertions hold, as
 `gator verify` decides. Also printed: the split per kind of case, the simpler
 "disallowed has a violation, allowed has none" score, the templates that are
@@ -31,7 +30,10 @@ from prcheck.checks.policy.gatekeeper.verify import Outcome, Verifier  # noqa: E
 
 def corpus_dir(argv: list[str]) -> Path:
     args = [a for a in argv if not a.startswith("-")]
-    root = Path(args[0]) if args else Path(os.environ.get("PRCHECK_CORPUS") or REPO.parent / "shared" / "corpus")
+    corpus = args[0] if args else os.environ.get("PRCHECK_CORPUS")
+    if not corpus:
+        sys.exit("usage: give the corpus folder as an argument or in $PRCHECK_CORPUS")
+    root = Path(corpus)
     return root if (root / "cases.json").is_file() else root / "gatekeeper"
 
 

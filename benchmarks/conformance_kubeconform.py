@@ -1,8 +1,7 @@
 """Score prcheck's schema verdicts against kubeconform's fixtures.
 
-`python benchmarks/conformance_kubeconform.py [CORPUS_DIR]` (default: the
-`kubeconform` folder of the corpus directory in $PRCHECK_CORPUS, else
-`../shared/corpus` beside the repository). One item per (fixture, mode);
+`python benchmarks/conformance_kubeconform.py [CORPUS_DIR]` (or the
+`kubeconform` folder of the corpus directory in $PRCHECK_CORPUS). One item per (fixture, mode);
 upstream-asserted and derived outcomes are reported apart. kubeconform has
 no duplicate or lint checks, so only schema and parse verdicts are compared.
 """
@@ -35,8 +34,9 @@ def outcome(findings) -> str:
 def corpus_dir() -> Path:
     if len(sys.argv) > 1:
         return Path(sys.argv[1])
-    base = Path(os.environ.get("PRCHECK_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
-    return base / "kubeconform"
+    if not os.environ.get("PRCHECK_CORPUS"):
+        sys.exit("usage: give the kubeconform corpus folder as an argument, or the corpus folder in $PRCHECK_CORPUS")
+    return Path(os.environ["PRCHECK_CORPUS"]) / "kubeconform"
 
 
 def main() -> None:
@@ -52,7 +52,7 @@ def main() -> None:
         for mode in ("default", "strict"):
             expected = fixture[mode]["outcome"]
             source = "upstream" if fixture[mode]["source"].startswith("upstream") else "derived"
-            opts = CheckOptions(paths=[str(path)], root=root, strict=mode == "strict")
+            opts = CheckOptions(paths=[str(path)], root=root, strict=mode == "strict", builtin=False)
             got = outcome(run_check(opts, cwd=root).findings)
             total[source] += 1
             if got == expected:

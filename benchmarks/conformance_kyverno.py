@@ -3,8 +3,7 @@
 Usage: python benchmarks/conformance_kyverno.py [CORPUS_DIR] [--verbose]
 
 CORPUS_DIR is the corpus root holding `kyverno/cases.json` (or the `kyverno`
-directory itself); default: `$PRCHECK_CORPUS`, else `../shared/corpus`
-relative to the repository root. One item is scored per expected result in
+directory itself); or `$PRCHECK_CORPUS`. One item is scored per expected result in
 `cases.json`; a test that cannot be loaded or crashes fails all its items.
 Prints `matched/total`, the split per tier and per expected outcome, the
 worst tests, and every mismatch grouped by cause. Exit status is 0 whatever
@@ -29,7 +28,10 @@ from prcheck.checks.policy.kyverno.testrunner import Row, run_test_file
 
 def corpus_dir(argv: list[str]) -> Path:
     args = [a for a in argv if not a.startswith("-")]
-    root = Path(args[0]) if args else Path(os.environ.get("PRCHECK_CORPUS") or REPO.parent / "shared" / "corpus")
+    corpus = args[0] if args else os.environ.get("PRCHECK_CORPUS")
+    if not corpus:
+        sys.exit("usage: give the corpus folder as an argument or in $PRCHECK_CORPUS")
+    root = Path(corpus)
     return root if (root / "cases.json").is_file() else root / "kyverno"
 
 
