@@ -24,7 +24,7 @@ from prcheck.model import Finding, Report
 from prcheck.processes import default_jobs
 from prcheck.render import stage as render_stage
 from prcheck.sources.collect import SourceEntry, collect, find_root
-from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes
+from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
 NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
@@ -118,9 +118,9 @@ def load_files(entries: Sequence[SourceEntry], limits: Limits, timer: Timer) -> 
 def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
     """Stat before reading, so a multi-gigabyte file is refused without being read."""
     try:
-        size = os.stat(entry.abspath).st_size
-        if size > limits.max_file_bytes:
-            return load_bytes(b"\0" * (limits.max_file_bytes + 1), entry.path, entry.kind, limits)
+        oversize = too_large(os.stat(entry.abspath).st_size, entry.path, limits)
+        if oversize is not None:
+            return LoadedFile(path=entry.path, kind=entry.kind, findings=[oversize])
         with open(entry.abspath, "rb") as fh:
             raw = fh.read()
     except OSError as exc:

@@ -118,14 +118,19 @@ def _finding(rule: str, message: str, path: str, line: int = 0, severity: str = 
     return Finding(rule=rule, severity=severity, message=message, path=path, line=line, engine="lint")  # type: ignore[arg-type]
 
 
+def too_large(size: int, path: str, limits: Limits) -> Finding | None:
+    """Callers that can stat a file ask this before reading it at all."""
+    if size <= limits.max_file_bytes:
+        return None
+    return _finding("yaml/file-too-large",
+                    f"file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit; not checked", path)
+
+
 def decode(raw: bytes, path: str, limits: Limits) -> tuple[str | None, Finding | None]:
     """Bytes → text, or the finding that says why not."""
-    if len(raw) > limits.max_file_bytes:
-        return None, _finding(
-            "yaml/file-too-large",
-            f"file is {len(raw):,} bytes, over the {limits.max_file_bytes:,}-byte limit; not checked",
-            path,
-        )
+    oversize = too_large(len(raw), path, limits)
+    if oversize is not None:
+        return None, oversize
     if b"\x00" in raw[:8192]:
         return None, _finding("yaml/binary-file", "file looks binary (NUL byte); not checked", path)
     try:

@@ -144,3 +144,11 @@ def test_policy_folder_without_policies_is_an_error(run_cli, repo: Path):
     write(repo, {"a.yaml": GOOD, "policy/README.md": "nothing here\n"})
     result = run_cli(["check", "a.yaml", "--policy", "policy"], repo)
     assert result.exit_code == 2 and "no policies found" in result.stderr
+
+
+def test_oversized_file_is_refused_with_its_real_size(run_cli, repo: Path):
+    write(repo, {".prcheck.yaml": "limits: {max_file_bytes: 100}\n", "big.yaml": GOOD * 10})
+    result = run_cli(["check", ".", "--format", "json", "--no-builtin"], repo)
+    (finding,) = json.loads(result.stdout)["findings"]
+    size = len((repo / "big.yaml").read_bytes())
+    assert finding["rule"] == "yaml/file-too-large" and f"file is {size:,} bytes, over the 100-byte limit" in finding["message"]
