@@ -48,6 +48,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus import corpus_dir  # benchmarks/ is on sys.path when a script runs
+
 import tomllib
 import yaml
 
@@ -87,15 +89,6 @@ OBJECT_RESULT_RULE = re.compile(r"^(?:deny|violation|warn)\w*\[[^\]\n]*\]\s+if\b
 GITHUB_ANNOTATION = re.compile(r"::(?P<level>error|warning) file=(?P<file>[^,:]+),line=(?P<line>\d+)::")
 STRING_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"|`([^`]*)`')
 FORMAT_VERB = re.compile(r"%[-+# 0-9.]*[a-zA-Z]")
-
-
-def corpus_dir(argv: list[str]) -> Path:
-    args = [a for a in argv if not a.startswith("-")]
-    corpus = args[0] if args else os.environ.get("PRCHECK_CORPUS")
-    if not corpus:
-        sys.exit("usage: give the corpus folder as an argument or in $PRCHECK_CORPUS")
-    root = Path(corpus)
-    return root if (root / "cases.json").is_file() else root / "conftest"
 
 
 @dataclass
@@ -421,7 +414,7 @@ def location_items(case: dict, run: Run) -> list[Item]:
 
 
 def main(argv: list[str]) -> int:
-    source = corpus_dir(argv)
+    source = corpus_dir(argv, "conftest")
     verbose = "--verbose" in argv
     cases = json.loads((source / "cases.json").read_text(encoding="utf-8"))["cases"]
     items: list[Item] = []

@@ -14,7 +14,6 @@ score: this script measures, it does not assert.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import time
@@ -22,19 +21,12 @@ import traceback
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from corpus import corpus_dir  # benchmarks/ is on sys.path when a script runs
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from prcheck.checks.policy.gatekeeper.verify import Outcome, Verifier  # noqa: E402
-
-
-def corpus_dir(argv: list[str]) -> Path:
-    args = [a for a in argv if not a.startswith("-")]
-    corpus = args[0] if args else os.environ.get("PRCHECK_CORPUS")
-    if not corpus:
-        sys.exit("usage: give the corpus folder as an argument or in $PRCHECK_CORPUS")
-    root = Path(corpus)
-    return root if (root / "cases.json").is_file() else root / "gatekeeper"
 
 
 def kinds_of(case: dict) -> list[str]:
@@ -77,7 +69,7 @@ def run_template(root: Path, entry: dict) -> dict[tuple[str, str], Outcome]:
 
 
 def main(argv: list[str]) -> int:
-    root = corpus_dir(argv)
+    root = corpus_dir(argv, "gatekeeper")
     verbose = "--verbose" in argv
     cases = json.loads((root / "cases.json").read_text(encoding="utf-8"))["cases"]
     total = matched = simple = 0

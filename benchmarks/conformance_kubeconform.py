@@ -9,10 +9,9 @@ no duplicate or lint checks, so only schema and parse verdicts are compared.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
-from pathlib import Path
+from corpus import corpus_dir  # benchmarks/ is on sys.path when a script runs
 
 from prcheck.pipeline import CheckOptions, run_check
 
@@ -31,16 +30,8 @@ def outcome(findings) -> str:
     return "valid"
 
 
-def corpus_dir() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1])
-    if not os.environ.get("PRCHECK_CORPUS"):
-        sys.exit("usage: give the kubeconform corpus folder as an argument, or the corpus folder in $PRCHECK_CORPUS")
-    return Path(os.environ["PRCHECK_CORPUS"]) / "kubeconform"
-
-
 def main() -> None:
-    root = corpus_dir()
+    root = corpus_dir(sys.argv[1:], "kubeconform")
     cases = json.loads((root / "cases.json").read_text())
     score: Counter[str] = Counter()
     total: Counter[str] = Counter()

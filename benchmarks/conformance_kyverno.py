@@ -13,26 +13,18 @@ the score: this script measures, it does not assert.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import traceback
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from corpus import corpus_dir  # benchmarks/ is on sys.path when a script runs
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from prcheck.checks.policy.kyverno.testrunner import Row, run_test_file
-
-
-def corpus_dir(argv: list[str]) -> Path:
-    args = [a for a in argv if not a.startswith("-")]
-    corpus = args[0] if args else os.environ.get("PRCHECK_CORPUS")
-    if not corpus:
-        sys.exit("usage: give the corpus folder as an argument or in $PRCHECK_CORPUS")
-    root = Path(corpus)
-    return root if (root / "cases.json").is_file() else root / "kyverno"
 
 
 def cause(expected: str, actual: str, message: str) -> str:
@@ -70,7 +62,7 @@ def score_case(root: Path, case: dict) -> "tuple[list[tuple[dict, bool, str]], s
 
 
 def main(argv: list[str]) -> int:
-    root = corpus_dir(argv)
+    root = corpus_dir(argv, "kyverno")
     verbose = "--verbose" in argv
     cases = json.loads((root / "cases.json").read_text())["cases"]
     total = matched = 0
