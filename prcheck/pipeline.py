@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Collection, Iterator, Sequence
 
-from prcheck import parallel
+from prcheck import kube_api, parallel
 from prcheck.checks import lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
@@ -104,12 +104,8 @@ def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
             rule="path/unreadable", severity="error", message=f"cannot read file: {exc.strerror}",
             path=entry.path, engine="lint")])
     loaded = load_bytes(raw, entry.path, entry.kind, limits)
-    if loaded.kind in MANIFEST_CANDIDATES and any(
-        isinstance(d.obj, dict) and ("apiVersion" in d.obj or "kind" in d.obj) for d in loaded.docs
-    ):
-        loaded.kind = "kubernetes"
-        for doc in loaded.docs:
-            doc.file_kind = "kubernetes"
+    if loaded.kind in MANIFEST_CANDIDATES:
+        kube_api.mark_manifests(loaded)
     return loaded
 
 
@@ -157,7 +153,7 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
         result.findings.extend(lint.check(files, ctx, scopes))
     if "file" in scopes:
         with timer.stage("schema"):
-            manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs]
+            manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs if d.file_kind != "client-config"]
             result.findings.extend(schema.check(manifests, ctx, store))
     policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
     for engine in engines:
@@ -235,7 +231,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "root": str(root),
         "files": len(files),
         "documents": sum(len(f.docs) for f in files),
-        "resources": sum(1 for f in files if f.kind == "kubernetes" for d in f.docs if isinstance(d.obj, dict)),
+        "resources": sum(1 for f in files if f.kind == "kubernetes" for d in f.docs
+                         if isinstance(d.obj, dict) and d.file_kind != "client-config"),
         "policy_passes": evaluation.passed,
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 
 import jsonschema_rs
 
+from prcheck import kube_api
 from prcheck.model import GVK
 from prcheck.resources import data_dir
 
@@ -114,6 +115,10 @@ class SchemaStore:
             self._registry = jsonschema_rs.Registry([(K8S_DEFINITIONS_ID, definitions)])
         return self._registry
 
+    def is_builtin_group(self, group: str) -> bool:
+        """Served (or once served) by this Kubernetes version: from its bundled schemas, never from the name."""
+        return group in kube_api.builtin_groups(self.bundled / "_definitions.json")
+
     def validator(self, api_version: str, kind: str) -> Any:
         """A compiled validator, or None when no schema is known for this kind."""
         key = (api_version, kind)
@@ -128,7 +133,7 @@ class SchemaStore:
                 return self._compile_file(path)
         api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", f"{gvk.group}/{gvk.version}" if gvk.group else gvk.version)
         bundled = self.bundled / f"{gvk.kind.lower()}-{api}.json"
-        if gvk.is_builtin_group and bundled.is_file():
+        if self.is_builtin_group(gvk.group) and bundled.is_file():
             with open(bundled, encoding="utf-8") as fh:
                 schema = json.load(fh)
             return jsonschema_rs.validator_for(schema, registry=self._k8s_registry())

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from prcheck import kube_api
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation
 from prcheck.diff import DEFAULT_NOISY_LABELS
@@ -74,7 +75,8 @@ def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
     """Rendered documents grouped by source file, in the shape the checkers take."""
     by_path: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
-        by_path[doc.path].append(replace(doc, file_kind="kubernetes"))
+        cls = kube_api.object_class(doc.obj)
+        by_path[doc.path].append(replace(doc, file_kind="client-config" if cls == kube_api.CLIENT_CONFIG else "kubernetes"))
     return [LoadedFile(path=path, kind="kubernetes", docs=group) for path, group in by_path.items()]
 
 
