@@ -6,7 +6,7 @@ import gc
 import os
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+
 from pathlib import Path
 from typing import Any, Collection, Iterator, Sequence
 
@@ -23,6 +23,7 @@ from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppr
 from prcheck.model import Finding, Report
 from prcheck.processes import default_jobs
 from prcheck.render import stage as render_stage
+from prcheck.runconfig import RunConfig
 from prcheck.sources.collect import SourceEntry, collect, find_root
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
 
@@ -30,32 +31,7 @@ MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
 NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
 
 
-@dataclass
-class CheckOptions:
-    paths: list[str] = field(default_factory=lambda: ["."])
-    root: Path | None = None
-    exclude: list[str] = field(default_factory=list)
-    kube_version: str = "1.32"
-    strict: bool = False
-    schema_locations: list[str] = field(default_factory=list)
-    skip_kinds: list[str] = field(default_factory=list)
-    skip_missing_schemas: bool = False
-    policies: list[str] = field(default_factory=list)
-    gatekeeper: list[str] = field(default_factory=list)  # config `gatekeeper:` paths (`--policy` ones are searched too)
-    kyverno: list[str] = field(default_factory=list)  # config `kyverno:` paths (`--policy` ones are searched too)
-    data: list[str] = field(default_factory=list)
-    namespaces: list[str] = field(default_factory=lambda: ["main"])
-    all_namespaces: bool = False
-    combine: bool = False
-    rego_engine: str = "embedded"
-    rego_version: str = "auto"
-    opa_url: str | None = None
-    limits: Limits = field(default_factory=Limits)
-    rule_config: dict[str, Any] = field(default_factory=dict)
-    jobs: int | None = None  # worker processes for large runs and renders; None: one per core
-    builtin: bool = True  # the built-in policy pack (`--no-builtin` / config `builtin: false` turn it off)
-    exceptions: list[dict[str, Any]] = field(default_factory=list)  # config `exceptions:`
-    render: render_stage.RenderRequest | None = None  # `--base`: render environments, filter by changed lines
+CheckOptions = RunConfig  # the name callers used before the trust stage existed
 
 
 class Timer:
@@ -270,6 +246,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     if rendered is not None and opts.render is not None:
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(pre_existing)
+    report.findings.extend(opts.notices)  # the trust stage's own findings: never suppressed, always the change's
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
     report.stats.update({
         "root": str(root),

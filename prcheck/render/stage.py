@@ -42,7 +42,7 @@ class RenderRequest:
     ignore_labels: tuple[str, ...] = ()
     jobs: int | None = None
     timeout: float = 60.0
-    environments: tuple[Mapping[str, Any], ...] = ()  # config `environments:`; empty: the head's file, or discovery
+    environments: tuple[Mapping[str, Any], ...] = ()  # the trusted config's `environments:`; empty: discovery
 
 
 @dataclass
@@ -81,8 +81,7 @@ def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
 
 
 def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles) -> RenderedCheck:
-    found = compare(root, req.base, req.head, config={"environments": list(req.environments)} if req.environments
-                    else None, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
+    found = compare(root, req.base, req.head, config={"environments": list(req.environments)}, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
                     kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True)
     result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))
     for env, docs in sorted(found.head_docs.items()):
