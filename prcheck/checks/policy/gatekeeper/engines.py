@@ -1,8 +1,8 @@
 """Which of a template's engines runs it, chosen the way Gatekeeper chooses.
 
 `auto` (the default, like Gatekeeper with K8sNativeValidation enabled):
-the CEL code when the template has a K8sNativeValidation block, else its
-Rego. `cel` and `rego` force one engine; a template without it fails to
+the CEL code when the template has a K8sNativeValidation block with
+validations, else its Rego. `cel` and `rego` force one engine; a template without it fails to
 compile instead of falling back, so a forced run never silently measures
 the other engine.
 """
@@ -19,7 +19,8 @@ ENGINES = ("auto", "cel", "rego")
 
 
 def uses_cel(source: TemplateSource, engine: str) -> bool:
-    return engine == "cel" or engine == "auto" and source.cel is not None
+    """auto: a CEL block with validations (an empty placeholder block leaves the Rego in charge)."""
+    return engine == "cel" or engine == "auto" and bool(source.cel and source.cel.get("validations"))
 
 
 def compile_template(source: TemplateSource, engine: str = "auto", runtime: Any = None) -> Any:
