@@ -45,6 +45,7 @@ def build_check_options(paths: list[str], config_path: str | None, flags: dict[s
         return conf.get(name, default)
 
     policies = list(flags.get("policies") or ()) or _relative_to(conf_dir, conf.get("policies", []))
+    policies += [p for p in flags.get("added_policies") or () if p not in policies]  # --add-policy: on top, never instead
     data = list(flags.get("data") or ()) or _relative_to(conf_dir, conf.get("data", []))
     limits = Limits(**conf.get("limits", {}))
     opts = CheckOptions(
