@@ -72,5 +72,6 @@ def build_check_options(paths: list[str], config_path: str | None, flags: dict[s
         builtin=bool(pick("builtin", True)),
         exceptions=list(conf.get("exceptions", [])),
         render=render_request(flags, conf),
+        all_files=bool(flags.get("all_files")),
     )
     return opts, pick("fail_on", "error")
