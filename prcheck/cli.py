@@ -118,20 +118,23 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Output format (repeatable; pairs with -o in order).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help="Write the matching --format to this file (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), help="Lowest severity that fails the run (default error).")
+@click.option("--trusted-ref", help="Git ref whose tree supplies config, policies, data, schemas, environments and exceptions (a pull request's base); the checked tree is only data.")
+@click.option("--suppressions", type=click.Choice(["all", "trusted"]), help="trusted: suppressions the change added or edited are reported, not honoured (default all).")
 @click.option("--quiet", "-q", is_flag=True, help="Hide info findings and the summary of a clean run.")
 @guarded
 def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats: tuple[str, ...],
           outputs: tuple[str, ...], **flags: Any) -> None:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
-    from prcheck.options import build_check_options
     from prcheck.pipeline import run_check
     from prcheck.report import render
     from prcheck.report.text import use_colour
+    from prcheck.trust import decide
 
     if len(outputs) > max(len(formats), 1):
         raise click.UsageError("more -o files than --format values")
-    opts, fail_on = build_check_options(list(paths) or ["."], config_file, flags, Path.cwd())
-    report = run_check(opts)
+    with decide(list(paths) or ["."], config_file, flags, Path.cwd()) as decision:
+        opts, fail_on = decision.config, decision.fail_on
+        report = run_check(opts)
     chosen = list(formats) or ["text"]
     for index, fmt in enumerate(chosen):
         target = outputs[index] if index < len(outputs) else None

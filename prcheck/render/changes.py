@@ -3,8 +3,8 @@
 The base is the merge base of `base_ref` and the head (what a pull request
 is compared against), checked out in a temporary worktree; the head is the
 work tree, or a second worktree when `head_ref` is given. Environments come
-from the head's `.prcheck.yaml` (the same declarations then apply to the
-base), or are discovered on each side separately, so an environment the
+from the run's config (the trust stage decided which; the same declarations
+apply to both sides), or are discovered on each side separately, so an environment the
 change adds or deletes shows as wholly added or removed.
 
 An environment whose inputs hash the same on both sides is not rendered at
@@ -107,8 +107,8 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
         result.timings["checkout"] = time.perf_counter() - started
 
         mark = time.perf_counter()
-        raw_config = config if config is not None else environments.read_config(head_root)
-        declared = environments.declared(raw_config, kube_version)
+        # the caller's (trusted) config only: the checked tree's own file is data, never read here
+        declared = environments.declared(config or {}, kube_version)
         head = _specs(head_root, declared, remotes, kube_version)
         base = _specs(base_root, declared, remotes, kube_version)
         result.environments = [s.env for s in head.values()] + [s.env for n, s in base.items() if n not in head]

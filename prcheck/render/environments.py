@@ -36,7 +36,6 @@ from prcheck.render.kustomize import KUSTOMIZATION_FILES, kustomization_file
 from prcheck.render.spec import RenderSpec
 
 ENV_PARENTS = ("overlays", "clusters", "environments", "envs")
-CONFIG_NAMES = (".prcheck.yaml", ".prcheck.yml")
 _VALUES = re.compile(r"^values[-.](?P<env>[A-Za-z0-9][A-Za-z0-9_.-]*?)\.ya?ml$")
 _SKIP_DIRS = {".git", "node_modules", ".terraform", "vendor"}
 
@@ -88,19 +87,6 @@ def _norm(path: str) -> str:
     if "://" in path:
         return path
     return os.path.normpath(path.strip()).replace(os.sep, "/") if path.strip() else "."
-
-
-def read_config(root: Path) -> dict[str, Any]:
-    """The raw `.prcheck.yaml` of `root` (no validation: the caller's config loader does that)."""
-    for name in CONFIG_NAMES:
-        path = root / name
-        if path.is_file():
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                return {}
-            return data if isinstance(data, dict) else {}
-    return {}
 
 
 def repo_files(root: Path) -> list[str]:
@@ -283,7 +269,7 @@ def _name(candidates: Sequence[_Candidate], kube_version: str) -> list[RenderSpe
 def resolve(root: Path, config: Mapping[str, Any] | None = None, *, remotes: Sequence[str] = (),
             kube_version: str = "") -> list[RenderSpec]:
     """Declared environments when the config has any, else discovered ones."""
-    found = declared(config if config is not None else read_config(root), kube_version)
+    found = declared(config or {}, kube_version)
     if found is not None:
         return found
     return discover(root, remotes, kube_version)
@@ -294,4 +280,4 @@ def environments(root: Path, config: Mapping[str, Any] | None = None, *, remotes
     return [s.env for s in resolve(root, config, remotes=remotes, kube_version=kube_version)]
 
 
-__all__ = ["EnvironmentConfigError", "declared", "discover", "environments", "read_config", "resolve"]
+__all__ = ["EnvironmentConfigError", "declared", "discover", "environments", "resolve"]

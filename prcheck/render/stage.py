@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from prcheck import kube_api
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation
 from prcheck.diff import DEFAULT_NOISY_LABELS
@@ -41,7 +42,7 @@ class RenderRequest:
     ignore_labels: tuple[str, ...] = ()
     jobs: int | None = None
     timeout: float = 60.0
-    environments: tuple[Mapping[str, Any], ...] = ()  # config `environments:`; empty: the head's file, or discovery
+    environments: tuple[Mapping[str, Any], ...] = ()  # the trusted config's `environments:`; empty: discovery
     render_envs: bool = True  # False with `--no-render`: the change filter still applies, nothing is rendered
 
 
@@ -76,14 +77,14 @@ def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
     """Rendered documents grouped by source file, in the shape the checkers take."""
     by_path: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
-        by_path[doc.path].append(replace(doc, file_kind="kubernetes"))
+        cls = kube_api.object_class(doc.obj)
+        by_path[doc.path].append(replace(doc, file_kind="client-config" if cls == kube_api.CLIENT_CONFIG else "kubernetes"))
     return [LoadedFile(path=path, kind="kubernetes", docs=group) for path, group in by_path.items()]
 
 
 def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
         change_set: ChangeSet | None = None) -> RenderedCheck:
-    found = compare(root, req.base, req.head, config={"environments": list(req.environments)} if req.environments
-                    else None, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
+    found = compare(root, req.base, req.head, config={"environments": list(req.environments)}, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
                     kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True,
                     change=change_set)
     result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))

@@ -26,7 +26,7 @@ def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
             continue
         folder = folder_of(file.path)
         for doc in file.docs:
-            if not isinstance(doc.obj, dict) or not doc.name or not doc.kind:
+            if not isinstance(doc.obj, dict) or not doc.name or not doc.kind or doc.file_kind == "client-config":
                 continue
             group = doc.api_version.rpartition("/")[0]
             key = (folder, group, doc.kind, doc.namespace, doc.name)
