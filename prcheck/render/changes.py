@@ -56,7 +56,7 @@ def _may_define_environments(repo: Path, base_commit: str, path: str) -> bool:
     by its name, or because it mentions Argo CD or Flux on either side."""
     name = path.rsplit("/", 1)[-1]
     if name in KUSTOMIZATION_FILES or name == "Chart.yaml" or name.startswith("values") or \
-            name in environments.CONFIG_NAMES:
+            name in (".prcheck.yaml", ".prcheck.yml"):
         return True
     try:
         with open(repo / path, "rb") as fh:
@@ -94,8 +94,7 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
     remotes = repository_urls(repo)
     result.base_commit = merge_base(repo, base_ref, head_ref)
     if change is not None and head_ref is None and change.base == result.base_commit:
-        raw_config = config if config is not None else environments.read_config(repo)
-        head = _specs(repo, environments.declared(raw_config, kube_version), remotes, kube_version)
+        head = _specs(repo, environments.declared(config or {}, kube_version), remotes, kube_version)
         if _untouched_environments(repo, result.base_commit, change, head, inputs.Hasher(repo, remotes)):
             result.environments = [s.env for s in head.values()]
             result.diffs = [skipped_env(name) for name in sorted(head)]
