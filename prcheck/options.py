@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from prcheck import config as config_file
+from prcheck.checks.secrets import settings_from_config
 from prcheck.pipeline import CheckOptions
 from prcheck.render.stage import request as render_request
 from prcheck.sources.collect import find_root
@@ -72,5 +73,6 @@ def build_check_options(paths: list[str], config_path: str | None, flags: dict[s
         builtin=bool(pick("builtin", True)),
         exceptions=list(conf.get("exceptions", [])),
         render=render_request(flags, conf),
+        secrets=settings_from_config(conf, conf_dir, root),
     )
     return opts, pick("fail_on", "error")
