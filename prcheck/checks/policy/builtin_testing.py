@@ -84,7 +84,7 @@ def run_unit_tests(root: Path, data_paths: Sequence[Path] = ()) -> list[CaseResu
     for module in modules:
         engine.set_rego_v0(module.v0)
         try:
-            engine.add_policy(module.path, module.text)
+            engine.add_policy(module.path, module.regorus_text)
         except RuntimeError as exc:
             raise rego_error(exc, module.path) from None
     engine.set_rego_v0(False)

@@ -14,9 +14,10 @@ the pull request changed.
 from __future__ import annotations
 
 import functools
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from prcheck.checks.policy.base import Evaluation
 from prcheck.checks.secrets.decode import is_core, secret_values, skipped, units
@@ -53,17 +54,28 @@ class SecretsSettings:
     min_length: int = 16
 
 
-def settings_from_config(conf: Mapping[str, Any], conf_dir: Path, root: Path) -> SecretsSettings:
-    """`secrets: {enabled, config, disable}` from a config mapping; without `config`, the repository's
-    `.gitleaks.toml` when there is one. Paths must stay inside the repository."""
+def settings_from_config(conf: Mapping[str, Any], resolve: Callable[[str], str], config_path: str,
+                         root: Path) -> SecretsSettings:
+    """`secrets: {enabled, config, disable}` from the run's config mapping; without `config`, the
+    `.gitleaks.toml` at the repository root when there is one. `resolve` maps a config-relative
+    path to the file to read (the trust stage's: the trusted ref's copy when there is one) and
+    `config_path` is the config's repository path ("" for none). A file of the checked tree must
+    be inside the repository and not a symlink."""
     section = conf.get("secrets") or {}
     entropy = (conf.get("rules") or {}).get(HIGH_ENTROPY) or {}
+    folder = posixpath.dirname(config_path) or "."
+
+    def locate(rel_to_root: str) -> Path:
+        """The work tree's own file, or the trusted ref's copy (extracted outside the repository)."""
+        candidate = Path(resolve(posixpath.relpath(rel_to_root, folder)))
+        return root / rel_to_root if _inside(candidate, root) else candidate
+
     config = section.get("config")
-    path = (conf_dir / config) if config else (root / GITLEAKS_FILE)
+    path = Path(resolve(str(config))) if config else locate(GITLEAKS_FILE)
     text, origin, extends = None, "", ()
     if config or path.is_file():
-        text, origin = _read_inside(path, root)
-        extends = tuple(_extend_files(text, origin, root))
+        text, origin = _read(path, root)
+        extends = tuple(_extend_files(text, locate, root))
     return SecretsSettings(
         enabled=bool(section.get("enabled", True)), config_text=text, config_origin=origin, extend_texts=extends,
         disable=tuple(str(r) for r in section.get("disable") or ()),
@@ -71,22 +83,32 @@ def settings_from_config(conf: Mapping[str, Any], conf_dir: Path, root: Path) ->
     )
 
 
-def _read_inside(path: Path, root: Path) -> tuple[str, str]:
+def _inside(path: Path, root: Path) -> bool:
     try:
-        resolved = path.resolve()
-        rel = resolved.relative_to(root.resolve()).as_posix()
+        path.resolve().relative_to(root.resolve())
     except (OSError, ValueError):
-        raise RuleSetError(f"{path}: secret rule file must be inside the repository") from None
-    if path.is_symlink() or not resolved.is_file():
-        raise RuleSetError(f"{rel}: secret rule file not found (or not a regular file)")
+        return False
+    return True
+
+
+def _read(path: Path, root: Path) -> tuple[str, str]:
+    """A rule file; one in the work tree must stay inside the repository (a trusted ref's copy is
+    extracted by the trust stage and read as it is)."""
+    in_tree = _inside(path.parent, root)
+    if in_tree and (path.is_symlink() or not _inside(path, root)):
+        raise RuleSetError(f"{path}: secret rule file must be a regular file inside the repository")
+    label = path.resolve().relative_to(root.resolve()).as_posix() if in_tree else path.name
     try:
-        return resolved.read_text(encoding="utf-8"), rel
+        return path.read_text(encoding="utf-8"), label
+    except FileNotFoundError:
+        raise RuleSetError(f"{label}: secret rule file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleSetError(f"{rel}: cannot read secret rule file: {exc}") from None
+        raise RuleSetError(f"{label}: cannot read secret rule file: {exc.__class__.__name__}") from None
 
 
-def _extend_files(text: str, origin: str, root: Path, depth: int = 0) -> list[tuple[str, str]]:
-    """The files an `[extend] path` chain names, read now so the engine reads no files itself."""
+def _extend_files(text: str, locate: Callable[[str], Path], root: Path, depth: int = 0) -> list[tuple[str, str]]:
+    """The files an `[extend] path` chain names (relative to the repository root, where gitleaks
+    runs), read now so the engine reads no files itself."""
     try:
         extend = tomllib.loads(text).get("extend") or {}
     except tomllib.TOMLDecodeError:
@@ -94,8 +116,8 @@ def _extend_files(text: str, origin: str, root: Path, depth: int = 0) -> list[tu
     target = extend.get("path") if isinstance(extend, dict) else None
     if not isinstance(target, str) or not target or depth >= 2:
         return []
-    base_text, base_origin = _read_inside(root / target, root)
-    return [(target, base_text), *_extend_files(base_text, base_origin, root, depth + 1)]
+    base_text, _ = _read(locate(posixpath.normpath(target)), root)
+    return [(target, base_text), *_extend_files(base_text, locate, root, depth + 1)]
 
 
 @functools.cache
