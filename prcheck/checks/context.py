@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -14,3 +15,6 @@ class CheckContext:
     schema_locations: tuple[str, ...] = ()
     env: str = ""
     rule_config: dict = field(default_factory=dict, hash=False, compare=False)
+    # The base version of objects (CEL oldObject/oldSelf, immutable fields); None: no base known.
+    base: Any = field(default=None, hash=False, compare=False)
+    cel: dict = field(default_factory=dict, hash=False, compare=False)  # config `cel:` (userInfo, authorizer)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from prcheck import kube_api
+from prcheck.checks.base_objects import BaseObjects
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation
 from prcheck.diff import DEFAULT_NOISY_LABELS
@@ -90,7 +91,7 @@ def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
     result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))
     for env, docs in sorted(found.head_docs.items()):
         files = as_files(docs)
-        evaluation = check(files, replace(ctx, env=env))
+        evaluation = check(files, replace(ctx, env=env, base=BaseObjects.of(d.obj for d in found.base_docs.get(env, []))))
         result.findings.extend(replace(f, env=env, fingerprint="") for f in evaluation.findings)
         result.suppressed.extend(replace(s, finding=replace(s.finding, env=env, fingerprint=""))
                                  for s in evaluation.suppressed)
