@@ -14,6 +14,7 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
+from prcheck.checks.policy.cel.engine import CelEngine
 from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
@@ -61,8 +62,18 @@ def context_for(opts: CheckOptions) -> CheckContext:
     return CheckContext(
         kube_version=opts.kube_version, strict=opts.strict, skip_kinds=frozenset(opts.skip_kinds),
         skip_missing_schemas=opts.skip_missing_schemas, schema_locations=tuple(opts.schema_locations),
-        rule_config=opts.rule_config,
+        rule_config=opts.rule_config, cel=dict(opts.cel),
     )
+
+
+def with_base_objects(ctx: CheckContext, root: Path, change: Any, opts: CheckOptions) -> CheckContext:
+    """The base version of the plain files the change modifies (oldObject, transition rules)."""
+    from dataclasses import replace
+
+    from prcheck.checks.base_objects import BaseObjects
+    from prcheck.sources.base_docs import base_documents
+
+    return replace(ctx, base=BaseObjects.of(d.obj for d in base_documents(root, change, opts.limits)))
 
 
 def _size(entry: SourceEntry) -> int:
@@ -141,6 +152,7 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
     if opts.builtin and opts.secrets.enabled:
         engines.append(SecretsEngine.from_settings(opts.secrets))
+    engines.append(CelEngine.from_paths([*opts.policies, *opts.kyverno]))  # also runs the run's own VAPs
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)
@@ -226,6 +238,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             entries, findings = collect(targets, root, opts.exclude)
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
             only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
+            if change is not None:
+                ctx = with_base_objects(ctx, root, change, opts)
         report.findings.extend(affected.narrow(findings, only, lambda f: f.path))
         sizes = [_size(e) for e in entries]
         jobs = opts.jobs or default_jobs()

@@ -62,7 +62,8 @@ class CelEngine:
         kyverno = [compile_validating_policy(self.runtime, d) for d in every if is_validating_policy(d)]
         evaluation.findings.extend(self._problems(policies, kyverno))
         runnable = [p for p in policies if not p.problems]
-        kyverno = [p for p in kyverno if not p.problems]
+        evaluation.findings.extend(_needs_network(p) for p in kyverno if p.network and not p.problems)
+        kyverno = [p for p in kyverno if not p.problems and not p.network]
         by_name = {p.name: p for p in runnable}
         pairs = [(by_name[b.policy], b) for b in bindings if b.policy in by_name]
         evaluation.findings.extend(self._unbound(runnable, bindings))
@@ -81,7 +82,7 @@ class CelEngine:
         plain_objects = [plain(o) for o in objects]
         for doc in docs:
             obj = doc.obj
-            if not isinstance(obj, dict) or not obj.get("kind") or not obj.get("apiVersion"):
+            if not isinstance(obj, dict) or not obj.get("kind") or not obj.get("apiVersion") or _exempt(doc):
                 continue
             old = base.old(obj) if base else None
             operation = "UPDATE" if old is not None else "CREATE"
@@ -148,9 +149,20 @@ class CelEngine:
                                       "files: the API server does not enforce it, and prcheck does not evaluate it")
 
 
+def _exempt(doc: Document) -> bool:
+    """The API server never runs admission policies on the objects that configure admission."""
+    return doc.api_version.startswith(vap.GROUP + "/")
+
+
+def _needs_network(policy: ValidatingPolicy) -> Finding:
+    return Finding(rule=f"ValidatingPolicy/{policy.name}", severity="info", path=policy.path, line=policy.line,
+                   engine=ENGINE, message=f"{policy.kind} '{policy.name}' calls http or globalContext, which need "
+                                          "the network or a cluster: not evaluated offline")
+
+
 def _severity(actions: Sequence[str]) -> str:
     found = [vap.ACTION_SEVERITY[a] for a in actions if a in vap.ACTION_SEVERITY]
-    return max(found, key=vap._RANK.__getitem__) if found else "error"
+    return max(found, key=vap.RANK.__getitem__) if found else "error"
 
 
 def _finding(rule: str, severity: str, doc: Document, message: str) -> Finding:

@@ -31,7 +31,7 @@ GROUP = "admissionregistration.k8s.io"
 POLICY_KIND = "ValidatingAdmissionPolicy"
 BINDING_KIND = "ValidatingAdmissionPolicyBinding"
 ACTION_SEVERITY = {"Deny": "error", "Warn": "warning", "Audit": "info"}
-_RANK = {"info": 0, "warning": 1, "error": 2}
+RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 def _is(doc: Document, kind: str) -> bool:
@@ -79,7 +79,7 @@ class Binding:
     @property
     def severity(self) -> str:
         found = [ACTION_SEVERITY[a] for a in self.actions if a in ACTION_SEVERITY]
-        return max(found, key=_RANK.__getitem__) if found else "error"
+        return max(found, key=RANK.__getitem__) if found else "error"
 
 
 def compile_policy(runtime: Runtime, doc: Document) -> Policy:
@@ -111,7 +111,8 @@ def compile_binding(doc: Document) -> Binding:
     return Binding(
         name=str(metadata(obj).get("name") or ""), policy=str(spec.get("policyName") or ""), path=doc.path,
         line=doc.line, actions=tuple(str(a) for a in spec.get("validationActions") or []),
-        resources=compile_constraints(resources) if isinstance(resources, dict) else None, param_ref=ref)
+        resources=compile_constraints(resources, empty_matches_all=True) if isinstance(resources, dict) else None,
+        param_ref=ref)
 
 
 def find_params(policy: Policy, binding: Binding, objects: Sequence[Mapping[str, Any]], request_namespace: str,
