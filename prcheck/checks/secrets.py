@@ -182,6 +182,24 @@ class SecretScanner:
         self._hint = re.compile(r"AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|cbt)-|xox[abpr]-|hooks\.slack"
                                 r"|_live_|AIza|PRIVATE KEY|eyJ|npm_|pypi-|AccountKey=|SG\.|T3BlbkFJ|hvs\.|dckr_pat_")
 
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every provider token in free text: a private key block
+        runs to its END line (or the end of the text). Placeholders count too:
+        hiding one in a message costs nothing."""
+        if not self._hint.search(text):
+            return []
+        spans: list[tuple[int, int]] = []
+        for label, pattern in self._tokens:
+            for match in pattern.finditer(text):
+                group = 1 if pattern.groups else 0
+                start, end = match.span(group)
+                if label == "private key":
+                    close = text.find("-----END", end)
+                    tail = text.find("-----", close + 8) if close >= 0 else -1
+                    end = tail + 5 if tail >= 0 else len(text)
+                spans.append((start, end))
+        return spans
+
     def scan(self, doc: Document) -> list[Hit]:
         obj = doc.obj
         if isinstance(obj, dict):
@@ -339,6 +357,12 @@ def default_scanner() -> SecretScanner:
 
     data = yaml.safe_load((pack_dir() / "data" / "secrets.yaml").read_text(encoding="utf-8")) or {}
     return SecretScanner(SecretWords.from_data(data.get("secrets") or {}))
+
+
+def find_secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where provider tokens sit in free text (messages, errors, diffs): the one
+    token detector, which the report's masking function calls."""
+    return default_scanner().token_spans(text)
 
 
 def findings(doc: Document, scanner: SecretScanner, engine: str = "builtin") -> Iterator[Finding]:
