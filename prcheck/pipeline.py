@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Collection, Iterator, Sequence
 
 from prcheck import kube_api, parallel
-from prcheck.checks import lint, schema
+from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
@@ -110,6 +110,23 @@ def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
     return loaded
 
 
+def carried_crds(entries: Sequence[SourceEntry], sizes: Sequence[int], limits: Limits) -> dict:
+    """JSON schemas from the CRDs among `entries`, before workers check files one
+    share at a time: only files that mention the kind are parsed here."""
+    objs: list[Any] = []
+    for entry, size in zip(entries, sizes):
+        if entry.kind not in MANIFEST_CANDIDATES or size > limits.max_file_bytes:
+            continue
+        try:
+            with open(entry.abspath, "rb") as fh:
+                if crd_schema.CRD_KIND.encode() not in fh.read():
+                    continue
+        except OSError:
+            continue
+        objs.extend(d.obj for d in read_file(entry, limits).docs)
+    return crd_schema.schemas_from(objs)
+
+
 def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEngine]:
     """Every engine the options ask for, compiled once; closed by `stack`."""
     engines: list[PolicyEngine] = []
@@ -197,21 +214,25 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         sizes = [_size(e) for e in entries]
         jobs = opts.jobs or default_jobs()
         if parallel.worth_it(entries, sizes, jobs, opts):
+            with timer.stage("crds"):
+                crds = carried_crds(entries, sizes, opts.limits)
+            store = store.with_crds(crds)
             with timer.stage("parallel"):
-                files, evaluation, worker_timings = parallel.load_and_check(entries, sizes, opts, jobs)
+                files, evaluation, worker_timings = parallel.load_and_check(entries, sizes, opts, jobs, crds)
             for stage, seconds in worker_timings.items():
                 timer.timings[f"workers:{stage}"] = seconds
             evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
         else:
             files = load_files(entries, opts.limits, timer)
+            store = store.with_crds(crd_schema.schemas_from(d.obj for f in files for d in f.docs))
             evaluation = check_documents(files, ctx, store, engines, timer)
         for file in files:
             report.findings.extend(file.findings)
         rendered = None
         if opts.render is not None:
             with timer.stage("render"):
-                rendered = render_stage.run(opts.render, root, ctx,
-                                            lambda fs, c: check_documents(fs, c, store, engines, timer))
+                rendered = render_stage.run(opts.render, root, ctx, lambda fs, c: check_documents(
+                    fs, c, store.with_crds(crd_schema.schemas_from(d.obj for f in fs for d in f.docs)), engines, timer))
     report.findings.extend(evaluation.findings)
     report.suppressed.extend(evaluation.suppressed)
     if rendered is not None:
