@@ -119,7 +119,8 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--allow-remote", is_flag=True, default=None, help="With --base: let kustomize and helm fetch remote resources.")
 @click.option("--ignore-labels", is_flag=True, default=None, help="With --base: ignore helm.sh/chart-style label churn in diffs.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for large runs and for renders (default: number of cores).")
-@click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs).")
+@click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs); with --base the change filter still applies.")
+@click.option("--all-files", is_flag=True, default=False, help="With --base: check every file, not only those the change affects (same findings, slower).")
 @click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]), help="Post results to the pull/merge request.")
 @click.option("--dry-run", is_flag=True, default=False, help="With --publish: print the API requests as JSON, send none.")
 @click.option("--github-token", help="Token for --publish github (default: $GITHUB_TOKEN).")
@@ -135,8 +136,6 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats: tuple[str, ...],
           outputs: tuple[str, ...], **flags: Any) -> None:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
-    from dataclasses import replace
-
     from prcheck.pipeline import run_check
     from prcheck.report import render
     from prcheck.report.text import use_colour
@@ -146,8 +145,6 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
         raise click.UsageError("more -o files than --format values")
     with decide(list(paths) or ["."], config_file, flags, Path.cwd()) as decision:
         opts, fail_on = decision.config, decision.fail_on
-        if flags.get("no_render"):
-            opts = replace(opts, render=None)
         report = run_check(opts)
     chosen = list(formats) or ["text"]
     for index, fmt in enumerate(chosen):

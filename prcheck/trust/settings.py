@@ -150,6 +150,7 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         builtin=bool(pick("builtin", True)),
         exceptions=tuple(conf.get("exceptions", [])),
         render=render,
+        all_files=bool(flags.get("all_files")),
         suppressions=suppressions,
     )
     if ignored:
