@@ -22,12 +22,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
-from prcheck.checks.secrets import default_scanner
-from prcheck.report.masking import mask_text
+from prcheck.checks.secrets import mask_values
 from prcheck.model import Document, EnvDiff, ResourceChange
 
 DEFAULT_NOISY_LABELS: tuple[str, ...] = ("helm.sh/chart", "app.kubernetes.io/version", "chart")
@@ -98,8 +97,7 @@ def mask_secrets(obj: Any, key: bytes) -> Any:
         masked["items"] = [mask_secrets(item, key) for item in obj["items"]]
         return masked
     if not _is_secret(obj):  # any other object: the values the secret rules would report
-        hide = lambda value: _digest(value.encode("utf-8", "surrogateescape"), key)  # noqa: E731
-        return _mask_embedded(default_scanner().mask_values(obj, hide), hide)
+        return mask_values(obj, lambda value: _digest(value.encode("utf-8", "surrogateescape"), key))
     masked = copy.deepcopy(obj)
     for field, to_bytes in (("data", _data_bytes), ("stringData", _string_bytes)):
         values = masked.get(field)
@@ -111,18 +109,6 @@ def mask_secrets(obj: Any, key: bytes) -> Any:
     if isinstance(annotations, dict) and LAST_APPLIED in annotations:
         annotations[LAST_APPLIED] = _digest(str(annotations[LAST_APPLIED]).encode(), key)
     return masked
-
-
-def _mask_embedded(node: Any, hide: Callable[[str], str]) -> Any:
-    """Secrets written inside a longer value, which no key names: `password=…` in a
-    `config.ini: |` block, a DSN, a URL with a query token."""
-    if isinstance(node, str):
-        return mask_text(node, hide, data=True) if ("\n" in node or "=" in node or "://" in node) else node
-    if isinstance(node, dict):
-        return {k: _mask_embedded(v, hide) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_mask_embedded(v, hide) for v in node]
-    return node
 
 
 def _string_bytes(value: Any) -> bytes:

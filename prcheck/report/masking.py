@@ -27,7 +27,8 @@ import re
 from dataclasses import replace
 from typing import Any, Callable
 
-from prcheck.checks.secrets import find_secret_spans, shannon_entropy
+from prcheck.checks.secrets import find_secret_spans
+from prcheck.checks.secrets.matcher import shannon_entropy
 from prcheck.model import EnvDiff, Finding, Report, ResourceChange
 
 Hide = Callable[[str], str]
