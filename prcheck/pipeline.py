@@ -203,7 +203,7 @@ def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptio
                                   *opts.gatekeeper], str(root))
     related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
     return affected.affected_paths(paths, change.changed_paths(), related, inputs,
-                                   whole_run=any(not e.per_document for e in engines))
+                                   whole_run=any(getattr(e, "whole_run", not e.per_document) for e in engines))
 
 
 def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: set[str], changed: set[str],

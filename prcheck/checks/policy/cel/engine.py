@@ -40,6 +40,10 @@ def _policy_docs(paths: Sequence["str | Path"]) -> list[Document]:
 class CelEngine:
     name = ENGINE
     per_document = False  # bindings, params, Namespaces and base versions come from the whole run
+    # A pull-request run may still narrow to the files the change affects: the
+    # changed objects are what admission would see; policies, bindings and params
+    # outside that set are read from the policy paths (docs/cel.md).
+    whole_run = False
 
     def __init__(self, policy_docs: Sequence[Document] = (), runtime: "Runtime | None" = None) -> None:
         self.runtime = runtime or Runtime()
