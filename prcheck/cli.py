@@ -102,6 +102,8 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--rego-engine", type=click.Choice(["embedded", "opa"]), help="Embedded engine (default) or an OPA server.")
 @click.option("--rego-version", type=click.Choice(["auto", "v0", "v1"]), help="Rego syntax; auto detects per module.")
 @click.option("--opa-url", help="OPA server URL for --rego-engine opa (default: start a local `opa run --server`).")
+@click.option("--capabilities", type=click.Path(dir_okay=False), help="OPA capabilities JSON: Rego may only call the built-ins it lists (conftest --capabilities).")
+@click.option("--rego-strict", is_flag=True, default=None, help="OPA strict mode for Rego policies: unused variables and imports are errors (conftest --strict).")
 @click.option("--builtin/--no-builtin", default=None, help="Run the built-in policy pack (default on; see `prcheck rules`).")
 @click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings.")
 @click.option("--head", help="Git ref of the change with --base (default: the work tree).")
@@ -129,7 +131,10 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
 
     if len(outputs) > max(len(formats), 1):
         raise click.UsageError("more -o files than --format values")
-    opts, fail_on = build_check_options(list(paths) or ["."], config_file, flags, Path.cwd())
+    given = [p for p in paths if p != ""]  # conftest ignores an empty argument rather than reading "."
+    if paths and not given:
+        raise click.UsageError("no path given: empty path arguments are ignored")
+    opts, fail_on = build_check_options(given or ["."], config_file, flags, Path.cwd())
     if flags.get("no_render"):
         opts.render = None
     report = run_check(opts)

@@ -66,6 +66,8 @@ def build_check_options(paths: list[str], config_path: str | None, flags: dict[s
         rego_engine=pick("rego_engine", "embedded"),
         rego_version=pick("rego_version", "auto"),
         opa_url=pick("opa_url", None),
+        capabilities=flags.get("capabilities"),
+        rego_strict=bool(flags.get("rego_strict")),
         limits=limits,
         rule_config=dict(conf.get("rules", {})),
         jobs=pick("jobs", None),

@@ -50,6 +50,8 @@ class CheckOptions:
     rego_engine: str = "embedded"
     rego_version: str = "auto"
     opa_url: str | None = None
+    capabilities: str | None = None  # OPA capabilities file restricting Rego built-ins
+    rego_strict: bool = False  # OPA strict mode for Rego policies
     limits: Limits = field(default_factory=Limits)
     rule_config: dict[str, Any] = field(default_factory=dict)
     jobs: int | None = None  # worker processes for large runs and renders; None: one per core
@@ -146,6 +148,7 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
             opts.policies, opts.data, namespaces=opts.namespaces, all_namespaces=opts.all_namespaces,
             combine=opts.combine, rego_version=opts.rego_version,
             opa_url=opa_url if opts.rego_engine == "opa" else None,
+            capabilities=opts.capabilities, strict=opts.rego_strict,
         )
         if rego is not None:
             stack.callback(rego.close)
@@ -214,6 +217,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     with ExitStack() as stack:
         with timer.stage("policy-compile"):
             engines = build_policy_engines(opts, stack)
+        report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
             entries, findings = collect(targets, root, opts.exclude)
         report.findings.extend(findings)
