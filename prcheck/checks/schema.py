@@ -17,6 +17,7 @@ from prcheck.checks.schema_store import GVK, SchemaStore
 from prcheck.model import Document, Finding
 
 MAX_ERRORS_PER_DOCUMENT = 20
+CATALOG_NOTE = " (bundled catalog schema; add the CRD to the repository or --schema-location for your controller's version)"
 _UNEXPECTED = re.compile(r"\('([^']+)' was unexpected\)")
 
 
@@ -77,17 +78,23 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
         if validator.is_valid(obj):
             return
         errors = list(validator.iter_errors(obj))
+    # A bundled catalog schema is a snapshot of one controller release, and the
+    # repository may run a newer one: its verdicts warn. A schema the repository
+    # carries (its CRDs), a --schema-location or Kubernetes' own is exact.
+    catalog = store.origin(api_version, kind) == "catalog"
+    severity = "warning" if catalog else "error"
+    note = CATALOG_NOTE if catalog else ""
     for error in errors[:MAX_ERRORS_PER_DOCUMENT]:
         path = prefix + list(error.instance_path)
         unexpected = _UNEXPECTED.search(error.message)
         line_path = path + [unexpected.group(1)] if unexpected else path
         yield Finding(
-            rule="schema/invalid", severity="error",
-            message=f"{dotted(path)}: {_message(obj, list(error.instance_path), error)}",
+            rule="schema/invalid", severity=severity,
+            message=f"{dotted(path)}: {_message(obj, list(error.instance_path), error)}{note}",
             path=doc.path, line=doc.line_of(line_path), resource=resource, engine="schema",
         )
     if len(errors) > MAX_ERRORS_PER_DOCUMENT:
-        yield Finding(rule="schema/invalid", severity="error",
+        yield Finding(rule="schema/invalid", severity=severity,
                       message=f"{len(errors) - MAX_ERRORS_PER_DOCUMENT} more schema errors not shown",
                       path=doc.path, line=doc.line, resource=resource, engine="schema")
 
