@@ -18,6 +18,7 @@ from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
+from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
 from prcheck.processes import default_jobs
@@ -139,6 +140,8 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
             engines.append(gatekeeper)
     if opts.policies and not engines:
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
+    if opts.builtin and opts.secrets.enabled:
+        engines.append(SecretsEngine.from_settings(opts.secrets))
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from prcheck.model import Finding
+from prcheck.checks.secrets.engine import SecretsSettings
 from prcheck.render.stage import RenderRequest
 from prcheck.sources.yaml_loader import Limits
 
@@ -56,6 +57,7 @@ class RunConfig:
     suppressions: str = "all"
     trusted_ref: str = ""  # the commit the rules came from; "" when the work tree's config is used
     notices: tuple[Finding, ...] = ()  # the trust stage's own findings (trust/config-changed, ...)
+    secrets: SecretsSettings = field(default_factory=SecretsSettings)  # config `secrets:`, rule file already read
 
     def __post_init__(self) -> None:
         for f in fields(self):
