@@ -42,6 +42,7 @@ class RunConfig:
     combine: bool = False
     rego_engine: str = "embedded"
     rego_version: str = "auto"
+    gatekeeper_engine: str = "auto"  # auto | cel | rego: which code of a ConstraintTemplate runs
     opa_url: str | None = None
     capabilities: str | None = None  # OPA capabilities file restricting Rego built-ins (a flag only)
     rego_strict: bool = False  # OPA strict mode for Rego policies (a flag only)
