@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from prcheck.checks.base_objects import BaseObjects
+from prcheck.sources.base_tree import index_objects
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.cel.engine import CelEngine
 from prcheck.sources.yaml_loader import load_text
@@ -228,8 +228,7 @@ def test_variables_and_validation_errors():
 def test_old_object_comes_from_the_base_and_makes_an_update():
     policy = POLICY.replace('"object.spec.replicas <= 5"', '"oldObject == null || object.spec.replicas >= oldObject.spec.replicas"')
     policy = policy.replace("  validations:", "  validations:\n  - expression: \"request.operation == (oldObject == null ? 'CREATE' : 'UPDATE')\"")
-    base = BaseObjects.of(d.obj for d in docs(deployment("shrunk", 5), deployment("grown", 1)))
-    ctx = CheckContext(base=base)
+    ctx = CheckContext(base_objects=index_objects(docs(deployment("shrunk", 5), deployment("grown", 1))))
     found = findings(policy, ALL_BINDING, deployment("shrunk", 2), deployment("grown", 3), deployment("new", 1), ctx=ctx)
     assert [f.resource for f in found] == ["Deployment/test/shrunk"]
 

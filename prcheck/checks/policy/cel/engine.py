@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from prcheck.model import Document, Finding
+from prcheck.sources.base_tree import object_key
 
 from ..base import Evaluation
 from . import vap
@@ -81,14 +82,14 @@ class CelEngine:
         rules = [r for r in config.get("authorizer") or [] if isinstance(r, dict)]
         extra = library_bindings(objects, [], kinds, rules, str(user.get("username") or ""))
         extra["authorizer"] = authz.authorizer(str(user.get("username") or ""), rules)
-        base = getattr(self.ctx, "base", None)
+        base = getattr(self.ctx, "base_objects", None) or {}
         runner = PolicyRunner(self.runtime, kyverno, kinds)
         plain_objects = [plain(o) for o in objects]
         for doc in docs:
             obj = doc.obj
             if not isinstance(obj, dict) or not obj.get("kind") or not obj.get("apiVersion") or _exempt(doc):
                 continue
-            old = base.old(obj) if base else None
+            old = base.get(object_key(obj)) if base else None
             operation = "UPDATE" if old is not None else "CREATE"
             namespace_obj = namespaces.get(doc.namespace)
             req = match_request(obj, operation, kinds, namespace_obj)
