@@ -23,6 +23,7 @@ from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppr
 from prcheck.model import Finding, Report
 from prcheck.processes import default_jobs
 from prcheck.render import stage as render_stage
+from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected
 from prcheck.sources.collect import SourceEntry, collect, find_root
@@ -134,7 +135,7 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         if kyverno is not None:
             engines.append(kyverno)
     if opts.policies or opts.gatekeeper:
-        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper])
+        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper], opts.gatekeeper_engine)
         if gatekeeper is not None:
             engines.append(gatekeeper)
     if opts.policies and not engines:
@@ -280,5 +281,5 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "policy_passes": evaluation.passed,
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
-    return report
+    return mask_report(report)  # before any format or publisher sees it
 
