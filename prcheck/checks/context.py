@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,7 @@ class CheckContext:
     # A rendered Helm environment's values files as (path, text): where a value in a rendered
     # object came from, for checks that report at the line a user edits (secrets).
     values_files: tuple[tuple[str, str], ...] = field(default=(), hash=False, compare=False)
+    # With `--base`: the base version of each object the change touched, by (group, kind,
+    # namespace, name), for `oldObject` (CEL transition rules, immutable fields). Empty: no base.
+    base_objects: Mapping[tuple[str, str, str, str], Any] = field(default_factory=dict, hash=False, compare=False,
+                                                               repr=False)
