@@ -43,8 +43,17 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+def error_line(message: str) -> str:
+    """`prcheck: error: …` on one line, credentials masked: errors quote config values,
+    tool output and URLs, and end up in the same CI log as everything else."""
+    from prcheck.report.escaping import escape_control, safe_line
+    from prcheck.report.masking import mask_text
+
+    return safe_line(f"prcheck: error: {escape_control(mask_text(message, loose=True))}")
+
+
 def fail(message: str) -> None:
-    click.echo(f"prcheck: error: {message}", err=True)
+    click.echo(error_line(message), err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -103,7 +112,10 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--combine", is_flag=True, default=None, help="Evaluate policies once with all documents as input.")
 @click.option("--rego-engine", type=click.Choice(["embedded", "opa"]), help="Embedded engine (default) or an OPA server.")
 @click.option("--rego-version", type=click.Choice(["auto", "v0", "v1"]), help="Rego syntax; auto detects per module.")
+@click.option("--gatekeeper-engine", type=click.Choice(["auto", "cel", "rego"]), help="ConstraintTemplate code to run: auto (CEL when the template has K8sNativeValidation, as Gatekeeper), cel or rego.")
 @click.option("--opa-url", help="OPA server URL for --rego-engine opa (default: start a local `opa run --server`).")
+@click.option("--capabilities", type=click.Path(dir_okay=False), help="OPA capabilities JSON: Rego may only call the built-ins it lists (conftest --capabilities).")
+@click.option("--rego-strict", is_flag=True, default=None, help="OPA strict mode for Rego policies: unused variables and imports are errors (conftest --strict).")
 @click.option("--builtin/--no-builtin", default=None, help="Run the built-in policy pack (default on; see `prcheck rules`).")
 @click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings.")
 @click.option("--head", help="Git ref of the change with --base (default: the work tree).")
@@ -111,7 +123,8 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--allow-remote", is_flag=True, default=None, help="With --base: let kustomize and helm fetch remote resources.")
 @click.option("--ignore-labels", is_flag=True, default=None, help="With --base: ignore helm.sh/chart-style label churn in diffs.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for large runs and for renders (default: number of cores).")
-@click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs).")
+@click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs); with --base the change filter still applies.")
+@click.option("--all-files", is_flag=True, default=False, help="With --base: check every file, not only those the change affects (same findings, slower).")
 @click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]), help="Post results to the pull/merge request.")
 @click.option("--dry-run", is_flag=True, default=False, help="With --publish: print the API requests as JSON, send none.")
 @click.option("--github-token", help="Token for --publish github (default: $GITHUB_TOKEN).")
@@ -127,8 +140,6 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats: tuple[str, ...],
           outputs: tuple[str, ...], **flags: Any) -> None:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
-    from dataclasses import replace
-
     from prcheck.pipeline import run_check
     from prcheck.report import render
     from prcheck.report.text import use_colour
@@ -136,10 +147,11 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
 
     if len(outputs) > max(len(formats), 1):
         raise click.UsageError("more -o files than --format values")
-    with decide(list(paths) or ["."], config_file, flags, Path.cwd()) as decision:
+    given = [p for p in paths if p != ""]  # conftest ignores an empty argument rather than reading "."
+    if paths and not given:
+        raise click.UsageError("no path given: empty path arguments are ignored")
+    with decide(given or ["."], config_file, flags, Path.cwd()) as decision:
         opts, fail_on = decision.config, decision.fail_on
-        if flags.get("no_render"):
-            opts = replace(opts, render=None)
         report = run_check(opts)
     chosen = list(formats) or ["text"]
     for index, fmt in enumerate(chosen):
