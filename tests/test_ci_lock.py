@@ -39,7 +39,15 @@ def wanted() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     specs = [*project["project"]["dependencies"], *project["project"]["optional-dependencies"]["helm"]]
     specs += [line for line in EXTRA_INPUT.read_text().splitlines() if line.strip() and not line.startswith("#")]
-    return [Requirement(spec) for spec in specs]
+    return [r for r in map(Requirement, specs) if _applies(r)]
+
+
+def _applies(requirement: Requirement) -> bool:
+    """The lock is for Python 3.11 and newer: a backport for older Pythons need not be in it."""
+    if requirement.marker is None:
+        return True
+    return any(requirement.marker.evaluate({"python_version": v, "python_full_version": f"{v}.0"})
+               for v in ("3.11", "3.12", "3.13", "3.14"))
 
 
 def test_every_dependency_is_pinned_at_an_allowed_version_with_hashes():
