@@ -8,7 +8,7 @@ from typing import Any
 from prcheck import config as config_file
 from prcheck.pipeline import CheckOptions
 from prcheck.render.stage import request as render_request
-from prcheck.sources.collect import find_root
+from prcheck.sources.collect import root_for
 from prcheck.sources.yaml_loader import Limits
 
 
@@ -35,7 +35,7 @@ def load_config(config_path: str | None, cwd: Path, root: Path) -> tuple[dict, P
 
 def build_check_options(paths: list[str], config_path: str | None, flags: dict[str, Any],
                         cwd: Path) -> tuple[CheckOptions, str]:
-    root = find_root((cwd / paths[0]).resolve())
+    root = root_for(Path(paths[0]), cwd)
     conf, conf_dir = load_config(config_path, cwd, root)
 
     def pick(name: str, default: Any) -> Any:

@@ -21,9 +21,9 @@ from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
-from prcheck.processes import default_jobs
+from prcheck.processes import capped_jobs
 from prcheck.render import stage as render_stage
-from prcheck.sources.collect import SourceEntry, collect, find_root
+from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
@@ -207,11 +207,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
     timer = Timer()
-    targets = [(cwd / p).resolve() for p in opts.paths]
-    for target in targets:
-        if not target.exists() and not target.is_symlink():
-            raise FileNotFoundError(f"{target}: no such file or folder")
-    root = opts.root or find_root(targets[0])
+    root = opts.root or root_for(Path(opts.paths[0]), cwd)
+    targets, refused = contained_targets(opts.paths, cwd, root)
     ctx = context_for(opts)
     store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations))
     report = Report()
@@ -219,10 +216,10 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         with timer.stage("policy-compile"):
             engines = build_policy_engines(opts, stack)
         with timer.stage("collect"):
-            entries, findings = collect(targets, root, opts.exclude)
-        report.findings.extend(findings)
+            entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
+        report.findings.extend(refused + findings)
         sizes = [_size(e) for e in entries]
-        jobs = opts.jobs or default_jobs()
+        jobs = capped_jobs(opts.jobs)
         if parallel.worth_it(entries, sizes, jobs, opts):
             with timer.stage("parallel"):
                 files, evaluation, worker_timings = parallel.load_and_check(entries, sizes, opts, jobs)
