@@ -49,9 +49,6 @@ class GVK:
     def group_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
-    @property
-    def is_builtin_group(self) -> bool:
-        return self.group == "" or "." not in self.group or self.group.endswith(".k8s.io")
 
 
 @dataclass

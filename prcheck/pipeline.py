@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import time
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Collection, Iterator, Sequence
+from typing import Any, Collection, Sequence
 
-from prcheck import parallel
-from prcheck.checks import lint, schema
+from prcheck import kube_api, parallel
+from prcheck.gcpause import paused_gc
+from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
@@ -19,43 +18,22 @@ from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
+from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
 from prcheck.processes import capped_jobs
 from prcheck.render import stage as render_stage
+from prcheck.runconfig import RunConfig
+from prcheck.sources import affected
 from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
+from prcheck.sources.gitdiff import ChangeSet
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
 NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
 
 
-@dataclass
-class CheckOptions:
-    paths: list[str] = field(default_factory=lambda: ["."])
-    root: Path | None = None
-    exclude: list[str] = field(default_factory=list)
-    kube_version: str = "1.32"
-    strict: bool = False
-    schema_locations: list[str] = field(default_factory=list)
-    skip_kinds: list[str] = field(default_factory=list)
-    skip_missing_schemas: bool = False
-    policies: list[str] = field(default_factory=list)
-    gatekeeper: list[str] = field(default_factory=list)  # config `gatekeeper:` paths (`--policy` ones are searched too)
-    kyverno: list[str] = field(default_factory=list)  # config `kyverno:` paths (`--policy` ones are searched too)
-    data: list[str] = field(default_factory=list)
-    namespaces: list[str] = field(default_factory=lambda: ["main"])
-    all_namespaces: bool = False
-    combine: bool = False
-    rego_engine: str = "embedded"
-    rego_version: str = "auto"
-    opa_url: str | None = None
-    limits: Limits = field(default_factory=Limits)
-    rule_config: dict[str, Any] = field(default_factory=dict)
-    jobs: int | None = None  # worker processes for large runs and renders; None: one per core
-    builtin: bool = True  # the built-in policy pack (`--no-builtin` / config `builtin: false` turn it off)
-    exceptions: list[dict[str, Any]] = field(default_factory=list)  # config `exceptions:`
-    render: render_stage.RenderRequest | None = None  # `--base`: render environments, filter by changed lines
+CheckOptions = RunConfig  # the name callers used before the trust stage existed
 
 
 class Timer:
@@ -79,22 +57,6 @@ class _Stage:
         self.timer.timings[self.name] = self.timer.timings.get(self.name, 0.0) + time.perf_counter() - self.start
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Parsing allocates millions of long-lived objects and no cycles; the
-    cyclic GC would rescan the growing heap again and again (superlinear).
-    Freezing afterwards keeps later stages from rescanning it too; refcounting
-    still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 def context_for(opts: CheckOptions) -> CheckContext:
     return CheckContext(
         kube_version=opts.kube_version, strict=opts.strict, skip_kinds=frozenset(opts.skip_kinds),
@@ -111,7 +73,7 @@ def _size(entry: SourceEntry) -> int:
 
 
 def load_files(entries: Sequence[SourceEntry], limits: Limits, timer: Timer) -> list[LoadedFile]:
-    with timer.stage("load"), _no_gc():
+    with timer.stage("load"), paused_gc():
         return [read_file(e, limits) for e in entries]
 
 
@@ -128,13 +90,26 @@ def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
             rule="path/unreadable", severity="error", message=f"cannot read file: {exc.strerror}",
             path=entry.path, engine="lint")])
     loaded = load_bytes(raw, entry.path, entry.kind, limits)
-    if loaded.kind in MANIFEST_CANDIDATES and any(
-        isinstance(d.obj, dict) and ("apiVersion" in d.obj or "kind" in d.obj) for d in loaded.docs
-    ):
-        loaded.kind = "kubernetes"
-        for doc in loaded.docs:
-            doc.file_kind = "kubernetes"
+    if loaded.kind in MANIFEST_CANDIDATES:
+        kube_api.mark_manifests(loaded)
     return loaded
+
+
+def carried_crds(entries: Sequence[SourceEntry], sizes: Sequence[int], limits: Limits) -> dict:
+    """JSON schemas from the CRDs among `entries`, before workers check files one
+    share at a time: only files that mention the kind are parsed here."""
+    objs: list[Any] = []
+    for entry, size in zip(entries, sizes):
+        if entry.kind not in MANIFEST_CANDIDATES or size > limits.max_file_bytes:
+            continue
+        try:
+            with open(entry.abspath, "rb") as fh:
+                if crd_schema.CRD_KIND.encode() not in fh.read():
+                    continue
+        except OSError:
+            continue
+        objs.extend(d.obj for d in read_file(entry, limits).docs)
+    return crd_schema.schemas_from(objs)
 
 
 def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEngine]:
@@ -164,6 +139,8 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
             engines.append(gatekeeper)
     if opts.policies and not engines:
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
+    if opts.builtin and opts.secrets.enabled:
+        engines.append(SecretsEngine.from_settings(opts.secrets))
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)
@@ -181,7 +158,7 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
         result.findings.extend(lint.check(files, ctx, scopes))
     if "file" in scopes:
         with timer.stage("schema"):
-            manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs]
+            manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs if d.file_kind != "client-config"]
             result.findings.extend(schema.check(manifests, ctx, store))
     policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
     for engine in engines:
@@ -203,6 +180,33 @@ def _one_finding_per_removed_api(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not (f.rule == "schema/unknown-api" and (f.path, f.line, f.resource) in removed)]
 
 
+def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptions, root: Path,
+                       engines: Sequence[PolicyEngine]) -> set[str] | None:
+    """The files a `--base` run checks (None: all of them); see `prcheck.sources.affected`.
+    The base side of a comparison must be judged over the same set."""
+    if opts.all_files or opts.render is None or opts.render.filter_mode == "nofilter":
+        return None
+    inputs = affected.run_inputs([*opts.policies, *opts.data, *opts.schema_locations, *opts.kyverno,
+                                  *opts.gatekeeper], str(root))
+    related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
+    return affected.affected_paths(paths, change.changed_paths(), related, inputs,
+                                   whole_run=any(not e.per_document for e in engines))
+
+
+def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: set[str], changed: set[str],
+                   ctx: CheckContext, store: SchemaStore, engines: Sequence[PolicyEngine], opts: CheckOptions,
+                   timer: Timer) -> tuple[list[LoadedFile], Evaluation, SchemaStore]:
+    """A `--base` run over the files the change affects: the changed ones get
+    every check, the ones cross-file rules compare them with are read for those
+    rules only; CRDs still come from every file, as in a full run."""
+    with timer.stage("crds"):
+        store = store.with_crds(carried_crds(entries, sizes, opts.limits))
+    files = load_files(affected.narrow(entries, only, lambda e: e.path), opts.limits, timer)
+    evaluation = check_documents([f for f in files if f.path in changed], ctx, store, engines, timer, scopes=("file",))
+    evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
+    return files, evaluation, store
+
+
 def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
@@ -217,25 +221,37 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             engines = build_policy_engines(opts, stack)
         with timer.stage("collect"):
             entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
-        report.findings.extend(refused + findings)
+            change = render_stage.change_set(opts.render, root) if opts.render is not None else None
+            only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
+        report.findings.extend(refused + affected.narrow(findings, only, lambda f: f.path))
         sizes = [_size(e) for e in entries]
         jobs = capped_jobs(opts.jobs)
-        if parallel.worth_it(entries, sizes, jobs, opts):
+        if only is not None and change is not None:
+            files, evaluation, store = check_affected(entries, sizes, only, change.changed_paths(), ctx, store,
+                                                      engines, opts, timer)
+            report.stats["affected"] = {"checked": sum(1 for f in files if f.path in change.changed_paths()),
+                                        "read": len(files), "files": len(entries)}
+        elif parallel.worth_it(entries, sizes, jobs, opts):
+            with timer.stage("crds"):
+                crds = carried_crds(entries, sizes, opts.limits)
+            store = store.with_crds(crds)
             with timer.stage("parallel"):
-                files, evaluation, worker_timings = parallel.load_and_check(entries, sizes, opts, jobs)
+                files, evaluation, worker_timings = parallel.load_and_check(entries, sizes, opts, jobs, crds)
             for stage, seconds in worker_timings.items():
                 timer.timings[f"workers:{stage}"] = seconds
             evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
         else:
             files = load_files(entries, opts.limits, timer)
+            store = store.with_crds(crd_schema.schemas_from(d.obj for f in files for d in f.docs))
             evaluation = check_documents(files, ctx, store, engines, timer)
         for file in files:
             report.findings.extend(file.findings)
         rendered = None
-        if opts.render is not None:
+        if opts.render is not None and opts.render.render_envs:
             with timer.stage("render"):
-                rendered = render_stage.run(opts.render, root, ctx,
-                                            lambda fs, c: check_documents(fs, c, store, engines, timer))
+                rendered = render_stage.run(opts.render, root, ctx, lambda fs, c: check_documents(
+                    fs, c, store.with_crds(crd_schema.schemas_from(d.obj for f in fs for d in f.docs)), engines, timer),
+                    change)
     report.findings.extend(evaluation.findings)
     report.suppressed.extend(evaluation.suppressed)
     if rendered is not None:
@@ -247,15 +263,17 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                             [*files, *(rendered.files if rendered else [])], parse_exceptions(opts.exceptions))
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
-    if rendered is not None and opts.render is not None:
-        report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered)
+    if opts.render is not None:
+        report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(pre_existing)
+    report.findings.extend(opts.notices)  # the trust stage's own findings: never suppressed, always the change's
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
     report.stats.update({
         "root": str(root),
         "files": len(files),
         "documents": sum(len(f.docs) for f in files),
-        "resources": sum(1 for f in files if f.kind == "kubernetes" for d in f.docs if isinstance(d.obj, dict)),
+        "resources": sum(1 for f in files if f.kind == "kubernetes" for d in f.docs
+                         if isinstance(d.obj, dict) and d.file_kind != "client-config"),
         "policy_passes": evaluation.passed,
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })

@@ -11,12 +11,13 @@ import json
 import re
 from typing import Any, Iterable, Iterator, Sequence
 
+from prcheck import kube_api
 from prcheck.checks.context import CheckContext
 from prcheck.checks.schema_store import GVK, SchemaStore
 from prcheck.model import Document, Finding
 
 MAX_ERRORS_PER_DOCUMENT = 20
-NOT_VALIDATED_GROUPS = ("kustomize.config.k8s.io", "config.kubernetes.io")  # kustomize inputs, not API objects
+CATALOG_NOTE = " (bundled catalog schema; add the CRD to the repository or --schema-location for your controller's version)"
 _UNEXPECTED = re.compile(r"\('([^']+)' was unexpected\)")
 
 
@@ -29,8 +30,7 @@ def dotted(path: Sequence[Any]) -> str:
 
 def _skipped(doc: Document, skip_kinds: frozenset[str]) -> bool:
     kind, api = doc.kind, doc.api_version
-    group = api.rpartition("/")[0]
-    return kind in skip_kinds or f"{api}/{kind}" in skip_kinds or group in NOT_VALIDATED_GROUPS
+    return kind in skip_kinds or f"{api}/{kind}" in skip_kinds
 
 
 def _jsonable(obj: Any) -> Any:
@@ -54,7 +54,8 @@ def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> It
         if not isinstance(doc.obj, dict) or not doc.kind or not doc.api_version or _skipped(doc, ctx.skip_kinds):
             continue
         for prefix, obj in _items(doc):
-            yield from _check_one(doc, prefix, obj, ctx, store)
+            if kube_api.object_class(obj) != kube_api.CLIENT_CONFIG:  # kustomize configs, kubeconfig, ...
+                yield from _check_one(doc, prefix, obj, ctx, store)
 
 
 def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:
@@ -64,7 +65,7 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
     resource = doc.resource if not prefix else f"{kind}/{(obj.get('metadata') or {}).get('name', '')}"
     validator = store.validator(api_version, kind)
     if validator is None:
-        missing = _missing(doc, prefix, api_version, kind, resource, ctx)
+        missing = _missing(doc, prefix, api_version, kind, resource, ctx, store)
         if missing:
             yield missing
         return
@@ -77,17 +78,23 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
         if validator.is_valid(obj):
             return
         errors = list(validator.iter_errors(obj))
+    # A bundled catalog schema is a snapshot of one controller release, and the
+    # repository may run a newer one: its verdicts warn. A schema the repository
+    # carries (its CRDs), a --schema-location or Kubernetes' own is exact.
+    catalog = store.origin(api_version, kind) == "catalog"
+    severity = "warning" if catalog else "error"
+    note = CATALOG_NOTE if catalog else ""
     for error in errors[:MAX_ERRORS_PER_DOCUMENT]:
         path = prefix + list(error.instance_path)
         unexpected = _UNEXPECTED.search(error.message)
         line_path = path + [unexpected.group(1)] if unexpected else path
         yield Finding(
-            rule="schema/invalid", severity="error",
-            message=f"{dotted(path)}: {_message(obj, list(error.instance_path), error)}",
+            rule="schema/invalid", severity=severity,
+            message=f"{dotted(path)}: {_message(obj, list(error.instance_path), error)}{note}",
             path=doc.path, line=doc.line_of(line_path), resource=resource, engine="schema",
         )
     if len(errors) > MAX_ERRORS_PER_DOCUMENT:
-        yield Finding(rule="schema/invalid", severity="error",
+        yield Finding(rule="schema/invalid", severity=severity,
                       message=f"{len(errors) - MAX_ERRORS_PER_DOCUMENT} more schema errors not shown",
                       path=doc.path, line=doc.line, resource=resource, engine="schema")
 
@@ -118,9 +125,13 @@ def _inside_secret(obj: Any, path: Sequence[Any]) -> bool:
     return False
 
 
-def _missing(doc: Document, prefix: list[Any], api_version: str, kind: str, resource: str, ctx: CheckContext) -> Finding | None:
+def _missing(doc: Document, prefix: list[Any], api_version: str, kind: str, resource: str, ctx: CheckContext,
+             store: SchemaStore) -> Finding | None:
+    """A built-in (or dot-less) group's kind without a schema is not served by this
+    version; any other group is a custom resource: without a schema it is info, never an error."""
     line = doc.line_of(prefix + ["apiVersion"])
-    if GVK.parse(api_version, kind).is_builtin_group:
+    group = GVK.parse(api_version, kind).group
+    if store.is_builtin_group(group) or "." not in group:  # a custom resource group always has a dot
         return Finding(rule="schema/unknown-api", severity="error",
                        message=f"{kind} {api_version} is not served by Kubernetes {ctx.kube_version}",
                        path=doc.path, line=line, resource=resource, engine="schema")

@@ -1,6 +1,7 @@
 """Find the JSON schema for an (apiVersion, kind) and compile it once.
 
-Lookup order: user `--schema-location` templates, then the Kubernetes schemas
+Lookup order: user `--schema-location` templates, then the CRDs the
+repository (or a rendered environment) carries, then the Kubernetes schemas
 bundled by kubernetes-validate for the chosen version, then the CRD schemas
 shipped with prcheck. Every `$ref` resolves to a local file; a schema asking
 for the network is refused, so a pull request can never make the checker
@@ -9,15 +10,17 @@ fetch anything.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import unquote, urlparse
 
 import jsonschema_rs
 
+from prcheck import kube_api
 from prcheck.model import GVK
 from prcheck.resources import data_dir
 
@@ -98,14 +101,26 @@ def _local_retriever(uri: str) -> Any:
 class SchemaStore:
     """One compiled validator per (apiVersion, kind) for the run."""
 
-    def __init__(self, kube_version: str = "1.32", strict: bool = False, locations: tuple[str, ...] = ()) -> None:
+    def __init__(self, kube_version: str = "1.32", strict: bool = False, locations: tuple[str, ...] = (),
+                 crds: Mapping[tuple[str, str], dict] | None = None) -> None:
         self.kube_version = kube_version
         self.strict = strict
         self.bundled = bundled_version_dir(kube_version, strict)
         self.templates = [check_location(t) for t in locations]
         self.crd_root = data_dir("schemas") / "crds"
+        self.crds: Mapping[tuple[str, str], dict] = crds or {}  # converted from CRDs the repository carries
         self._registry: Any = None
-        self._cache: dict[tuple[str, str], Any] = {}
+        self._cache: dict[tuple[str, str], tuple[Any, str]] = {}
+
+    def with_crds(self, crds: Mapping[tuple[str, str], dict]) -> "SchemaStore":
+        """This store, with more CRD schemas taking precedence for their kinds (a rendered
+        environment's own CRDs); compiled validators of other kinds are shared."""
+        if not crds:
+            return self
+        derived = copy.copy(self)
+        derived.crds = {**self.crds, **crds}
+        derived._cache = {k: v for k, v in self._cache.items() if k not in crds}
+        return derived
 
     def _k8s_registry(self) -> Any:
         if self._registry is None:
@@ -114,28 +129,45 @@ class SchemaStore:
             self._registry = jsonschema_rs.Registry([(K8S_DEFINITIONS_ID, definitions)])
         return self._registry
 
+    def is_builtin_group(self, group: str) -> bool:
+        """Served (or once served) by this Kubernetes version: from its bundled schemas, never from the name."""
+        return group in kube_api.builtin_groups(self.bundled / "_definitions.json")
+
     def validator(self, api_version: str, kind: str) -> Any:
         """A compiled validator, or None when no schema is known for this kind."""
+        return self._lookup(api_version, kind)[0]
+
+    def origin(self, api_version: str, kind: str) -> str:
+        """Where the schema came from: location, crd (the repository's own), kubernetes, catalog, or ""."""
+        return self._lookup(api_version, kind)[1]
+
+    def _lookup(self, api_version: str, kind: str) -> tuple[Any, str]:
         key = (api_version, kind)
         if key not in self._cache:
             self._cache[key] = self._compile(GVK.parse(api_version, kind))
         return self._cache[key]
 
-    def _compile(self, gvk: GVK) -> Any:
+    def _compile(self, gvk: GVK) -> tuple[Any, str]:
         for template in self.templates:
             path = Path(expand_template(template, gvk, self.kube_version, self.strict))
             if path.is_file():
-                return self._compile_file(path)
+                return self._compile_file(path), "location"
+        carried = self.crds.get((gvk.group_version, gvk.kind))
+        if carried is not None:
+            try:
+                return jsonschema_rs.validator_for(carried), "crd"
+            except (ValueError, jsonschema_rs.ReferencingError):
+                pass  # a pattern the Rust regex engine refuses: fall back to the catalog
         api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", f"{gvk.group}/{gvk.version}" if gvk.group else gvk.version)
         bundled = self.bundled / f"{gvk.kind.lower()}-{api}.json"
-        if gvk.is_builtin_group and bundled.is_file():
+        if self.is_builtin_group(gvk.group) and bundled.is_file():
             with open(bundled, encoding="utf-8") as fh:
                 schema = json.load(fh)
-            return jsonschema_rs.validator_for(schema, registry=self._k8s_registry())
+            return jsonschema_rs.validator_for(schema, registry=self._k8s_registry()), "kubernetes"
         shipped = self.crd_root / expand_template(SHIPPED_CRD_TEMPLATE, gvk, self.kube_version, self.strict)
         if shipped.is_file():
-            return self._compile_file(shipped)
-        return None
+            return self._compile_file(shipped), "catalog"
+        return None, ""
 
     def _compile_file(self, path: Path) -> Any:
         try:

@@ -94,7 +94,7 @@ def diff(base_ref: str, head_ref: str | None, fmt: str, output: str | None, conf
     conf = _config(config_file, root)
     labels = tuple(DEFAULT_NOISY_LABELS) + tuple(conf.get("ignore_labels") or ()) if ignore_labels else ()
     try:
-        found = compare(root, base_ref, head_ref, config=conf or None, jobs=jobs or conf.get("jobs"),
+        found = compare(root, base_ref, head_ref, config=conf, jobs=jobs or conf.get("jobs"),
                         allow_remote=allow_remote, timeout=timeout,
                         kube_version=kube_version or str(conf.get("kube_version") or ""), ignore_labels=labels,
                         with_nodes=False)  # no checks run here, so no source lines are needed

@@ -155,9 +155,16 @@ def classify(path: str, charts: set[str]) -> str:
     return "json" if pure.suffix == ".json" else "yaml"
 
 
-def kustomize_patches(root: Path, kustomizations: Iterable[str]) -> set[str]:
-    """Files a kustomization uses as patches: partial objects, never valid on their own."""
+# Fields of a kustomization naming files that configure kustomize itself
+# (transformer/generator/validator configs, `configurations:` field specs,
+# replacement specs): client-side data, never sent to a cluster.
+KUSTOMIZE_CONFIG_FIELDS = ("transformers", "generators", "validators", "configurations")
+
+
+def kustomize_inputs(root: Path, kustomizations: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(patch files, kustomize config files) the kustomizations use: neither is an object on its own."""
     patches: set[str] = set()
+    configs: set[str] = set()
     for rel in kustomizations:
         try:
             spec = yaml.safe_load((root / rel).read_text(encoding="utf-8"))
@@ -171,7 +178,16 @@ def kustomize_patches(root: Path, kustomizations: Iterable[str]) -> set[str]:
         for entry in entries:
             if isinstance(entry, str) and "\n" not in entry:
                 patches.add(os.path.normpath(str(base / entry)).replace(os.sep, "/"))
-    return patches
+        config_entries: list[object] = [e for name in KUSTOMIZE_CONFIG_FIELDS for e in _listed(spec.get(name))]
+        config_entries += [r.get("path") for r in _listed(spec.get("replacements")) if isinstance(r, dict)]
+        for entry in config_entries:
+            if isinstance(entry, str) and "\n" not in entry and not entry.endswith("/"):
+                configs.add(os.path.normpath(str(base / entry)).replace(os.sep, "/"))
+    return patches, configs
+
+
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 def _escapes(abspath: Path, root: Path) -> bool:
@@ -216,6 +232,7 @@ def collect(targets: Sequence[Path], root: Path, exclude: Sequence[str] = ()) ->
         kind = classify(path, charts)
         if kind not in SKIPPED_KINDS:
             entries.append(SourceEntry(path=path, abspath=str(abspath), kind=kind))
-    patches = kustomize_patches(root, [e.path for e in entries if e.kind == "kustomization"])
-    entries = [SourceEntry(e.path, e.abspath, "kustomize-patch") if e.path in patches else e for e in entries]
+    patches, configs = kustomize_inputs(root, [e.path for e in entries if e.kind == "kustomization"])
+    entries = [SourceEntry(e.path, e.abspath, "kustomize-patch") if e.path in patches
+               else SourceEntry(e.path, e.abspath, "kustomize-config") if e.path in configs else e for e in entries]
     return entries, findings

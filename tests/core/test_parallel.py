@@ -1,5 +1,6 @@
 """A run split over worker processes must report exactly what one process reports."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_parallel_run_matches_sequential_run(tmp_path: Path, monkeypatch: pytest
     opts = CheckOptions(paths=["apps"], root=tmp_path, policies=[str(tmp_path / "policy")], jobs=1)
     sequential = run_check(opts, cwd=tmp_path)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
-    opts.jobs = 2
+    opts = dataclasses.replace(opts, jobs=2)
     split = run_check(opts, cwd=tmp_path)
     assert "parallel" in split.stats["timings"] and "parallel" not in sequential.stats["timings"]
     assert outcome(split) == outcome(sequential)

@@ -6,8 +6,8 @@ import json
 
 import regorus
 
-from prcheck.checks.policy.gatekeeper.negation import hoist_negated_operands
-from prcheck.checks.policy.gatekeeper.rego_source import (
+from prcheck.checks.policy.rego_rewrite.negation import hoist_negated_operands
+from prcheck.checks.policy.rego_rewrite.chains import (
     data_roots,
     split_chained_bodies,
 )

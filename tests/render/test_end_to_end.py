@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+import yaml
 
 from prcheck.render.changes import compare
 from tests.conftest import git, write
@@ -267,7 +268,8 @@ def test_declared_environments_and_added_environment(gitops: Path) -> None:
         """,
         "overlays/preview/kustomization.yaml": "namespace: preview\nresources: [../../base]\n",
     })
-    found = compare(gitops, "HEAD", jobs=2)
+    config = yaml.safe_load((gitops / ".prcheck.yaml").read_text())
+    found = compare(gitops, "HEAD", jobs=2, config=config)  # the caller's config: compare never reads one
     summary = _summary(found)
     assert summary["stage"]["skipped"] is True
     assert summary["api-prod"]["skipped"] is True  # declarations apply to both sides

@@ -15,14 +15,18 @@ from prcheck.model import Finding
 from prcheck.sources.yaml_loader import LoadedFile
 
 
+def folder_of(path: str) -> str:
+    return str(PurePosixPath(path).parent)
+
+
 def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
     seen: dict[tuple[str, str, str, str, str], tuple[str, int]] = {}
     for file in files:
         if file.kind not in MANIFEST_KINDS:
             continue
-        folder = str(PurePosixPath(file.path).parent)
+        folder = folder_of(file.path)
         for doc in file.docs:
-            if not isinstance(doc.obj, dict) or not doc.name or not doc.kind:
+            if not isinstance(doc.obj, dict) or not doc.name or not doc.kind or doc.file_kind == "client-config":
                 continue
             group = doc.api_version.rpartition("/")[0]
             key = (folder, group, doc.kind, doc.namespace, doc.name)
@@ -39,4 +43,5 @@ RULE = LintRule(
     description="Two documents in one folder share API group, kind, namespace and name.",
     check=check,
     scope="run",
+    related=folder_of,
 )

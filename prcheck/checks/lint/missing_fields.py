@@ -18,7 +18,7 @@ def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
             continue
         for doc in file.docs:
             obj = doc.obj
-            if not isinstance(obj, dict):
+            if not isinstance(obj, dict) or doc.file_kind == "client-config":
                 continue
             for field in ("apiVersion", "kind"):
                 if not isinstance(obj.get(field), str) or not obj[field]:

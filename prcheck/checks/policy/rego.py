@@ -48,7 +48,7 @@ class EmbeddedBackend:
         for module in modules:
             self._engine.set_rego_v0(module.v0)
             try:
-                self._engine.add_policy(module.path, module.text)
+                self._engine.add_policy(module.path, module.regorus_text)
             except RuntimeError as exc:
                 raise rego_error(exc, module.path) from None
         self._engine.set_rego_v0(False)

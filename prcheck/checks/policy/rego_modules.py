@@ -19,6 +19,7 @@ import regorus
 import yaml
 
 from prcheck.checks.policy.base import PolicyError
+from prcheck.checks.policy.rego_rewrite import for_regorus, split_chained_bodies
 
 RESULT_RULE = re.compile(r"^(deny|violation|warn)(_[A-Za-z0-9_]+)?$")
 _ERROR_AT = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)")
@@ -38,10 +39,20 @@ class RuleHead:
 @dataclass
 class RegoModule:
     path: str
-    text: str
+    text: str  # as written: what an OPA server receives
     v0: bool
     package: str
     heads: list[RuleHead] = field(default_factory=list)
+    # what regorus receives: `text` rewritten to OPA's meaning (see rego_rewrite)
+    engine_text: str = ""
+    # regorus' AST of `parsed_text` (`text` with chained bodies split), which
+    # checks that need the module's structure read
+    ast: dict = field(default_factory=dict, repr=False, compare=False)
+    parsed_text: str = field(default="", repr=False, compare=False)
+
+    @property
+    def regorus_text(self) -> str:
+        return self.engine_text or self.text
 
     def result_rules(self) -> list[RuleHead]:
         return [h for h in self.heads if RESULT_RULE.match(h.name) and h.kind != "Func"]
@@ -88,7 +99,7 @@ def _ref_parts(ref: Any) -> list[str]:
     return []
 
 
-def _describe(path: str, text: str, ast: dict, v0: bool) -> RegoModule:
+def _describe(path: str, text: str, parsed_text: str, ast: dict, v0: bool) -> RegoModule:
     package = ".".join(_ref_parts(ast["ast"]["package"]["refr"]))
     heads = []
     for rule in ast["ast"]["rules"]:
@@ -106,7 +117,12 @@ def _describe(path: str, text: str, ast: dict, v0: bool) -> RegoModule:
             kind=kind,
             object_rule=kind == "Compr" and "RefBrack" in refr and not v0,
         ))
-    return RegoModule(path=path, text=text, v0=v0, package=package, heads=heads)
+    try:
+        engine_text = for_regorus(parsed_text, v0, ast["ast"])
+    except RuntimeError as exc:  # a rewrite that does not parse is a bug here, not in the policy
+        raise PolicyError(path, 0, 0, f"internal error rewriting the module for regorus: {rego_error(exc, path).message}") from None
+    return RegoModule(path=path, text=text, v0=v0, package=package, heads=heads, engine_text=engine_text,
+                      ast=ast["ast"], parsed_text=parsed_text)
 
 
 def parse_module(path: str, text: str, rego_version: str = "auto") -> RegoModule:
@@ -117,10 +133,11 @@ def parse_module(path: str, text: str, rego_version: str = "auto") -> RegoModule
     to v0: a v0 rule body without `if` never parses as v1, so the fallback
     cannot change the meaning of a module that parses both ways.
     """
+    parsed_text = split_chained_bodies(text)
     if rego_version in ("v0", "v1"):
         v0 = rego_version == "v0"
         try:
-            return _describe(path, text, _parse(path, text, v0), v0)
+            return _describe(path, text, parsed_text, _parse(path, parsed_text, v0), v0)
         except RuntimeError as exc:
             raise rego_error(exc, path) from None
     if _V1_IMPORT.search(text):
@@ -134,7 +151,7 @@ def parse_module(path: str, text: str, rego_version: str = "auto") -> RegoModule
     first_error = ""
     for v0 in order:
         try:
-            return _describe(path, text, _parse(path, text, v0), v0)
+            return _describe(path, text, parsed_text, _parse(path, parsed_text, v0), v0)
         except RuntimeError as exc:
             first_error = first_error or str(exc)
     raise rego_error(RuntimeError(first_error or "unparsable"), path)

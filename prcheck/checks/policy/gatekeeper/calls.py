@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 
 import regorus
 
-from prcheck.checks.policy.gatekeeper.negation import head_var, term_node
+from prcheck.checks.policy.rego_rewrite.ast import head_var, term_node
 
 # Evaluated by the interpreter itself rather than listed as built-ins.
 _LANGUAGE = frozenset({"print"})

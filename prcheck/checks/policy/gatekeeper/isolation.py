@@ -12,7 +12,7 @@ first failure, so templates that never fail pay nothing for it.
 
 from __future__ import annotations
 
-from prcheck.checks.policy.gatekeeper.negation import head_var, parse_ast
+from prcheck.checks.policy.rego_rewrite.ast import head_var, parse_ast
 
 PREFIX = "__prcheck_violation_"
 

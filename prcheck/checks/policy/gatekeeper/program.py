@@ -21,11 +21,7 @@ from prcheck.checks.policy.base import PolicyError
 from prcheck.checks.policy.gatekeeper.calls import unknown_functions
 from prcheck.checks.policy.gatekeeper.isolation import rename_definitions
 from prcheck.checks.policy.gatekeeper.load import RegoText, TemplateSource
-from prcheck.checks.policy.gatekeeper.negation import hoist_negated_operands, parse_ast
-from prcheck.checks.policy.gatekeeper.rego_source import (
-    data_roots,
-    split_chained_bodies,
-)
+from prcheck.checks.policy.rego_rewrite.chains import data_roots
 from prcheck.checks.policy.rego_modules import RegoModule, parse_module, rego_error
 
 
@@ -99,18 +95,13 @@ class CompiledTemplate:
 
     def _prepare(self, rego: RegoText) -> RegoModule:
         """Parse (v1 first, then v0, unless the source names its version) and rewrite one module
-        where regorus' reading of Rego differs from OPA's (see rego_source and negation)."""
+        where regorus' reading of Rego differs from OPA's (see rego_rewrite)."""
         label = f"{os.path.basename(self.source.path)}#{self.source.name}.{rego.label}"
-        text = split_chained_bodies(rego.text)
         try:
-            module = _parse_module(label, text, self.source.version)
-            ast = parse_ast(text, module.v0)
+            module = _parse_module(label, rego.text, self.source.version)
         except PolicyError as exc:
             raise self._located(exc, rego) from None
-        except RuntimeError as exc:
-            raise self._located(rego_error(exc, label), rego) from None
-        hoisted = hoist_negated_operands(text, module.v0, ast)
-        self._modules.append(_Prepared(label, hoisted, module.v0, ast, text.encode("utf-8")))
+        self._modules.append(_Prepared(label, module.engine_text, module.v0, module.ast, module.parsed_text.encode("utf-8")))
         return module
 
     @staticmethod

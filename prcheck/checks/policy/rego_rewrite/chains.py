@@ -1,6 +1,6 @@
-"""Lexical work on template Rego that must happen before regorus sees it.
+"""Lexical work on Rego that must happen before regorus sees it.
 
-Two facts about a template's Rego need a scan of its tokens rather than its
+Two facts about a module need a scan of its tokens rather than its
 AST, because regorus cannot produce an AST for the first and the AST would be
 overkill for the second:
 

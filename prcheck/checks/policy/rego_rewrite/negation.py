@@ -22,34 +22,12 @@ as written: its hoisted operands would need the same modifiers.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterator
 
-import regorus
+from prcheck.checks.policy.rego_rewrite.ast import apply_edits, head_var, parse_ast, queries, term_node
 
 _HOISTED = {"RefDot", "RefBrack", "Call", "ArrayCompr", "SetCompr", "ObjectCompr"}
 _PREFIX = "__prcheck_not"
-
-
-def term_node(term: Any) -> tuple[str, dict]:
-    """A regorus AST term is `{"Kind": {...}}`."""
-    if isinstance(term, dict) and len(term) == 1:
-        (kind, body), = term.items()
-        if isinstance(body, dict):
-            return kind, body
-    return "", {}
-
-
-def _queries(node: Any) -> Iterator[dict]:
-    """Every query (rule bodies, else bodies, comprehension and `every` bodies)."""
-    if isinstance(node, dict):
-        if isinstance(node.get("stmts"), list):
-            yield node
-        for value in node.values():
-            yield from _queries(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _queries(value)
 
 
 def _operands(expr: Any) -> list[Any]:
@@ -93,19 +71,6 @@ def _hoistable(term: Any, globals_: set[str]) -> Iterator[dict]:
                 yield from _hoistable(item, globals_)
 
 
-def head_var(rule: dict) -> dict | None:
-    """The Var node naming a rule (`violation` in `violation[{"msg": m}] { ... }`)."""
-    spec = rule.get("Spec") or rule.get("Default") or {}
-    heads = list((spec.get("head") or {}).values()) if "Spec" in rule else [spec]
-    for head in heads:
-        kind, ref = term_node(head.get("refr") if isinstance(head, dict) else None)
-        while kind in ("RefDot", "RefBrack"):
-            kind, ref = term_node(ref.get("refr"))
-        if kind == "Var":
-            return ref
-    return None
-
-
 def _globals(ast: dict, raw: bytes) -> set[str]:
     """Names that resolve to `data` references: the package's rules and the imports."""
     names = {"input", "data"}
@@ -133,7 +98,7 @@ def _edits(ast: dict, raw: bytes) -> list[tuple[int, int, bytes]]:
     globals_ = _globals(ast, raw)
     edits: list[tuple[int, int, bytes]] = []
     counter = 0
-    for query in _queries(ast):
+    for query in queries(ast):
         # A rule body is braced and a comprehension body's span starts at its `|`;
         # only a one-expression `p if expr` body needs braces added.
         braced = raw[query["span"]["start"]:query["span"]["start"] + 1] in (b"{", b"|")
@@ -158,13 +123,6 @@ def _edits(ast: dict, raw: bytes) -> list[tuple[int, int, bytes]]:
     return edits
 
 
-def parse_ast(text: str, v0: bool) -> dict:
-    engine = regorus.Engine()
-    engine.set_rego_v0(v0)
-    engine.add_policy("module.rego", text)
-    return json.loads(engine.get_ast_as_json())[0]["ast"]
-
-
 def hoist_negated_operands(text: str, v0: bool, ast: dict | None = None) -> str:
     """The module with OPA's operand binding spelled out in front of each affected `not`.
 
@@ -173,9 +131,4 @@ def hoist_negated_operands(text: str, v0: bool, ast: dict | None = None) -> str:
     regorus does when `text` does not parse.
     """
     raw = text.encode("utf-8")
-    edits = _edits(ast if ast is not None else parse_ast(text, v0), raw)
-    if not edits:
-        return text
-    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        raw = raw[:start] + replacement + raw[end:]
-    return raw.decode("utf-8")
+    return apply_edits(text, _edits(ast if ast is not None else parse_ast(text, v0), raw))

@@ -1,0 +1,152 @@
+"""What the Kubernetes API serves, and which documents are Kubernetes objects.
+
+Two questions every stage must answer the same way. *Is this document an
+object an API server would accept?* decides whether it is validated as a
+resource at all: a kustomize `LabelTransformer` (`apiVersion: builtin`), a
+Skaffold config or a Grafana provisioning file (`apiVersion: 1`) is YAML a
+client-side tool reads, and calling it "not served by Kubernetes" or
+"missing apiVersion" is a false error. *Is this group built in?* decides
+whether a kind with no schema is an API Kubernetes stopped serving (an error)
+or a custom resource nobody gave a schema for (info): the answer comes from
+the groups the bundled schema set of the target version defines, never from
+a name suffix (Gateway API is `gateway.networking.k8s.io` and is a CRD).
+
+Both are shared by load (which marks documents) and check (which validates
+them), so the module sits outside the stages and imports none of them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+import yaml
+
+from prcheck.resources import data_dir
+
+if TYPE_CHECKING:
+    from prcheck.sources.yaml_loader import LoadedFile
+
+OBJECT, CLIENT_CONFIG, NOT_KUBERNETES = "object", "client-config", "other"
+# `v1`, `v2beta1`; `group/v1alpha2`. What `schema.ParseGroupVersion` accepts and a served version looks like.
+_VERSION = r"v\d+(?:(?:alpha|beta)\d+)?"
+_API_VERSION = re.compile(rf"^(?:([a-z0-9]([a-z0-9.-]*[a-z0-9])?)/)?{_VERSION}$")
+
+
+@lru_cache(maxsize=1)
+def _client_side() -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    with open(data_dir("policies") / "data" / "client_side_kinds.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    kinds = tuple((str(e["api_version"]), str(e.get("kind", "*"))) for e in data.get("client_side_kinds") or ())
+    files = tuple(str(e["name"]) for e in data.get("client_side_files") or ())
+    return kinds, files
+
+
+def client_side_file(path: str) -> bool:
+    """A file that is tool configuration by its name (Chart.yaml, skaffold.yaml, hidden files)."""
+    name = PurePosixPath(path).name
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in _client_side()[1])
+
+
+def _schema_root() -> Path:
+    import kubernetes_validate
+
+    return Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
+
+
+@lru_cache(maxsize=16)
+def _gvks_in(definitions: Path) -> frozenset[tuple[str, str]]:
+    """Every (group, kind) a bundled `_definitions.json` declares ("" is the core group)."""
+    with open(definitions, encoding="utf-8") as fh:
+        schema = json.load(fh)
+    return frozenset((gvk.get("group", ""), gvk.get("kind", ""))
+                     for definition in (schema.get("$defs") or schema.get("definitions") or {}).values()
+                     if isinstance(definition, dict)
+                     for gvk in definition.get("x-kubernetes-group-version-kind") or ())
+
+
+def groups_in(definitions: Path) -> frozenset[str]:
+    return frozenset(group for group, _ in _gvks_in(definitions))
+
+
+@lru_cache(maxsize=1)
+def _removed_groups() -> frozenset[str]:
+    """Groups of APIs Kubernetes stopped serving (policies/data/deprecated_apis.yaml) are still built in."""
+    with open(data_dir("policies") / "data" / "deprecated_apis.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    return frozenset(str(api).rpartition("/")[0] for api in (data.get("deprecated_apis") or {}))
+
+
+@lru_cache(maxsize=1)
+def _newest_builtins() -> tuple[frozenset[str], frozenset[str]]:
+    """(built-in groups without a dot: apps, batch, ...; built-in kind names) of the newest bundled schema set."""
+    newest = max((p for p in _schema_root().iterdir() if p.name.endswith("-local")),
+                 key=lambda p: tuple(int(x) for x in re.findall(r"\d+", p.name)[:3]))
+    gvks = _gvks_in(newest / "_definitions.json")
+    legacy = frozenset(g for g in {g for g, _ in gvks} | _removed_groups() if "." not in g)
+    return legacy, frozenset(k for _, k in gvks if k and not k.endswith(("List", "Options")))
+
+
+def builtin_groups(definitions: Path) -> frozenset[str]:
+    """The groups a Kubernetes version serves or once served, read from its bundled schemas."""
+    return groups_in(definitions) | _removed_groups()
+
+
+def object_class(obj: Any) -> str:
+    """OBJECT, CLIENT_CONFIG or NOT_KUBERNETES for one parsed document.
+
+    A document claims to be an object when it has a string `kind` or an
+    `apiVersion` shaped like one; a claim with a missing half is still an
+    object (so the missing half is reported). Client-side kinds come from
+    policies/data/client_side_kinds.yaml.
+    """
+    if not isinstance(obj, Mapping):
+        return NOT_KUBERNETES
+    api, kind = obj.get("apiVersion"), obj.get("kind")
+    if api is None and kind is None:
+        return NOT_KUBERNETES
+    if api is not None and not isinstance(api, str):
+        return NOT_KUBERNETES  # Grafana provisioning (`apiVersion: 1`) and the like
+    if kind is not None and not isinstance(kind, str):
+        return NOT_KUBERNETES
+    if api is None:
+        return OBJECT
+    kind_text = kind or ""
+    if any(fnmatch.fnmatchcase(api, a) and fnmatch.fnmatchcase(kind_text, k) for a, k in _client_side()[0]):
+        return CLIENT_CONFIG
+    match = _API_VERSION.match(api)
+    group = match.group(1) or "" if match else ""
+    if match is None or (group and "." not in group and group not in _newest_builtins()[0]):
+        # Not an API group an API server could serve (a CRD group must contain a
+        # dot: `skaffold/v4`, `mytool/v1`) -- unless the kind is a built-in one,
+        # where it is far likelier a typo (`app/v1` Deployment) worth reporting.
+        if kind_text in _newest_builtins()[1]:
+            return OBJECT
+        return NOT_KUBERNETES if kind is None else CLIENT_CONFIG
+    return OBJECT
+
+
+def objects_in(path: str, objs: Iterable[Any]) -> list[str]:
+    """object_class of each document of a file; a client-side file name makes all of them CLIENT_CONFIG."""
+    if client_side_file(path):
+        return [CLIENT_CONFIG if object_class(o) != NOT_KUBERNETES else NOT_KUBERNETES for o in objs]
+    return [object_class(o) for o in objs]
+
+
+def mark_manifests(loaded: "LoadedFile") -> None:
+    """Make a YAML/JSON file a Kubernetes manifest when one of its documents is an object.
+
+    In such a file, client-side documents are marked `client-config` (checked
+    as YAML only); documents with neither apiVersion nor kind stay part of the
+    manifest, so a stray document in it is still reported.
+    """
+    classes = objects_in(loaded.path, (d.obj for d in loaded.docs))
+    if OBJECT not in classes:
+        return
+    loaded.kind = "kubernetes"
+    for doc, cls in zip(loaded.docs, classes):
+        doc.file_kind = "client-config" if cls == CLIENT_CONFIG else "kubernetes"
