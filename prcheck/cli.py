@@ -102,6 +102,7 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--combine", is_flag=True, default=None, help="Evaluate policies once with all documents as input.")
 @click.option("--rego-engine", type=click.Choice(["embedded", "opa"]), help="Embedded engine (default) or an OPA server.")
 @click.option("--rego-version", type=click.Choice(["auto", "v0", "v1"]), help="Rego syntax; auto detects per module.")
+@click.option("--gatekeeper-engine", type=click.Choice(["auto", "cel", "rego"]), help="ConstraintTemplate code to run: auto (CEL when the template has K8sNativeValidation, as Gatekeeper), cel or rego.")
 @click.option("--opa-url", help="OPA server URL for --rego-engine opa (default: start a local `opa run --server`).")
 @click.option("--builtin/--no-builtin", default=None, help="Run the built-in policy pack (default on; see `prcheck rules`).")
 @click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings.")

@@ -134,7 +134,7 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         if kyverno is not None:
             engines.append(kyverno)
     if opts.policies or opts.gatekeeper:
-        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper])
+        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper], opts.gatekeeper_engine)
         if gatekeeper is not None:
             engines.append(gatekeeper)
     if opts.policies and not engines:

@@ -42,6 +42,7 @@ class RunConfig:
     combine: bool = False
     rego_engine: str = "embedded"
     rego_version: str = "auto"
+    gatekeeper_engine: str = "auto"  # auto | cel | rego: which code of a ConstraintTemplate runs
     opa_url: str | None = None
     limits: Limits = field(default_factory=Limits)
     rule_config: dict[str, Any] = field(default_factory=dict, hash=False)

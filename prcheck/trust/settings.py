@@ -144,6 +144,7 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         combine=bool(pick("combine", False)),
         rego_engine=routed("rego_engine", "embedded"),
         rego_version=pick("rego_version", "auto"),
+        gatekeeper_engine=str(pick("gatekeeper_engine", "auto")),
         opa_url=routed("opa_url", None),
         limits=_limits(conf, source.trusted, ignored),
         rule_config=dict(conf.get("rules", {})),
