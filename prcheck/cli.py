@@ -42,8 +42,17 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+def error_line(message: str) -> str:
+    """`prcheck: error: …` on one line, credentials masked: errors quote config values,
+    tool output and URLs, and end up in the same CI log as everything else."""
+    from prcheck.report.escaping import escape_control, safe_line
+    from prcheck.report.masking import mask_text
+
+    return safe_line(f"prcheck: error: {escape_control(mask_text(message, loose=True))}")
+
+
 def fail(message: str) -> None:
-    click.echo(f"prcheck: error: {message}", err=True)
+    click.echo(error_line(message), err=True)
     sys.exit(EXIT_ERROR)
 
 

@@ -23,6 +23,7 @@ from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppr
 from prcheck.model import Finding, Report
 from prcheck.processes import capped_jobs
 from prcheck.render import stage as render_stage
+from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected
 from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
@@ -277,5 +278,5 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "policy_passes": evaluation.passed,
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
-    return report
+    return mask_report(report)  # before any format or publisher sees it
 
