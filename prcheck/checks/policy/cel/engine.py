@@ -20,7 +20,7 @@ from prcheck.model import Document, Finding
 from prcheck.sources.base_tree import object_key
 
 from ..base import Evaluation
-from . import vap
+from . import crd_rules, immutable, vap
 from .bindings import bindings_for, match_request
 from .kinds import KindTable
 from .kyverno_policies import (PolicyRunner, ValidatingPolicy, compile_validating_policy, is_validating_policy,
@@ -72,6 +72,9 @@ class CelEngine:
         by_name = {p.name: p for p in runnable}
         pairs = [(by_name[b.policy], b) for b in bindings if b.policy in by_name]
         evaluation.findings.extend(self._unbound(runnable, bindings))
+        base = getattr(self.ctx, "base_objects", None) or {}
+        self._crd_rules(docs, base, evaluation)
+        evaluation.findings.extend(immutable.check(docs, base))
         if not pairs and not kyverno:
             return evaluation
         objects = [d.obj for d in docs if isinstance(d.obj, dict) and d.obj.get("kind")]
@@ -82,7 +85,6 @@ class CelEngine:
         rules = [r for r in config.get("authorizer") or [] if isinstance(r, dict)]
         extra = library_bindings(objects, [], kinds, rules, str(user.get("username") or ""))
         extra["authorizer"] = authz.authorizer(str(user.get("username") or ""), rules)
-        base = getattr(self.ctx, "base_objects", None) or {}
         runner = PolicyRunner(self.runtime, kyverno, kinds)
         plain_objects = [plain(o) for o in objects]
         for doc in docs:
@@ -103,6 +105,20 @@ class CelEngine:
                     self._record(verdict, f"ValidatingPolicy/{vpol.name}", _severity(vpol.actions),
                                  f"ValidatingPolicy '{vpol.name}'", vpol.failure_policy, doc, evaluation)
         return evaluation
+
+    def _crd_rules(self, docs: Sequence[Document], base: Any, evaluation: Evaluation) -> None:
+        """x-kubernetes-validations of the run's CRDs, `--schema-location` and bundled schemas."""
+        ctx = self.ctx
+        catalog = crd_rules.RuleCatalog(self.runtime, getattr(ctx, "kube_version", "1.32"),
+                                        getattr(ctx, "strict", False), getattr(ctx, "schema_locations", ()))
+        catalog.add_crds(docs)
+        catalog.add_schemas(getattr(ctx, "crd_schemas", None) or {})
+        found, passed = crd_rules.check(catalog, self.runtime, docs, base)
+        evaluation.findings.extend(found)
+        evaluation.passed += passed
+        evaluation.findings.extend(
+            Finding(rule="policy/invalid", severity="error", message=p.message, path=p.path, line=p.line, engine=ENGINE)
+            for p in dict.fromkeys(catalog.problems))
 
     def _run_vap(self, policy: vap.Policy, binding: vap.Binding, req: Any, bound: dict, objects: list,
                  kinds: KindTable, doc: Document, evaluation: Evaluation) -> None:
