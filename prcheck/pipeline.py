@@ -23,14 +23,14 @@ from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.changed_lines import FileBaseline
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
-from prcheck.processes import default_jobs
+from prcheck.processes import capped_jobs
 from prcheck.render import stage as render_stage
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected, base_tree
-from prcheck.sources.collect import SourceEntry, collect, find_root
+from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.gitdiff import ChangeSet
-from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
+from prcheck.sources.yaml_loader import Limits, LoadedFile, empty_file_input, load_bytes, too_large
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
 NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
@@ -165,12 +165,14 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
             manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs if d.file_kind != "client-config"]
             result.findings.extend(schema.check(manifests, ctx, store))
     policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
+    empty_inputs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in [empty_file_input(f)] if d]
     for engine in engines:
         if ("file" if engine.per_document else "run") not in scopes:
             continue
         with timer.stage(engine.name):
             bind = getattr(engine, "for_context", None)
-            result.extend((bind(ctx) if bind else engine).evaluate(policy_docs))
+            docs = policy_docs + empty_inputs if getattr(engine, "evaluates_empty_files", False) else policy_docs
+            result.extend((bind(ctx) if bind else engine).evaluate(docs))
     result.findings = _one_finding_per_removed_api(result.findings)
     return result
 
@@ -227,11 +229,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
     timer = Timer()
-    targets = [(cwd / p).resolve() for p in opts.paths]
-    for target in targets:
-        if not target.exists() and not target.is_symlink():
-            raise FileNotFoundError(f"{target}: no such file or folder")
-    root = opts.root or find_root(targets[0])
+    root = opts.root or root_for(Path(opts.paths[0]), cwd)
+    targets, refused = contained_targets(opts.paths, cwd, root)
     ctx = context_for(opts)
     store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations))
     report = Report()
@@ -240,7 +239,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             engines = build_policy_engines(opts, stack)
         report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
-            entries, findings = collect(targets, root, opts.exclude)
+            entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
             only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
             base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
@@ -248,9 +247,9 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         plain_ctx = ctx
         if base is not None:
             ctx = replace(ctx, base_objects=base.objects)
-        report.findings.extend(affected.narrow(findings, only, lambda f: f.path))
+        report.findings.extend(refused + affected.narrow(findings, only, lambda f: f.path))
         sizes = [_size(e) for e in entries]
-        jobs = opts.jobs or default_jobs()
+        jobs = capped_jobs(opts.jobs)
         if only is not None and change is not None:
             files, evaluation, store = check_affected(entries, sizes, only, change.changed_paths(), ctx, store,
                                                       engines, opts, timer)
@@ -289,14 +288,17 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         report.diffs = rendered.diffs
     with timer.stage("suppress"):
         filtered = suppress(apply_rule_settings(report.findings, opts.rule_config),
-                            [*files, *(rendered.files if rendered else [])], parse_exceptions(opts.exceptions))
+                            [*files, *(rendered.files if rendered else [])], parse_exceptions(opts.exceptions),
+                            base=base.files if base is not None else None,
+                            honour_added=opts.suppressions != "trusted")
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
     if opts.render is not None:
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change,
                                                            files_baseline)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(pre_existing)
-    report.findings.extend(opts.notices)  # the trust stage's own findings: never suppressed, always the change's
+    # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
+    report.findings.extend([*opts.notices, *filtered.notices])
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
     report.stats.update({
         "root": str(root),
