@@ -207,12 +207,6 @@ class Evaluator:
                                      line=self.doc.line_of(keys), resource=self.doc.resource, engine=ENGINE))
 
 
-def _builtin_groups() -> frozenset:
-    """Groups without a dot that Kubernetes serves (apps, batch, ...); `*.k8s.io` are its own too."""
-    from prcheck import kube_api
-    return kube_api._newest_builtins()[0] | {""}
-
-
 class RuleCatalog:
     """Compiled rules per (apiVersion, kind): the run's own CRDs first, then
     `--schema-location` schemas, then the CRD schemas shipped with prcheck
@@ -271,7 +265,7 @@ class RuleCatalog:
         from prcheck.resources import data_dir
 
         gvk = GVK.parse(api_version, kind)
-        if gvk.group in _builtin_groups() or gvk.group.endswith(".k8s.io"):
+        if "." not in gvk.group or gvk.group.endswith(".k8s.io"):
             return None  # built-in kinds carry no CEL rules in their published schemas
         candidates = [Path(expand_template(t, gvk, self.kube_version, self.strict)) for t in self.locations]
         candidates.append(data_dir("schemas") / "crds" / expand_template(SHIPPED_CRD_TEMPLATE, gvk, self.kube_version,
