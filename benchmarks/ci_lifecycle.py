@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from pytest_httpserver import HTTPServer  # noqa: E402
 
-from tests.publish.checkouts import actions_checkout, git  # noqa: E402
+from tests.publish.checkouts import actions_checkout, author_and_origin, git  # noqa: E402
 from tests.publish.ci_harness import run_action  # noqa: E402
 from tests.publish.publish_fakes import FakeGitHub  # noqa: E402
 
@@ -74,19 +74,12 @@ def main() -> None:
     server.start()
     tmp = Path(tempfile.mkdtemp(prefix="prcheck-lifecycle-"))
     try:
-        origin = tmp / "origin.git"
-        git(tmp, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
-        git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
-        work = tmp / "author"
-        git(tmp, "init", "--quiet", "--initial-branch=main", str(work))
-        for key, value in (("user.name", "A"), ("user.email", "a@example.com"), ("commit.gpgsign", "false")):
-            git(work, "config", key, value)
+        work, origin = author_and_origin(tmp)
         (work / "apps").mkdir()
         (work / "apps/web.yaml").write_text(BASE)
         git(work, "add", "-A")
         git(work, "commit", "--quiet", "-m", "base")
         base = git(work, "rev-parse", "HEAD")
-        git(work, "remote", "add", "origin", origin.as_uri())
         git(work, "push", "--quiet", "origin", "main")
         git(work, "checkout", "--quiet", "-b", "feature")
         v1 = commit(work, V1, "latest + privileged")
@@ -101,7 +94,7 @@ def main() -> None:
         (bin_dir / "prcheck").chmod(0o755)
 
         def run(label: str, head: str, inputs: dict[str, str], action: str) -> None:
-            ws = actions_checkout(_Origin(origin), tmp / f"ws-{label}", head)
+            ws = actions_checkout(origin, tmp / f"ws-{label}", head)
             event = tmp / f"event-{label}.json"
             event.write_text(json.dumps({"action": action, "number": 7, "pull_request": {
                 "number": 7, "commits": 2, "head": {"sha": head, "repo": {"full_name": "octo/gitops"}},
@@ -146,13 +139,6 @@ def main() -> None:
         print(f"statuses: {[(s['context'], s['state']) for s in api.statuses]}")
     finally:
         server.stop()
-
-
-class _Origin:
-    """The part of tests.publish.checkouts.Origin that actions_checkout reads."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
 
 
 if __name__ == "__main__":
