@@ -92,3 +92,21 @@ def test_trusted_ref_with_base_refuses_pr_suppressions(repo: Path, run_cli) -> N
     result = run_cli(["check", ".", "--base", "main", "--trusted-ref", "main", "--no-render"], repo)
     assert result.exit_code == 1, result.output
     assert "trust/config-changed" in result.output and "trust/suppression-added" in result.output
+
+
+def test_a_base_suppression_does_not_hide_a_new_finding_when_trusted(repo: Path, run_cli) -> None:
+    annotated = ADDED["annotation"]().replace("      privileged: true\n", "      privileged: false\n")
+    base_then_pr(repo, {"pod.yaml": annotated}, {"pod.yaml": annotated.replace("privileged: false", "privileged: true")})
+    assert check(run_cli, repo).exit_code == 0  # honoured by default: the annotation was reviewed on the base
+    result = check(run_cli, repo, "--suppressions", "trusted", "--format", "json")
+    assert result.exit_code == 1, result.output
+    rules = {f["rule"] for f in json.loads(result.output)["findings"]}
+    assert {"k8s/privileged-container", "trust/suppression-added"} <= rules
+
+
+def test_a_copied_directive_on_a_new_line_counts_as_added(repo: Path, run_cli) -> None:
+    pod = POD.format(inline="  # prcheck:ignore[*] reviewed").replace("privileged: true", "privileged: false")
+    second = POD.format(inline="  # prcheck:ignore[*] reviewed").replace("name: p\n", "name: q\n")
+    base_then_pr(repo, {"pod.yaml": pod}, {"pod.yaml": pod + "---\n" + second})
+    result = check(run_cli, repo, "--suppressions", "trusted")
+    assert result.exit_code == 1 and "trust/suppression-added" in result.output, result.output
