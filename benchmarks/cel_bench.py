@@ -141,7 +141,7 @@ def timed_vaps(policies: int, resources: list, matching: str) -> None:
     evaluation = engine.evaluate(resources)
     elapsed = time.perf_counter() - start
     print(f"  {matching:<10} {policies} VAPs x 3 validations over {len(resources)} resources: "
-          f"compile {compiled:.3f} s, evaluate {elapsed:.3f} s (cel runtime {engine.runtime.seconds:.3f} s), "
+          f"compile {compiled:.3f} s, evaluate {elapsed:.3f} s, "
           f"{len(evaluation.findings)} findings, {evaluation.passed} passed  [target < 1.5 s]")
 
 
@@ -161,8 +161,8 @@ def main() -> int:
     evaluation = engine.evaluate(crd + widgets)
     elapsed = time.perf_counter() - start
     print("CRD x-kubernetes-validations:")
-    print(f"  5 rules (1 transition) over {count} custom resources with base versions: {elapsed:.3f} s "
-          f"(cel runtime {engine.runtime.seconds:.3f} s), {len(evaluation.findings)} findings, "
+    print(f"  5 rules (1 transition) over {count} custom resources with base versions: {elapsed:.3f} s, "
+          f"{len(evaluation.findings)} findings, "
           f"{evaluation.passed} rules held  [target < 1 s]")
     return 0
 

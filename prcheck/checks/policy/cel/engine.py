@@ -132,9 +132,11 @@ class CelEngine:
 
     def _run_vap(self, policy: vap.Policy, binding: vap.Binding, req: Any, bound: dict, objects: list,
                  kinds: KindTable, doc: Document, evaluation: Evaluation, shared: Any = None) -> None:
-        namespaced = policy.param_kind is not None and kinds.namespaced(
-            policy.param_kind[0].rpartition("/")[0], policy.param_kind[1])
-        params = vap.find_params(policy, binding, objects, req.namespace, namespaced)
+        if policy.param_kind is None:
+            params: "list | None" = [None]
+        else:
+            namespaced = kinds.namespaced(policy.param_kind[0].rpartition("/")[0], policy.param_kind[1])
+            params = vap.find_params(policy, binding, objects, req.namespace, namespaced)
         who = f"ValidatingAdmissionPolicy '{policy.name}' with binding '{binding.name}'"
         rule = f"ValidatingAdmissionPolicy/{policy.name}"
         if params is None:

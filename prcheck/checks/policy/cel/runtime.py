@@ -30,6 +30,7 @@ VARIABLES = (
     "resource", "image", "imagedata", "http", "globalContext", "time", "exceptions",  # Kyverno libraries
 )
 
+_ERROR = cel.Type.ERROR
 _LOCATION = re.compile(r"<input>:(\d+):(\d+): (.*)")
 
 
@@ -56,22 +57,20 @@ class Outcome:
 class Program:
     """A compiled expression; `run` never raises."""
 
-    __slots__ = ("source", "_expr", "_runtime")
+    __slots__ = ("source", "_expr")
 
-    def __init__(self, source: str, expr: Any, runtime: "Runtime") -> None:
-        self.source, self._expr, self._runtime = source, expr, runtime
+    def __init__(self, source: str, expr: Any) -> None:
+        self.source, self._expr = source, expr
 
     def run(self, activation: Any) -> Outcome:
-        start = time.perf_counter()
         try:
             result = self._expr.eval(activation)
-            if result.type() == cel.Type.ERROR:
-                return Outcome(error=_short(str(result.plain_value())))
-            return Outcome(value=result.plain_value())
+            value = result.plain_value()
         except (RuntimeError, TypeError, ValueError, AssertionError) as exc:
             return Outcome(error=_short(str(exc)))
-        finally:
-            self._runtime.seconds += time.perf_counter() - start
+        if isinstance(value, str) and result.type() == _ERROR:  # an error's plain value is its message
+            return Outcome(error=_short(value))
+        return Outcome(value=value)
 
 
 def _short(message: str) -> str:
@@ -94,7 +93,6 @@ class Runtime:
             functions=declarations(self.store),
         )
         self._programs: dict[str, "Program | CelCompileError"] = {}
-        self.seconds = 0.0  # evaluation time, for stats.timings
         self.compiled = 0
 
     def compile(self, source: str) -> Program:
@@ -102,7 +100,7 @@ class Runtime:
         found = self._programs.get(source)
         if found is None:
             try:
-                found = Program(source, self._env.compile(source), self)
+                found = Program(source, self._env.compile(source))
                 self.compiled += 1
             except RuntimeError as exc:
                 found = _compile_error(str(exc))
