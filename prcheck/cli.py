@@ -53,19 +53,20 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from prcheck.errors import USER_ERRORS
+        from prcheck.errors import user_errors
 
         try:
             return func(*args, **kwargs)
-        except USER_ERRORS as exc:
-            fail(str(exc))
         except BrokenPipeError:  # `prcheck ... | head`: the reader left; say nothing more
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(EXIT_FINDINGS)
         except KeyboardInterrupt:
             click.echo("prcheck: interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:  # a bug in prcheck: still one line for the user
+        except Exception as exc:
+            if isinstance(exc, user_errors()):
+                fail(str(exc))
+            # a bug in prcheck: still one line for the user
             if os.environ.get("PRCHECK_DEBUG"):
                 traceback.print_exc()
             fail(f"internal error: {type(exc).__name__}: {exc} (set PRCHECK_DEBUG=1 for details)")

@@ -10,10 +10,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+from typing import TYPE_CHECKING
+
 import yaml
 
 from prcheck.resources import data_dir
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CONFIG_NAME = ".prcheck.yaml"
 
@@ -55,6 +59,8 @@ def validate(config: Any, path: str) -> dict:
         return {}
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: the config must be a mapping")
+    import jsonschema  # pure Python and slow to import: only a run that has a config pays for it
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

@@ -14,8 +14,6 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
-from prcheck.checks.policy.gatekeeper import GatekeeperEngine
-from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
@@ -129,10 +127,14 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
             stack.callback(rego.close)
             engines.append(rego)
     if opts.policies or opts.kyverno:
+        from prcheck.checks.policy.kyverno import KyvernoEngine  # imported only when policies are given
+
         kyverno = KyvernoEngine.from_paths([*opts.policies, *opts.kyverno])
         if kyverno is not None:
             engines.append(kyverno)
     if opts.policies or opts.gatekeeper:
+        from prcheck.checks.policy.gatekeeper import GatekeeperEngine
+
         gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper])
         if gatekeeper is not None:
             engines.append(gatekeeper)

@@ -24,7 +24,6 @@ from prcheck.diff import DEFAULT_NOISY_LABELS
 from prcheck.filter.changed_lines import Baseline
 from prcheck.filter.changed_lines import split as split_changed
 from prcheck.model import Document, EnvDiff, Finding, Suppressed
-from prcheck.render.changes import compare
 from prcheck.sources.gitdiff import ChangeSet, changes
 from prcheck.sources.yaml_loader import LoadedFile
 
@@ -84,6 +83,8 @@ def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
 
 def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
         change_set: ChangeSet | None = None) -> RenderedCheck:
+    from prcheck.render.changes import compare  # rendering machinery: only runs with --base load it
+
     found = compare(root, req.base, req.head, config={"environments": list(req.environments)}, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
                     kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True,
                     change=change_set)
