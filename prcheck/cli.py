@@ -42,8 +42,17 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+def error_line(message: str) -> str:
+    """`prcheck: error: …` on one line, credentials masked: errors quote config values,
+    tool output and URLs, and end up in the same CI log as everything else."""
+    from prcheck.report.escaping import escape_control, safe_line
+    from prcheck.report.masking import mask_text
+
+    return safe_line(f"prcheck: error: {escape_control(mask_text(message, loose=True))}")
+
+
 def fail(message: str) -> None:
-    click.echo(f"prcheck: error: {message}", err=True)
+    click.echo(error_line(message), err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -103,7 +112,10 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--combine", is_flag=True, default=None, help="Evaluate policies once with all documents as input.")
 @click.option("--rego-engine", type=click.Choice(["embedded", "opa"]), help="Embedded engine (default) or an OPA server.")
 @click.option("--rego-version", type=click.Choice(["auto", "v0", "v1"]), help="Rego syntax; auto detects per module.")
+@click.option("--gatekeeper-engine", type=click.Choice(["auto", "cel", "rego"]), help="ConstraintTemplate code to run: auto (CEL when the template has K8sNativeValidation, as Gatekeeper), cel or rego.")
 @click.option("--opa-url", help="OPA server URL for --rego-engine opa (default: start a local `opa run --server`).")
+@click.option("--capabilities", type=click.Path(dir_okay=False), help="OPA capabilities JSON: Rego may only call the built-ins it lists (conftest --capabilities).")
+@click.option("--rego-strict", is_flag=True, default=None, help="OPA strict mode for Rego policies: unused variables and imports are errors (conftest --strict).")
 @click.option("--builtin/--no-builtin", default=None, help="Run the built-in policy pack (default on; see `prcheck rules`).")
 @click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings.")
 @click.option("--head", help="Git ref of the change with --base (default: the work tree).")
@@ -135,7 +147,10 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
 
     if len(outputs) > max(len(formats), 1):
         raise click.UsageError("more -o files than --format values")
-    with decide(list(paths) or ["."], config_file, flags, Path.cwd()) as decision:
+    given = [p for p in paths if p != ""]  # conftest ignores an empty argument rather than reading "."
+    if paths and not given:
+        raise click.UsageError("no path given: empty path arguments are ignored")
+    with decide(given or ["."], config_file, flags, Path.cwd()) as decision:
         opts, fail_on = decision.config, decision.fail_on
         report = run_check(opts)
     chosen = list(formats) or ["text"]

@@ -16,10 +16,12 @@ from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
+from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
 from prcheck.processes import default_jobs
 from prcheck.render import stage as render_stage
+from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected
 from prcheck.sources.collect import SourceEntry, collect, find_root
@@ -122,6 +124,7 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
             opts.policies, opts.data, namespaces=opts.namespaces, all_namespaces=opts.all_namespaces,
             combine=opts.combine, rego_version=opts.rego_version,
             opa_url=opa_url if opts.rego_engine == "opa" else None,
+            capabilities=opts.capabilities, strict=opts.rego_strict,
         )
         if rego is not None:
             stack.callback(rego.close)
@@ -135,11 +138,13 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
     if opts.policies or opts.gatekeeper:
         from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 
-        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper])
+        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper], opts.gatekeeper_engine)
         if gatekeeper is not None:
             engines.append(gatekeeper)
     if opts.policies and not engines:
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
+    if opts.builtin and opts.secrets.enabled:
+        engines.append(SecretsEngine.from_settings(opts.secrets))
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)
@@ -221,6 +226,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     with ExitStack() as stack:
         with timer.stage("policy-compile"):
             engines = build_policy_engines(opts, stack)
+        report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
             entries, findings = collect(targets, root, opts.exclude)
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
@@ -279,5 +285,5 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "policy_passes": evaluation.passed,
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
-    return report
+    return mask_report(report)  # before any format or publisher sees it
 
