@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 from prcheck.model import EnvDiff, Finding, Report, ResourceChange, severity_at_least
+from prcheck.report import pre_existing
 from prcheck.report.escaping import escape_control
 
 LIMIT = 60_000
@@ -44,14 +45,6 @@ def _failing(findings: Iterable[Finding], fail_on: str) -> int:
     return sum(1 for f in findings if severity_at_least(f.severity, fail_on))
 
 
-def _pre_existing(report: Report) -> list[Finding]:
-    """`check --base` keeps findings the change did not introduce in `stats["pre_existing"]`."""
-    listed = report.stats.get("pre_existing")
-    if not isinstance(listed, list):
-        return []
-    return [f if isinstance(f, Finding) else Finding(**f) for f in listed if isinstance(f, (Finding, dict))]
-
-
 def _headline(report: Report, fail_on: str) -> str:
     failing = _failing(report.findings, fail_on)
     verdict = "❌ **prcheck failed**" if failing else "✅ **prcheck passed**"
@@ -60,7 +53,7 @@ def _headline(report: Report, fail_on: str) -> str:
     changed_envs = sum(1 for d in report.diffs if d.added or d.changed or d.removed or d.moved)
     if report.diffs:
         parts.append(f"{changed_envs} of {_plural(len(report.diffs), 'environment')} changed")
-    pre = _pre_existing(report)
+    pre = pre_existing(report)
     if pre:
         parts.append(f"{len(pre)} pre-existing not counted")
     if report.suppressed:
@@ -197,6 +190,24 @@ def _diff_sections(diffs: Sequence[EnvDiff], budget: _Budget) -> str:
     return "".join(out)
 
 
+def _suppressed_line(report: Report) -> str:
+    """How many each source silenced and which rules, the ones this change added first:
+    a reviewer must see that a suppression is part of what they approve."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    added: list[str] = []
+    for s in report.suppressed:
+        by_source[s.source].append(s.finding.rule)
+        if s.added:
+            added.append(s.finding.rule)
+    parts = [f"{len(rules)} by {src} ({', '.join(f'`{_escape(r)}`' for r in sorted(set(rules)))})"
+             for src, rules in sorted(by_source.items())]
+    line = "\n_Suppressed: " + ", ".join(parts) + "._\n"
+    if added:
+        line += (f"\n**{len(added)} suppressed by suppressions this change adds:** "
+                 + ", ".join(f"`{_escape(r)}`" for r in sorted(set(added))) + "\n")
+    return line
+
+
 def render(report: Report, fail_on: str = "error", **_: Any) -> str:
     """The summary body; other report options (colour, quiet) do not apply to Markdown."""
     budget = _Budget(LIMIT - _RESERVE)
@@ -207,14 +218,11 @@ def render(report: Report, fail_on: str = "error", **_: Any) -> str:
             parts.append(section)
     parts.append(_findings_section("Findings", report.findings, budget, "findings"))
     parts.append(_diff_sections(report.diffs, budget))
-    pre = _pre_existing(report)
+    pre = pre_existing(report)
     if pre:
         parts.append(_findings_section("Pre-existing findings (not counted)", pre, budget, "pre-existing findings"))
     if report.suppressed:
-        by_source: dict[str, int] = defaultdict(int)
-        for s in report.suppressed:
-            by_source[s.source] += 1
-        line = "\n_Suppressed: " + ", ".join(f"{n} by {src}" for src, n in sorted(by_source.items())) + "._\n"
+        line = _suppressed_line(report)
         if budget.take(line):
             parts.append(line)
     body = "".join(parts)
