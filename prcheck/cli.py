@@ -143,6 +143,7 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
     from prcheck.pipeline import run_check
     from prcheck.report import render
+    from prcheck.report.files import write_report
     from prcheck.report.text import use_colour
     from prcheck.trust import decide
 
@@ -159,7 +160,7 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
         target = outputs[index] if index < len(outputs) else None
         body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on)
         if target:
-            Path(target).write_text(body, encoding="utf-8")
+            write_report(target, body)
         else:
             click.echo(body, nl=False)
     if flags.get("publish"):  # after the report files, so a failed post still leaves them

@@ -16,6 +16,7 @@ _NAMED: tuple[tuple[str, str], ...] = (
     ("prcheck.publish.base", "PublishError"),
     ("prcheck.render.worktree", "GitError"),
     ("prcheck.render.environments", "EnvironmentConfigError"),
+    ("prcheck.report.files", "ReportPathError"),
 )
 
 

@@ -21,12 +21,12 @@ from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.changed_lines import FileBaseline
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
-from prcheck.processes import default_jobs
+from prcheck.processes import capped_jobs
 from prcheck.render import stage as render_stage
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected, base_tree
-from prcheck.sources.collect import SourceEntry, collect, find_root
+from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.gitdiff import ChangeSet
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
 
@@ -229,11 +229,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
     timer = Timer()
-    targets = [(cwd / p).resolve() for p in opts.paths]
-    for target in targets:
-        if not target.exists() and not target.is_symlink():
-            raise FileNotFoundError(f"{target}: no such file or folder")
-    root = opts.root or find_root(targets[0])
+    root = opts.root or root_for(Path(opts.paths[0]), cwd)
+    targets, refused = contained_targets(opts.paths, cwd, root)
     ctx = context_for(opts)
     store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations))
     report = Report()
@@ -242,7 +239,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             engines = build_policy_engines(opts, stack)
         report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
-            entries, findings = collect(targets, root, opts.exclude)
+            entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
             only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
             base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
@@ -250,9 +247,9 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         plain_ctx = ctx
         if base is not None:
             ctx = replace(ctx, base_objects=base.objects)
-        report.findings.extend(affected.narrow(findings, only, lambda f: f.path))
+        report.findings.extend(refused + affected.narrow(findings, only, lambda f: f.path))
         sizes = [_size(e) for e in entries]
-        jobs = opts.jobs or default_jobs()
+        jobs = capped_jobs(opts.jobs)
         if only is not None and change is not None:
             files, evaluation, store = check_affected(entries, sizes, only, change.changed_paths(), ctx, store,
                                                       engines, opts, timer)

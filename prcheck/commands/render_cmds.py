@@ -110,7 +110,9 @@ def diff(base_ref: str, head_ref: str | None, fmt: str, output: str | None, conf
     })
     body = render_report(mask_report(report), fmt)
     if output:
-        Path(output).write_text(body, encoding="utf-8")
+        from prcheck.report.files import write_report
+
+        write_report(output, body)
     else:
         click.echo(body, nl=False)
     broken = any(f.severity == "error" for f in found.findings)
