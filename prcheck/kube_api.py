@@ -53,9 +53,9 @@ def client_side_file(path: str) -> bool:
 
 
 def _schema_root() -> Path:
-    import kubernetes_validate
+    from prcheck.resources import package_dir
 
-    return Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
+    return package_dir("kubernetes_validate") / "kubernetes-json-schema"
 
 
 @lru_cache(maxsize=16)

@@ -26,6 +26,7 @@ from prcheck.render import stage as render_stage
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected, base_tree
+from prcheck.sources import shard as shard_mod
 from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.gitdiff import ChangeSet
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
@@ -201,12 +202,13 @@ def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptio
 
 def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: set[str], changed: set[str],
                    ctx: CheckContext, store: SchemaStore, engines: Sequence[PolicyEngine], opts: CheckOptions,
-                   timer: Timer) -> tuple[list[LoadedFile], Evaluation, SchemaStore]:
+                   timer: Timer, everything: Sequence[SourceEntry]) -> tuple[list[LoadedFile], Evaluation, SchemaStore]:
     """A `--base` run over the files the change affects: the changed ones get
     every check, the ones cross-file rules compare them with are read for those
-    rules only; CRDs still come from every file, as in a full run."""
+    rules only; CRDs still come from every file (`everything`), as in a full run."""
     with timer.stage("crds"):
-        store = store.with_crds(carried_crds(entries, sizes, opts.limits))
+        store = store.with_crds(carried_crds(everything, sizes if everything is entries else
+                                             [_size(e) for e in everything], opts.limits))
     files = load_files(affected.narrow(entries, only, lambda e: e.path), opts.limits, timer)
     evaluation = check_documents([f for f in files if f.path in changed], ctx, store, engines, timer, scopes=("file",))
     evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
@@ -225,6 +227,18 @@ def check_base_tree(base: base_tree.BaseTree, files: Sequence[LoadedFile], ctx: 
     return FileBaseline.of(base.files, apply_rule_settings([*loader, *evaluation.findings], ctx.rule_config))
 
 
+def shard_of(entries: Sequence[SourceEntry], findings: Sequence[Finding],
+             shard: shard_mod.Shard) -> tuple[list[SourceEntry], list[Finding]]:
+    """The files of one `--shard I/N` job (files a cross-file rule compares stay together);
+    collection findings go with their file, those of no file to the first shard."""
+    related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
+    paths = [e.path for e in entries] + [f.path for f in findings if f.path]
+    sizes = [_size(e) for e in entries] + [0] * (len(paths) - len(entries))
+    keep = shard_mod.select_files(paths, sizes, shard, related)
+    return ([e for e in entries if e.path in keep],
+            [f for f in findings if f.path in keep or (not f.path and shard.index == 1)])
+
+
 def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
@@ -240,6 +254,11 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
             entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
+            everything = entries
+            if opts.shard is not None:
+                entries, findings = shard_of(entries, findings, opts.shard)
+                report.stats["shard"] = {"index": opts.shard.index, "count": opts.shard.count,
+                                         "files": len(entries), "of": len(everything)}
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
             only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
             base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
@@ -252,12 +271,13 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         jobs = capped_jobs(opts.jobs)
         if only is not None and change is not None:
             files, evaluation, store = check_affected(entries, sizes, only, change.changed_paths(), ctx, store,
-                                                      engines, opts, timer)
+                                                      engines, opts, timer, everything)
             report.stats["affected"] = {"checked": sum(1 for f in files if f.path in change.changed_paths()),
                                         "read": len(files), "files": len(entries)}
         elif parallel.worth_it(entries, sizes, jobs, opts):
             with timer.stage("crds"):
-                crds = carried_crds(entries, sizes, opts.limits)
+                crds = carried_crds(everything, [_size(e) for e in everything] if everything is not entries else sizes,
+                                    opts.limits)
             store = store.with_crds(crds)
             with timer.stage("parallel"):
                 files, evaluation, worker_timings = parallel.load_and_check(entries, sizes, opts, jobs, crds)
@@ -266,7 +286,9 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
         else:
             files = load_files(entries, opts.limits, timer)
-            store = store.with_crds(crd_schema.schemas_from(d.obj for f in files for d in f.docs))
+            store = store.with_crds(crd_schema.schemas_from(d.obj for f in files for d in f.docs)
+                                    if everything is entries else carried_crds(everything, [_size(e) for e in everything],
+                                                                               opts.limits))
             evaluation = check_documents(files, ctx, store, engines, timer)
         for file in files:
             report.findings.extend(file.findings)

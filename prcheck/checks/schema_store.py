@@ -35,9 +35,9 @@ class SchemaConfigError(ValueError):
 
 
 def kubernetes_validate_root() -> Path:
-    import kubernetes_validate
+    from prcheck.resources import package_dir
 
-    return Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
+    return package_dir("kubernetes_validate") / "kubernetes-json-schema"
 
 
 def _version_key(text: str) -> tuple[int, ...]:

@@ -92,6 +92,7 @@ def merge(reports: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str
           quiet: bool, **flags: Any) -> None:
     """Join the JSON reports of `check --shard I/N` runs into one, then render and publish it once."""
     from prcheck.report import render
+    from prcheck.report.files import write_report
     from prcheck.report.text import use_colour
 
     if len(outputs) > max(len(formats), 1):
@@ -103,7 +104,7 @@ def merge(reports: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str
         target = outputs[index] if index < len(outputs) else None
         body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on)
         if target:
-            Path(target).write_text(body, encoding="utf-8")
+            write_report(target, body)
         else:
             click.echo(body, nl=False)
     if flags.get("publish"):
