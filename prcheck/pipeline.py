@@ -29,7 +29,7 @@ from prcheck.sources import affected, base_tree
 from prcheck.sources import shard as shard_mod
 from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.gitdiff import ChangeSet
-from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
+from prcheck.sources.yaml_loader import Limits, LoadedFile, empty_file_input, load_bytes, too_large
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
 NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
@@ -168,12 +168,14 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
             manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs if d.file_kind != "client-config"]
             result.findings.extend(schema.check(manifests, ctx, store))
     policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
+    empty_inputs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in [empty_file_input(f)] if d]
     for engine in engines:
         if ("file" if engine.per_document else "run") not in scopes:
             continue
         with timer.stage(engine.name):
             bind = getattr(engine, "for_context", None)
-            result.extend((bind(ctx) if bind else engine).evaluate(policy_docs))
+            docs = policy_docs + empty_inputs if getattr(engine, "evaluates_empty_files", False) else policy_docs
+            result.extend((bind(ctx) if bind else engine).evaluate(docs))
     result.findings = _one_finding_per_removed_api(result.findings)
     return result
 
