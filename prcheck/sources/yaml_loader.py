@@ -27,8 +27,24 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
 @dataclass(frozen=True)
 class Limits:
     max_file_bytes: int = 5 * 1024 * 1024
-    max_expanded_nodes: int = 100_000
+    max_expanded_nodes: int = 100_000  # per document
+    # What aliases add beyond the distinct nodes, summed over a file and over a run: many
+    # documents each just under the per-document cap must not add up to minutes of work.
+    max_file_expanded_nodes: int = 250_000
+    max_run_expanded_nodes: int = 1_000_000
     max_depth: int = 200
+
+
+@dataclass
+class AliasBudget:
+    """Alias expansion the rest of a run may still pay for (see `Limits`): one
+    instance per run (per worker share), handed to every `load_*` call."""
+
+    remaining: int
+
+    @classmethod
+    def for_run(cls, limits: "Limits", shares: int = 1) -> "AliasBudget":
+        return cls(limits.max_run_expanded_nodes // max(1, shares))
 
 
 @dataclass
@@ -53,10 +69,11 @@ class _SelfReference(Exception):
     """An anchor whose value contains an alias to itself: it expands without end."""
 
 
-def _tree_shape(root: Any, max_depth: int) -> tuple[int, int]:
-    """(depth, expanded node count) of a tree with aliases, without recursion: a
-    shared node counts once per reference, which is what any consumer that
-    walks the object would pay. (Without aliases the builder checks depth as it goes.)
+def _tree_shape(root: Any, max_depth: int) -> tuple[int, int, int]:
+    """(depth, expanded node count, distinct node count) of a tree with aliases,
+    without recursion: a shared node counts once per reference, which is what
+    any consumer that walks the object would pay. (Without aliases the builder
+    checks depth as it goes and nothing expands.)
     """
     sizes: dict[int, tuple[int, int]] = {}
     visiting: set[int] = set()
@@ -80,7 +97,7 @@ def _tree_shape(root: Any, max_depth: int) -> tuple[int, int]:
             continue
         stack2.append((node, True))
         stack2.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
+    return (*sizes[id(root)], len(sizes))
 
 
 def _children(node: Any) -> list[Any]:
@@ -118,12 +135,15 @@ def decode(raw: bytes, path: str, limits: Limits) -> tuple[str | None, Finding |
     return text.removeprefix("\ufeff"), None
 
 
-def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file") -> LoadedFile:
+def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file",
+              budget: AliasBudget | None = None) -> LoadedFile:
     """Parse every document of `text`; stop at the first syntax error but keep
     the documents before it (so one typo at the end still lets the rest be checked)."""
     result = LoadedFile(path=path, kind=kind, text=text)
     loader = _Loader(text)
     has_aliases = _ANCHOR.search(text) is not None
+    file_left = limits.max_file_expanded_nodes
+    over_budget = False  # one finding per file says so; later documents over it are skipped too
     index = 0
     try:
         while loader.check_node():
@@ -136,13 +156,14 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                 index += 1
                 continue
             try:
-                depth, size = _tree_shape(node, limits.max_depth) if has_aliases else (0, 0)
+                depth, size, distinct = _tree_shape(node, limits.max_depth) if has_aliases else (0, 0, 0)
             except _SelfReference:
                 result.findings.append(_finding(
                     "yaml/alias-bomb", f"document {index} contains an alias to its own anchor, so it never ends; "
                     "not checked", path, line))
                 index += 1
                 continue
+            added = max(0, size - distinct)  # nodes aliases add on top of the written ones
             if depth > limits.max_depth:
                 result.findings.append(_finding(
                     "yaml/too-deep", f"document {index} nests deeper than {limits.max_depth} levels; not checked", path, line))
@@ -151,7 +172,18 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                     "yaml/alias-bomb",
                     f"document {index} expands to {size:,} nodes through aliases (limit {limits.max_expanded_nodes:,}); not checked",
                     path, line))
+            elif added > file_left or (budget is not None and added > budget.remaining):
+                scope, cap = (("this file", limits.max_file_expanded_nodes) if added > file_left
+                              else ("this run", limits.max_run_expanded_nodes))
+                if not over_budget:
+                    result.findings.append(_finding(
+                        "yaml/alias-bomb", f"aliases in {scope} expand to over {cap:,} extra nodes in all: "
+                        f"document {index} and later ones that use aliases are not checked", path, line))
+                over_budget = True
             else:
+                file_left -= added
+                if budget is not None:
+                    budget.remaining -= added
                 builder = k8s_yaml.Builder(limits.max_depth, share=has_aliases)
                 try:
                     obj = builder.build(node)
@@ -236,8 +268,9 @@ def empty_file_input(file: LoadedFile) -> Document | None:
     return Document(path=file.path, index=0, line=1, obj=None, origin="file", file_kind=file.kind, source=file.text)
 
 
-def load_bytes(raw: bytes, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file") -> LoadedFile:
+def load_bytes(raw: bytes, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file",
+               budget: AliasBudget | None = None) -> LoadedFile:
     text, problem = decode(raw, path, limits)
     if problem is not None:
         return LoadedFile(path=path, kind=kind, findings=[problem])
-    return load_text(text or "", path, kind, limits, origin)
+    return load_text(text or "", path, kind, limits, origin, budget)
