@@ -127,6 +127,19 @@ def _head_config(config_path: str | None, cwd: Path, root: Path, notices: list[F
 
 
 @contextmanager
+def config_mapping(config_path: str | None, cwd: Path, root: Path, ref: str | None) -> Iterator[Mapping[str, Any]]:
+    """Just the config mapping (for `prcheck diff`/`envs`): the work tree's, or REF's."""
+    if not ref:
+        yield work_tree_source(config_path, cwd, root).conf
+        return
+    tree = TrustedTree.create(root, ref)
+    try:
+        yield trusted_source(tree, config_path, cwd, root).conf
+    finally:
+        tree.close()
+
+
+@contextmanager
 def decide(paths: list[str], config_path: str | None, flags: Mapping[str, Any], cwd: Path) -> Iterator[Decision]:
     """The run's `RunConfig` (and `--fail-on`); the trusted ref's files live until the block ends."""
     root = root_for(Path(paths[0]), cwd)
