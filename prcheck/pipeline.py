@@ -15,6 +15,7 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
+from prcheck.checks.policy.cel.engine import CelEngine
 from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
@@ -64,7 +65,7 @@ def context_for(opts: CheckOptions) -> CheckContext:
     return CheckContext(
         kube_version=opts.kube_version, strict=opts.strict, skip_kinds=frozenset(opts.skip_kinds),
         skip_missing_schemas=opts.skip_missing_schemas, schema_locations=tuple(opts.schema_locations),
-        rule_config=opts.rule_config,
+        rule_config=opts.rule_config, cel=dict(opts.cel),
     )
 
 
@@ -145,6 +146,7 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
     if opts.builtin and opts.secrets.enabled:
         engines.append(SecretsEngine.from_settings(opts.secrets))
+    engines.append(CelEngine.from_paths([*opts.policies, *opts.kyverno]))  # also runs the run's own VAPs
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)
@@ -196,7 +198,7 @@ def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptio
                                   *opts.gatekeeper], str(root))
     related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
     return affected.affected_paths(paths, change.changed_paths(), related, inputs,
-                                   whole_run=any(not e.per_document for e in engines))
+                                   whole_run=any(getattr(e, "whole_run", not e.per_document) for e in engines))
 
 
 def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: set[str], changed: set[str],
