@@ -178,7 +178,7 @@ def _cel_responses(test: dict, base: Path, values: Values, user: "dict | None", 
     cluster, images = _context_data(base / str(context_path) if context_path else None)
     kinds = KindTable(r.obj for r in resources)
     user_info = (user or {}).get("userInfo") or {}
-    extra = library_bindings(cluster, images, kinds, username=str(user_info.get("username") or ""))
+    extra = library_bindings(runtime, cluster, images, kinds, username=str(user_info.get("username") or ""))
     runner = PolicyRunner(runtime, policies, kinds)
     responses = []
     for doc in resources:
