@@ -20,7 +20,7 @@ from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
-from prcheck.checks.secrets import SecretsEngine
+from prcheck.checks.secrets import SecretsEngine, one_finding_per_secret
 from prcheck.filter.changed_lines import FileBaseline
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
@@ -302,6 +302,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change,
                                                            files_baseline)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(pre_existing)
+    report.findings = one_finding_per_secret(report.findings)
     # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
     report.findings.extend([*opts.notices, *filtered.notices])
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
