@@ -278,15 +278,19 @@ def print_report(report: TestReport, out: TextIO, detailed: bool = False) -> Non
 
 def run_tests(root: "str | Path", out: TextIO, detailed: bool = False) -> int:
     """Run every test under `root`, print Kyverno-style tables, return the exit code."""
-    files = find_test_files(root)
-    if not files:
+    reports = run_all(root)
+    if not reports:
         out.write(f"No test files found under {root}\n")
         return 1
     passed = failed = 0
-    for file in files:
-        report = run_test_file(file)
+    for report in reports:
         print_report(report, out, detailed)
         passed += sum(r.ok for r in report.rows)
         failed += report.failed
     out.write(f"Test Summary: {passed} tests passed and {failed} tests failed\n")
     return 1 if failed else 0
+
+
+def run_all(root: "str | Path") -> list[TestReport]:
+    """Every test file under `root`, run; [] when there is none."""
+    return [run_test_file(file) for file in find_test_files(root)]
