@@ -19,6 +19,7 @@ from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
+from prcheck.filter.merge import merge as merge_findings
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
 from prcheck.processes import default_jobs
@@ -245,7 +246,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     report.suppressed.extend(filtered.suppressed)
     if rendered is not None and opts.render is not None:
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered)
-        report.stats["pre_existing"] = render_stage.pre_existing_stats(pre_existing)
+        report.stats["pre_existing"] = render_stage.pre_existing_stats(merge_findings(pre_existing))
+    report.findings = merge_findings(report.findings)  # one problem seen in N environments: one finding
     report.findings.extend(opts.notices)  # the trust stage's own findings: never suppressed, always the change's
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
     report.stats.update({

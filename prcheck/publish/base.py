@@ -149,12 +149,12 @@ def status_description(report: Report) -> str:
 
 
 def environments(report: Report) -> list[str]:
-    names = {f.env for f in report.findings if f.env} | {d.env for d in report.diffs if d.env}
+    names = {e for f in report.findings for e in f.environments} | {d.env for d in report.diffs if d.env}
     return sorted(names)
 
 
 def env_report(report: Report, env: str) -> Report:
-    return Report(findings=[f for f in report.findings if f.env == env])
+    return Report(findings=[f for f in report.findings if env in f.environments])
 
 
 def status_targets(report: Report, options: PublishOptions, name: str) -> list[tuple[str, Report]]:
@@ -265,8 +265,8 @@ def inline_body(finding: Finding, suggestion: str | None, fence_info: str) -> st
     head = [f"**{finding.severity}** · `{finding.rule}`"]
     if finding.resource:
         head.append(f"`{finding.resource}`")
-    if finding.env:
-        head.append(f"env `{finding.env}`")
+    if finding.environments:
+        head.append("in " + ", ".join(f"`{e}`" for e in finding.environments))
     lines = [fingerprint_marker(finding.fingerprint), " · ".join(head), "", finding.message]
     if suggestion is not None:
         fence = "````" if "```" in suggestion else "```"

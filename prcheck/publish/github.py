@@ -202,8 +202,8 @@ def annotation(finding: Finding) -> dict:
     message = finding.message
     if finding.resource:
         message += f"\nResource: {finding.resource}"
-    if finding.env:
-        message += f"\nEnvironment: {finding.env}"
+    if finding.environments:
+        message += f"\n{'Environments' if len(finding.environments) > 1 else 'Environment'}: {finding.env_label}"
     item: dict = {
         "path": normalize_path(finding.path),
         "start_line": line,

@@ -36,8 +36,8 @@ def annotation_command(finding: Finding) -> str:
     message = finding.message
     if finding.resource:
         message += f" ({finding.resource})"
-    if finding.env:
-        message += f" [env {finding.env}]"
+    if finding.environments:
+        message += f" [{'envs' if len(finding.environments) > 1 else 'env'} {finding.env_label}]"
     return f"::{_LEVEL[finding.severity]} {','.join(props)}::{escape_data(message)}"
 
 

@@ -11,7 +11,7 @@ from prcheck.model import Finding, Report
 def render(report: Report, **_: object) -> str:
     cases: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in report.findings:
-        cases[(f.path or (f"env:{f.env}" if f.env else "(run)"), f.rule)].append(f)
+        cases[(f.path or (f"env:{f.env_label}" if f.environments else "(run)"), f.rule)].append(f)
     failures = sum(1 for fs in cases.values() if any(f.severity == "error" for f in fs))
     suites = ET.Element("testsuites", name="prcheck", tests=str(len(cases)), failures=str(failures), errors="0")
     suite = ET.SubElement(suites, "testsuite", name="prcheck", tests=str(len(cases)),

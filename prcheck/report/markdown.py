@@ -70,7 +70,8 @@ def _headline(report: Report, fail_on: str) -> str:
 def _env_findings(report: Report) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
-        out[f.env].append(f)
+        for env in f.environments or ("",):
+            out[env].append(f)
     return out
 
 
@@ -145,10 +146,11 @@ def _findings_section(title: str, findings: Sequence[Finding], budget: _Budget, 
         return ""
     out = [head]
     groups: dict[str, list[Finding]] = defaultdict(list)
-    for f in sorted(findings, key=lambda f: (f.env, f.path, f.line, f.rule)):
-        groups[f.env].append(f)
+    for f in sorted(findings, key=lambda f: (f.env_label, f.path, f.line, f.rule)):
+        groups[f.env_label].append(f)
     for env, items in sorted(groups.items()):
-        label = f"\n**Environment `{_escape(env)}`**\n\n" if env else "\n**Repository files**\n\n"
+        noun = "Environments" if ", " in env else "Environment"
+        label = f"\n**{noun} `{_escape(env)}`**\n\n" if env else "\n**Repository files**\n\n"
         if not budget.take(label):
             budget.omitted[what] += len(items)
             continue

@@ -36,7 +36,8 @@ def _result(f: Finding, rule_index: dict[str, int], suppression: dict[str, Any] 
         "locations": _location(f),
         "partialFingerprints": {"prcheck/v1": f.fingerprint},
         "properties": {"engine": f.engine, **({"resource": f.resource} if f.resource else {}),
-                       **({"environment": f.env} if f.env else {})},
+                       **({"environment": f.env_label, "environments": list(f.environments)}
+                          if f.environments else {})},
     }
     if suppression:
         result["suppressions"] = [suppression]

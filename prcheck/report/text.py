@@ -36,7 +36,7 @@ def summary_line(report: Report) -> str:
 
 
 def _group_key(f: Finding) -> str:
-    return f.path or (f"env:{f.env}" if f.env else "(run)")
+    return f.path or (f"env:{f.env_label}" if f.environments else "(run)")
 
 
 def render(report: Report, colour: bool = False, quiet: bool = False, **_: object) -> str:
@@ -50,7 +50,7 @@ def render(report: Report, colour: bool = False, quiet: bool = False, **_: objec
         for f in group:
             where = f"{f.line}:{f.column}" if f.column else str(f.line or "-")
             extra = f"  ({f.resource})" if f.resource else ""
-            env = f" [{f.env}]" if f.env and f.path else ""
+            env = f" [{f.env_label}]" if f.environments and f.path else ""
             lines.append(f"  {where:>7}  {paint(f'{f.severity:<7}', _COLOURS[f.severity])}  "
                          f"{f.message}  {paint(f.rule, _DIM)}{env}{extra}")
         lines.append("")

@@ -55,7 +55,7 @@ def test_json_shape_is_stable():
     data = json.loads(render("json", sample()))
     assert data["version"] == 1
     assert data["summary"] == {"errors": 2, "warnings": 1, "info": 1, "suppressed": 1, "files": 2, "documents": 5}
-    assert set(data["findings"][0]) == {"rule", "severity", "message", "path", "line", "resource", "engine", "env", "column", "fingerprint"}
+    assert set(data["findings"][0]) == {"rule", "severity", "message", "path", "line", "resource", "engine", "env", "column", "fingerprint", "envs"}
     assert data["suppressed"][0]["source"] == "inline"
 
 
