@@ -62,6 +62,7 @@ kind: ConfigMap
 metadata:
   name: app-{i}-config
   namespace: team-{team}
+immutable: {flag}
 data:
   config.yaml: |
     feature: {i}
@@ -78,14 +79,15 @@ spec:
       http:
         paths:
           - path: /
-            pathType: {path_type}
-            backend: {{service: {{name: app-{i}, port: {{number: 80}}}}}}
+            pathType: Prefix
+            backend: {{service: {{name: app-{i}, port: {{number: {port}}}}}}}
 """,
     "serviceaccount": """apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: app-{i}
   namespace: team-{team}
+automountServiceAccountToken: {flag}
 """,
     "statefulset": """apiVersion: apps/v1
 kind: StatefulSet
@@ -94,7 +96,7 @@ metadata:
   namespace: team-{team}
 spec:
   serviceName: db-{i}
-  replicas: 1
+  replicas: {replicas}
   selector: {{matchLabels: {{app: db-{i}}}}}
   template:
     metadata: {{labels: {{app: db-{i}}}}}
@@ -114,6 +116,7 @@ metadata:
   namespace: team-{team}
 spec:
   schedule: "*/5 * * * *"
+  suspend: {flag}
   jobTemplate:
     spec:
       template:
@@ -129,7 +132,7 @@ metadata:
 rules:
   - apiGroups: [""]
     resources: [pods, services]
-    verbs: [get, list, watch]
+    verbs: {verbs}
 """,
 }
 
@@ -195,6 +198,20 @@ deny contains msg if {
 """
 
 
+def render_resource(kind: str, i: int) -> str:
+    """One resource; every 33rd breaks its schema (~3%), whatever its kind,
+    with a wrong type the way real mistakes look (a quoted number, a string
+    where a list or boolean belongs), so the error paths are exercised."""
+    invalid = i % 33 == 7
+    return TEMPLATES[kind].format(
+        i=i, team=i % 20,
+        replicas='"2"' if invalid else 2 + i % 2,
+        port='"80"' if invalid else 80,
+        flag='"no"' if invalid else "false",
+        verbs="get" if invalid else "[get, list, watch]",
+    )
+
+
 def make_repo(root: Path, count: int) -> None:
     (root / "policy").mkdir(parents=True)
     (root / "policy" / "rules.rego").write_text(POLICY)
@@ -203,11 +220,7 @@ def make_repo(root: Path, count: int) -> None:
         docs = []
         for i in range(start, min(start + per_file, count)):
             kind = KINDS[i % len(KINDS)]
-            invalid = i % 33 == 7  # ~3% of the resources break their schema
-            docs.append(TEMPLATES[kind].format(
-                i=i, team=i % 20, replicas='"2"' if invalid else 2 + i % 2, port='"80"' if invalid else 80,
-                path_type="Sometimes" if invalid else "Prefix",
-            ))
+            docs.append(render_resource(kind, i))
         folder = root / "apps" / f"team-{start // per_file % 20}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"bundle-{start // per_file}.yaml").write_text("---\n".join(docs))

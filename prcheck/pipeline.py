@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import time
-from contextlib import ExitStack, contextmanager
-
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Collection, Iterator, Sequence
+from typing import Any, Collection, Sequence
 
 from prcheck import kube_api, parallel
+from prcheck.gcpause import paused_gc
 from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
@@ -25,7 +24,9 @@ from prcheck.model import Finding, Report
 from prcheck.processes import default_jobs
 from prcheck.render import stage as render_stage
 from prcheck.runconfig import RunConfig
+from prcheck.sources import affected
 from prcheck.sources.collect import SourceEntry, collect, find_root
+from prcheck.sources.gitdiff import ChangeSet
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
@@ -56,22 +57,6 @@ class _Stage:
         self.timer.timings[self.name] = self.timer.timings.get(self.name, 0.0) + time.perf_counter() - self.start
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Parsing allocates millions of long-lived objects and no cycles; the
-    cyclic GC would rescan the growing heap again and again (superlinear).
-    Freezing afterwards keeps later stages from rescanning it too; refcounting
-    still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 def context_for(opts: CheckOptions) -> CheckContext:
     return CheckContext(
         kube_version=opts.kube_version, strict=opts.strict, skip_kinds=frozenset(opts.skip_kinds),
@@ -88,7 +73,7 @@ def _size(entry: SourceEntry) -> int:
 
 
 def load_files(entries: Sequence[SourceEntry], limits: Limits, timer: Timer) -> list[LoadedFile]:
-    with timer.stage("load"), _no_gc():
+    with timer.stage("load"), paused_gc():
         return [read_file(e, limits) for e in entries]
 
 
@@ -193,6 +178,33 @@ def _one_finding_per_removed_api(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not (f.rule == "schema/unknown-api" and (f.path, f.line, f.resource) in removed)]
 
 
+def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptions, root: Path,
+                       engines: Sequence[PolicyEngine]) -> set[str] | None:
+    """The files a `--base` run checks (None: all of them); see `prcheck.sources.affected`.
+    The base side of a comparison must be judged over the same set."""
+    if opts.all_files or opts.render is None or opts.render.filter_mode == "nofilter":
+        return None
+    inputs = affected.run_inputs([*opts.policies, *opts.data, *opts.schema_locations, *opts.kyverno,
+                                  *opts.gatekeeper], str(root))
+    related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
+    return affected.affected_paths(paths, change.changed_paths(), related, inputs,
+                                   whole_run=any(not e.per_document for e in engines))
+
+
+def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: set[str], changed: set[str],
+                   ctx: CheckContext, store: SchemaStore, engines: Sequence[PolicyEngine], opts: CheckOptions,
+                   timer: Timer) -> tuple[list[LoadedFile], Evaluation, SchemaStore]:
+    """A `--base` run over the files the change affects: the changed ones get
+    every check, the ones cross-file rules compare them with are read for those
+    rules only; CRDs still come from every file, as in a full run."""
+    with timer.stage("crds"):
+        store = store.with_crds(carried_crds(entries, sizes, opts.limits))
+    files = load_files(affected.narrow(entries, only, lambda e: e.path), opts.limits, timer)
+    evaluation = check_documents([f for f in files if f.path in changed], ctx, store, engines, timer, scopes=("file",))
+    evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
+    return files, evaluation, store
+
+
 def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
@@ -210,10 +222,17 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             engines = build_policy_engines(opts, stack)
         with timer.stage("collect"):
             entries, findings = collect(targets, root, opts.exclude)
-        report.findings.extend(findings)
+            change = render_stage.change_set(opts.render, root) if opts.render is not None else None
+            only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
+        report.findings.extend(affected.narrow(findings, only, lambda f: f.path))
         sizes = [_size(e) for e in entries]
         jobs = opts.jobs or default_jobs()
-        if parallel.worth_it(entries, sizes, jobs, opts):
+        if only is not None and change is not None:
+            files, evaluation, store = check_affected(entries, sizes, only, change.changed_paths(), ctx, store,
+                                                      engines, opts, timer)
+            report.stats["affected"] = {"checked": sum(1 for f in files if f.path in change.changed_paths()),
+                                        "read": len(files), "files": len(entries)}
+        elif parallel.worth_it(entries, sizes, jobs, opts):
             with timer.stage("crds"):
                 crds = carried_crds(entries, sizes, opts.limits)
             store = store.with_crds(crds)
@@ -229,10 +248,11 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         for file in files:
             report.findings.extend(file.findings)
         rendered = None
-        if opts.render is not None:
+        if opts.render is not None and opts.render.render_envs:
             with timer.stage("render"):
                 rendered = render_stage.run(opts.render, root, ctx, lambda fs, c: check_documents(
-                    fs, c, store.with_crds(crd_schema.schemas_from(d.obj for f in fs for d in f.docs)), engines, timer))
+                    fs, c, store.with_crds(crd_schema.schemas_from(d.obj for f in fs for d in f.docs)), engines, timer),
+                    change)
     report.findings.extend(evaluation.findings)
     report.suppressed.extend(evaluation.suppressed)
     if rendered is not None:
@@ -244,8 +264,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                             [*files, *(rendered.files if rendered else [])], parse_exceptions(opts.exceptions))
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
-    if rendered is not None and opts.render is not None:
-        report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered)
+    if opts.render is not None:
+        report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(merge_findings(pre_existing))
     report.findings = merge_findings(report.findings)  # one problem seen in N environments: one finding
     report.findings.extend(opts.notices)  # the trust stage's own findings: never suppressed, always the change's

@@ -48,6 +48,7 @@ class RunConfig:
     builtin: bool = True  # the built-in policy pack (`--no-builtin` / config `builtin: false` turn it off)
     exceptions: tuple[dict[str, Any], ...] = ()  # config `exceptions:`
     render: RenderRequest | None = None  # `--base`: render environments, compare with the base
+    all_files: bool = False  # with `--base`: check every file, not only those the change affects
     # `all`: honour every suppression (listing those the change added); `trusted`:
     # suppressions the change added or edited are reported and not honoured.
     suppressions: str = "all"

@@ -6,6 +6,7 @@ token, the changed lines for `--dry-run` and the comment scope are decided.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -13,7 +14,8 @@ import click
 
 from prcheck.model import Report
 from prcheck.publish import publish
-from prcheck.publish.base import PublishOptions
+from prcheck.publish.base import DEFAULT_NAME, PublishOptions, valid_name
+from prcheck.publish.workflow import warning_command
 
 
 def _changed_lines(root: Path, base: str | None, head: str | None) -> dict[str, list[int]]:
@@ -35,6 +37,7 @@ def publish_from_flags(report: Report, flags: Mapping[str, Any], fail_on: str, r
     dry_run = bool(flags.get("dry_run"))
     options = PublishOptions(
         github_token=flags.get("github_token") or "",
+        name=valid_name(flags.get("name") or DEFAULT_NAME),
         status_per_env=bool(flags.get("status_per_env")),
         comment_scope="diff_context" if flags.get("filter_mode") == "diff_context" else "added",
         repo_root=str(root),
@@ -42,6 +45,15 @@ def publish_from_flags(report: Report, flags: Mapping[str, Any], fail_on: str, r
     )
     result = publish(report, flags["publish"], summary_markdown=markdown(report, fail_on=fail_on),
                      fail_on=fail_on, dry_run=dry_run, options=options)
-    if result.fallback:
-        click.echo(f"prcheck: could not post to the pull request ({result.fallback}); "
-                   "results went to the job summary and annotations", err=True)
+    report_warnings(result.warnings, in_actions=os.environ.get("GITHUB_ACTIONS") == "true")
+    for note in result.notes:
+        click.echo(f"prcheck: note: {note}", err=True)
+
+
+def report_warnings(warnings: list[str], *, in_actions: bool) -> None:
+    """One line per surface that could not be written; the exit code stays the findings'."""
+    for warning in warnings:
+        if in_actions:
+            click.echo(warning_command(warning))
+        else:
+            click.echo(f"prcheck: warning: {warning}", err=True)

@@ -14,7 +14,7 @@ import json
 from typing import Any, Mapping, TextIO
 from urllib.parse import quote
 
-from prcheck.publish.base import PublishOptions, RemoteComment
+from prcheck.publish.base import Identity, PublishOptions, RemoteComment
 from prcheck.publish.diffparse import DiffLines, from_line_numbers
 from prcheck.publish.github import GitHubContext
 from prcheck.publish.gitlab import ChangedFile, DiffRefs, GitLabContext
@@ -37,7 +37,21 @@ class DryRunGitHubApi(_Recorder):
     def __init__(self, ctx: GitHubContext, options: PublishOptions, stdout: TextIO) -> None:
         super().__init__(stdout)
         self._repo = f"{ctx.api_url}/repos/{ctx.repository}"
+        self._graphql = ctx.api_url.removesuffix("/v3") + "/graphql"
+        self._head = ctx.head_sha
         self._changed = from_line_numbers(options.changed_lines or {})
+
+    def viewer(self) -> Identity:
+        self.record("POST", self._graphql, {"query": "query { viewer { login databaseId } }"})
+        return Identity(login="(dry run)")
+
+    def pull_head(self, number: int) -> str:
+        self.record("GET", f"{self._repo}/pulls/{number}")
+        return self._head
+
+    def minimize_comment(self, node_id: str, minimize: bool) -> None:
+        self.record("POST", self._graphql, {"mutation": "minimizeComment" if minimize else "unminimizeComment",
+                                             "subjectId": node_id})
 
     def create_check_run(self, body: dict) -> int:
         self.record("POST", f"{self._repo}/check-runs", body)
@@ -92,6 +106,10 @@ class DryRunGitLabApi(_Recorder):
 
     def _mr(self, iid: int) -> str:
         return f"{self._project}/merge_requests/{iid}"
+
+    def viewer(self) -> Identity:
+        self.record("GET", f"{self._api}/user")
+        return Identity(login="(dry run)")
 
     def diff_refs(self, iid: int) -> DiffRefs:
         self.record("GET", self._mr(iid))

@@ -1,11 +1,13 @@
 """Publish a report to GitHub: a check run, one review with line comments, a
-sticky summary comment and commit statuses.
+sticky summary comment, commit statuses and the job summary.
 
 The logic here talks to a small `GitHubApi` interface, not to PyGithub, so the
 same steps run against the real API (`github_client.PyGithubApi`) and in
 `--dry-run` (`dryrun.DryRunGitHubApi`). Every step reconciles with what is
 already on the pull request, so running it three times leaves what one run
-leaves.
+leaves. Each surface is attempted on its own: a token that may not write
+check runs still gets its comments and status out, and an API failure is a
+warning line, never a changed exit code.
 """
 
 from __future__ import annotations
@@ -18,35 +20,47 @@ from prcheck.model import Finding, Report
 from prcheck.publish import workflow
 from prcheck.publish.base import (
     CHECK_OUTPUT_LIMIT,
-    REVIEW_MARKER,
+    Identity,
     InlinePlan,
+    Markers,
     PermissionDenied,
     PublishError,
     PublishOptions,
     PublishResult,
     Rejected,
     RemoteComment,
+    attempt,
     cap,
     chunks,
     counts_title,
+    finding_envs,
     finding_order,
+    fixed_body,
     inline_body,
-    is_summary,
-    marker_fingerprint,
+    is_fixed,
     normalize_path,
     plan_inline,
     reconcile_summary,
     run_live_or_dry,
     status_description,
     status_targets,
-    summary_body,
+    summary_bodies,
 )
 from prcheck.publish.diffparse import DiffLines
 from prcheck.publish.suggestions import suggestion_for
 
-CHECK_NAME = "prcheck"
 ANNOTATIONS_PER_REQUEST = 50  # the Checks API takes at most 50 annotations per request
 _LEVEL = {"error": "failure", "warning": "warning", "info": "notice"}
+
+# What a 403 on each surface means, said the way GitHub's docs name the permissions.
+NEEDS = {
+    "check run": "the token needs `checks: write`; only GitHub App tokens (such as GITHUB_TOKEN) can write check "
+                 "runs, a personal access token cannot",
+    "review comments": "the token needs `pull-requests: write`",
+    "summary comment": "the token needs `pull-requests: write`",
+    "commit status": "the token needs `statuses: write`",
+    "pull request": "the token needs `pull-requests: read`",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ class GitHubContext:
     event_name: str = ""
     step_summary: str = ""
     in_actions: bool = False
+    fork: bool = False  # the pull request comes from another repository: its workflow token is read-only
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "GitHubContext":
@@ -75,6 +90,8 @@ class GitHubContext:
             raise PublishError("--publish github needs the head commit: GITHUB_EVENT_PATH with a pull_request, or GITHUB_SHA")
         server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
         run_id = environ.get("GITHUB_RUN_ID", "")
+        head_repo = ((pull.get("head") or {}).get("repo") or {}).get("full_name") or ""
+        base_repo = ((pull.get("base") or {}).get("repo") or {}).get("full_name") or repository
         return cls(
             repository=repository,
             head_sha=head,
@@ -84,6 +101,7 @@ class GitHubContext:
             event_name=environ.get("GITHUB_EVENT_NAME", ""),
             step_summary=environ.get("GITHUB_STEP_SUMMARY", ""),
             in_actions=environ.get("GITHUB_ACTIONS") == "true",
+            fork=bool(head_repo) and head_repo.lower() != base_repo.lower(),
         )
 
 
@@ -102,6 +120,8 @@ class GitHubApi(Protocol):
     """The calls publishing needs. Adapters raise PublishError with one line, PermissionDenied
     for a token that may not write, and Rejected when the API refuses a request's content."""
 
+    def viewer(self) -> Identity: ...
+    def pull_head(self, number: int) -> str: ...
     def create_check_run(self, body: dict) -> int: ...
     def update_check_run(self, check_run_id: int, body: dict) -> None: ...
     def changed_lines(self, number: int) -> dict[str, DiffLines]: ...
@@ -109,6 +129,7 @@ class GitHubApi(Protocol):
     def create_review(self, number: int, body: dict) -> None: ...
     def edit_review_comment(self, comment_id: int, body: str) -> None: ...
     def delete_review_comment(self, comment_id: int) -> None: ...
+    def minimize_comment(self, node_id: str, minimize: bool) -> None: ...
     def issue_comments(self, number: int) -> list[RemoteComment]: ...
     def create_issue_comment(self, number: int, body: str) -> None: ...
     def edit_issue_comment(self, comment_id: int, body: str) -> None: ...
@@ -148,7 +169,23 @@ def publish_github(
     def steps(api: GitHubApi) -> PublishResult:
         return run(report, ctx, api, summary_markdown=summary_markdown, fail_on=fail_on, options=options, stdout=stdout)
 
-    return run_live_or_dry(dry_run, recorder=recorder, client=client, steps=steps)
+    result = run_live_or_dry(dry_run, recorder=recorder, client=client, steps=steps)
+    if not dry_run:  # the job summary needs no token: every run in Actions gets one
+        result.step_summary = workflow.append_step_summary(ctx.step_summary, summary_markdown)
+    return result
+
+
+def hint(ctx: GitHubContext, surface: str):  # noqa: ANN201 - a small closure factory
+    """The cause a failure on `surface` most likely has, for its warning line."""
+
+    def explain(exc: PublishError) -> str:
+        if not isinstance(exc, PermissionDenied):
+            return ""
+        if ctx.fork:
+            return "a pull request from a fork: GitHub gives its workflow a read-only token"
+        return NEEDS.get(surface, "")
+
+    return explain
 
 
 def run(
@@ -161,40 +198,44 @@ def run(
     options: PublishOptions,
     stdout: TextIO,
 ) -> PublishResult:
-    """All steps, check run first: a token that cannot write fails there, before anything is half done."""
+    """Every surface on its own: check run, review comments, summary comment, status."""
     result = PublishResult(platform="github")
-    try:
-        publish_check_run(report, ctx, api, summary_markdown, fail_on, result)
-        if ctx.pull_number is not None:
-            plan = publish_review(report, ctx, api, options, result)
-            publish_summary(ctx, api, summary_markdown, plan, result)
-        publish_statuses(report, ctx, api, fail_on, options, result)
-    except PermissionDenied as exc:
-        if not ctx.in_actions:
-            raise
-        fallback(report, ctx, summary_markdown, stdout, result, reason=str(exc))
-    except PublishError:
-        if ctx.in_actions:  # keep the results visible in the run, then fail with the one-line error
-            fallback(report, ctx, summary_markdown, stdout, result, reason="")
-        raise
+    markers = Markers(options.name)
+    checked = attempt(result, "check run",
+                      lambda: publish_check_run(report, ctx, api, summary_markdown, fail_on, options, result) or True,
+                      hint(ctx, "check run"))
+    if not checked and ctx.in_actions:
+        fallback(report, stdout, result, reason=result.warnings[-1])
+    if ctx.pull_number is not None:
+        number = ctx.pull_number
+        identity = attempt(result, "review comments and summary comment", api.viewer, lambda exc: "")
+        current = attempt(result, "review comments and summary comment", lambda: api.pull_head(number),
+                          hint(ctx, "pull request")) if identity else None
+        if current and current != ctx.head_sha:
+            result.notes.append(f"pull request #{number} moved on to {current[:12]}: its comments are left to that "
+                                "run (this one checked " + ctx.head_sha[:12] + ")")
+        elif identity and current:
+            plan = attempt(result, "review comments", lambda: publish_review(report, ctx, api, options, identity, result),
+                           hint(ctx, "review comments"))
+            if plan is None:  # no line comments went out: everything is listed in the summary
+                plan = InlinePlan([], sorted({f.fingerprint: f for f in report.findings}.values(), key=finding_order))
+            attempt(result, "summary comment",
+                    lambda: publish_summary(ctx, api, summary_markdown, plan, markers, identity, result),
+                    hint(ctx, "summary comment"))
+    attempt(result, "commit status", lambda: publish_statuses(report, ctx, api, fail_on, options, result),
+            hint(ctx, "commit status"))
     return result
 
 
-def fallback(
-    report: Report, ctx: GitHubContext, summary_markdown: str, stdout: TextIO, result: PublishResult, *, reason: str
-) -> None:
-    """Job summary plus `::error file=…,line=…::` annotations; the exit code stays the findings' business."""
-    workflow.append_step_summary(ctx.step_summary, summary_markdown)
-    if not result.annotations:  # a check run that got through already carries them
-        result.annotations = workflow.write_annotations(report, stdout)
-    if reason:
-        result.fallback = reason
-        note = (
-            f"cannot write to {ctx.repository} ({reason}); this happens on pull requests from forks and with "
-            "read-only tokens. Findings are in the job summary and as annotations instead."
-        )
-        stdout.write(workflow.warning_command(note) + "\n")
-        result.notes.append(note)
+def fallback(report: Report, stdout: TextIO, result: PublishResult, *, reason: str) -> None:
+    """No check run: the findings go out as workflow-command annotations, which need no permission.
+
+    GitHub shows at most 10 annotations per level and step, so the reason comes
+    first, then at most 10 per level, then one notice saying how many more the
+    job summary lists."""
+    result.fallback = reason
+    stdout.write(workflow.warning_command(f"{reason}; findings follow as annotations and in the job summary") + "\n")
+    result.annotations = workflow.write_annotations(report, stdout)
 
 
 def annotation(finding: Finding) -> dict:
@@ -202,8 +243,9 @@ def annotation(finding: Finding) -> dict:
     message = finding.message
     if finding.resource:
         message += f"\nResource: {finding.resource}"
-    if finding.environments:
-        message += f"\n{'Environments' if len(finding.environments) > 1 else 'Environment'}: {finding.env_label}"
+    envs = finding_envs(finding)
+    if envs:
+        message += f"\nEnvironment{'s' if len(envs) > 1 else ''}: {', '.join(envs)}"
     item: dict = {
         "path": normalize_path(finding.path),
         "start_line": line,
@@ -218,7 +260,8 @@ def annotation(finding: Finding) -> dict:
 
 
 def publish_check_run(
-    report: Report, ctx: GitHubContext, api: GitHubApi, summary_markdown: str, fail_on: str, result: PublishResult
+    report: Report, ctx: GitHubContext, api: GitHubApi, summary_markdown: str, fail_on: str, options: PublishOptions,
+    result: PublishResult,
 ) -> None:
     """A new check run each time: updates append annotations, so reusing one would repeat them.
     More than 50 annotations go in follow-up updates, 50 at a time; the last one completes the run."""
@@ -233,7 +276,7 @@ def publish_check_run(
             "annotations": list(batch),  # type: ignore[call-overload]
         }
 
-    first: dict = {"name": CHECK_NAME, "head_sha": ctx.head_sha}
+    first: dict = {"name": options.name, "head_sha": ctx.head_sha}
     if ctx.run_url:
         first["details_url"] = ctx.run_url
     if len(batches) == 1:
@@ -251,27 +294,28 @@ def publish_check_run(
 
 
 def publish_review(
-    report: Report, ctx: GitHubContext, api: GitHubApi, options: PublishOptions, result: PublishResult
+    report: Report, ctx: GitHubContext, api: GitHubApi, options: PublishOptions, identity: Identity,
+    result: PublishResult,
 ) -> InlinePlan:
-    """One review holding the new line comments; comments of findings that are gone, or that
-    moved to another line, are deleted; a finding already commented on its line is left alone."""
+    """One review holding the new line comments. A finding already commented on its line is
+    left alone; the comment of a finding that is gone (or moved) is deleted, unless someone
+    replied to it: then it is kept, marked fixed and minimised as outdated."""
     number = ctx.pull_number
     assert number is not None
+    markers = Markers(options.name)
     changed = api.changed_lines(number)
     commentable = {path: lines.commentable(options.comment_scope) for path, lines in changed.items()}
     plan = plan_inline(report.findings, commentable, options.max_inline)
 
-    ours: dict[str, list[RemoteComment]] = {}
-    for comment in api.review_comments(number):
-        fingerprint = marker_fingerprint(comment.body)
-        if fingerprint and comment.reply_to is None:
-            ours.setdefault(fingerprint, []).append(comment)
+    listed = api.review_comments(number)
+    replied = {c.reply_to for c in listed if c.reply_to is not None}
+    ours = _own_threads(listed, markers, identity)
 
     new_comments: list[dict] = []
     stale: list[RemoteComment] = []
     for finding in plan.inline:
         path = normalize_path(finding.path)
-        body = inline_body(finding, suggestion_for(finding, options.repo_root, options.suggesters), "suggestion")
+        body = inline_body(finding, suggestion_for(finding, options.repo_root, options.suggesters), "suggestion", markers)
         existing = ours.pop(finding.fingerprint, [])
         keep = next((c for c in existing if c.path == path and c.line == finding.line), None)
         stale += [c for c in existing if c is not keep]
@@ -281,12 +325,15 @@ def publish_review(
         result.inline_kept += 1
         if keep.body != body:
             api.edit_review_comment(keep.id, body)
+        if is_fixed(keep.body):  # the finding is back: show the comment again
+            _minimize(api, keep, False, result)
+            result.inline_reopened += 1
     for leftovers in ours.values():
         stale += leftovers
 
     if new_comments:
         count = len(new_comments)
-        review_text = f"{REVIEW_MARKER}\nprcheck: {count} finding{'s' if count != 1 else ''} on the changed lines."
+        review_text = f"{markers.review}\n{options.name}: {count} finding{'s' if count != 1 else ''} on the changed lines."
         try:
             api.create_review(
                 number, {"commit_id": ctx.head_sha, "event": "COMMENT", "body": review_text, "comments": new_comments}
@@ -300,21 +347,67 @@ def publish_review(
             plan = InlinePlan([f for f in plan.inline if f not in moved], sorted(plan.outside + moved, key=finding_order))
             result.notes.append(f"line comments not posted, listed in the summary instead: {exc}")
     for comment in stale:
+        if comment.id in replied:
+            if not is_fixed(comment.body):
+                api.edit_review_comment(comment.id, fixed_body(comment.body, ctx.head_sha))
+                _minimize(api, comment, True, result)
+                result.inline_fixed += 1
+            continue
         api.delete_review_comment(comment.id)
-    result.inline_removed = len(stale)
+        result.inline_removed += 1
+    if result.inline_created:
+        _drop_race_copies(api, number, markers, identity)
     return plan
 
 
+def _own_threads(listed: list[RemoteComment], markers: Markers, identity: Identity) -> dict[str, list[RemoteComment]]:
+    """Top-level comments this identity wrote under this name, by fingerprint, oldest first."""
+    ours: dict[str, list[RemoteComment]] = {}
+    for comment in sorted(listed, key=lambda c: c.id):
+        fingerprint = markers.fingerprint_of(comment.body)
+        if fingerprint and comment.reply_to is None and identity.wrote(comment):
+            ours.setdefault(fingerprint, []).append(comment)
+    return ours
+
+
+def _drop_race_copies(api: GitHubApi, number: int, markers: Markers, identity: Identity) -> None:
+    """Two runs that raced may both have posted the same comment: every run keeps
+    the oldest on each line and deletes later copies nobody replied to, so both
+    runs converge on one comment whichever finishes first."""
+    listed = api.review_comments(number)
+    replied = {c.reply_to for c in listed if c.reply_to is not None}
+    for copies in _own_threads(listed, markers, identity).values():
+        seen: set[tuple[str, int | None]] = set()
+        for comment in copies:
+            where = (comment.path, comment.line)
+            if where in seen and comment.id not in replied:
+                api.delete_review_comment(comment.id)
+            seen.add(where)
+
+
+def _minimize(api: GitHubApi, comment: RemoteComment, minimize: bool, result: PublishResult) -> None:
+    """Best effort: the edit already says it is fixed, folding it away is a courtesy."""
+    if not comment.node_id:
+        return
+    try:
+        api.minimize_comment(comment.node_id, minimize)
+    except PublishError as exc:
+        result.notes.append(f"comment {comment.id} kept but not {'minimised' if minimize else 'unminimised'}: {exc}")
+
+
 def publish_summary(
-    ctx: GitHubContext, api: GitHubApi, summary_markdown: str, plan: InlinePlan, result: PublishResult
+    ctx: GitHubContext, api: GitHubApi, summary_markdown: str, plan: InlinePlan, markers: Markers,
+    identity: Identity, result: PublishResult,
 ) -> None:
-    """The one comment found by its marker and edited in place; stray copies (a race) are removed."""
+    """The one comment found by its marker (and its author) and edited in place."""
     number = ctx.pull_number
     assert number is not None
-    body = summary_body(summary_markdown, plan.outside, len(plan.inline))
+    footer = f"<sub>{markers.name} · commit {ctx.head_sha[:12]}</sub>"
     reconcile_summary(
-        [c for c in api.issue_comments(number) if is_summary(c.body)],
-        body,
+        lambda: api.issue_comments(number),
+        summary_bodies(summary_markdown, plan.outside, len(plan.inline), markers, footer=footer),
+        markers,
+        identity,
         result,
         create=lambda text: api.create_issue_comment(number, text),
         edit=lambda comment, text: api.edit_issue_comment(comment.id, text),
@@ -325,8 +418,8 @@ def publish_summary(
 def publish_statuses(
     report: Report, ctx: GitHubContext, api: GitHubApi, fail_on: str, options: PublishOptions, result: PublishResult
 ) -> None:
-    """`prcheck`, and `prcheck/<env>` per environment when asked (branch protection can require one)."""
-    for context, part in status_targets(report, options, "prcheck"):
+    """`<name>`, and `<name>/<env>` per environment when asked (branch protection can require one)."""
+    for context, part in status_targets(report, options, options.name):
         body = {
             "state": "failure" if part.fails(fail_on) else "success",
             "context": context,

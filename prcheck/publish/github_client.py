@@ -19,7 +19,7 @@ from github.IssueComment import IssueComment
 from github.PullRequestComment import PullRequestComment
 
 from prcheck import __version__
-from prcheck.publish.base import PermissionDenied, PublishError, PublishOptions, Rejected, RemoteComment
+from prcheck.publish.base import Identity, PermissionDenied, PublishError, PublishOptions, Rejected, RemoteComment
 from prcheck.publish.diffparse import DiffLines, parse_patch
 from prcheck.publish.github import GitHubContext
 from prcheck.publish.retry import github_retry
@@ -43,9 +43,40 @@ class PyGithubApi:
             lazy=True,
         )
         self._repo = self._gh.get_repo(ctx.repository)
+        self._pulls: dict[int, Any] = {}
         self._check_runs: dict[int, CheckRun] = {}
         self._review_comments: dict[int, PullRequestComment] = {}
         self._issue_comments: dict[int, IssueComment] = {}
+
+    def viewer(self) -> Identity:
+        """Who the token is. `GET /user` refuses installation tokens (GITHUB_TOKEN and
+        other GitHub App tokens: "Resource not accessible by integration"); GraphQL's
+        `viewer` answers for users and apps alike, so it is the one request."""
+        with self._errors("POST /graphql (viewer)"):
+            _, data = self._gh.requester.graphql_query("query { viewer { login databaseId } }", {})
+        viewer = (data.get("data") or {}).get("viewer") or {}
+        if not viewer.get("login"):
+            raise PublishError("GitHub API: GraphQL viewer gave no login")
+        return Identity(id=viewer.get("databaseId"), login=viewer["login"])
+
+    def pull_head(self, number: int) -> str:
+        with self._errors(f"GET /repos/{self._name}/pulls/{number}"):
+            return self._pull(number).head.sha
+
+    def _pull(self, number: int) -> Any:
+        if number not in self._pulls:
+            self._pulls[number] = self._repo.get_pull(number)
+        return self._pulls[number]
+
+    def minimize_comment(self, node_id: str, minimize: bool) -> None:
+        """GraphQL `minimizeComment` (classifier OUTDATED) or `unminimizeComment`."""
+        if minimize:
+            query = ("mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) "
+                     "{ minimizedComment { isMinimized } } }")
+        else:
+            query = "mutation($id: ID!) { unminimizeComment(input: {subjectId: $id}) { unminimizedComment { isMinimized } } }"
+        with self._errors(f"POST /graphql ({'minimizeComment' if minimize else 'unminimizeComment'})"):
+            self._gh.requester.graphql_query(query, {"id": node_id})
 
     def create_check_run(self, body: dict) -> int:
         with self._errors(f"POST /repos/{self._name}/check-runs"):
@@ -61,14 +92,14 @@ class PyGithubApi:
         with self._errors(f"GET /repos/{self._name}/pulls/{number}/files"):
             return {
                 f.filename: parse_patch(f.patch)
-                for f in self._repo.get_pull(number).get_files()
+                for f in self._pull(number).get_files()
                 if f.status != "removed"
             }
 
     def review_comments(self, number: int) -> list[RemoteComment]:
         with self._errors(f"GET /repos/{self._name}/pulls/{number}/comments"):
             found = []
-            for comment in self._repo.get_pull(number).get_review_comments():
+            for comment in self._pull(number).get_review_comments():
                 data = _listed(comment)
                 self._review_comments[data["id"]] = comment
                 found.append(
@@ -78,13 +109,15 @@ class PyGithubApi:
                         path=data.get("path") or "",
                         line=data.get("line"),
                         reply_to=data.get("in_reply_to_id"),
+                        node_id=data.get("node_id") or "",
+                        **_author(data),
                     )
                 )
             return found
 
     def create_review(self, number: int, body: dict) -> None:
         with self._errors(f"POST /repos/{self._name}/pulls/{number}/reviews"):
-            self._repo.get_pull(number).create_review(
+            self._pull(number).create_review(
                 commit=self._repo.get_commit(body["commit_id"]),
                 body=body["body"],
                 event=body["event"],
@@ -96,7 +129,7 @@ class PyGithubApi:
             self._review_comments[comment_id].edit(body)
 
     def delete_review_comment(self, comment_id: int) -> None:
-        with self._errors(f"DELETE /repos/{self._name}/pulls/comments/{comment_id}"):
+        with self._errors(f"DELETE /repos/{self._name}/pulls/comments/{comment_id}", missing_ok=True):
             self._review_comments.pop(comment_id).delete()
 
     def issue_comments(self, number: int) -> list[RemoteComment]:
@@ -105,7 +138,8 @@ class PyGithubApi:
             for comment in self._repo.get_issue(number).get_comments():
                 data = _listed(comment)
                 self._issue_comments[data["id"]] = comment
-                found.append(RemoteComment(id=data["id"], body=data.get("body") or ""))
+                found.append(RemoteComment(id=data["id"], body=data.get("body") or "", node_id=data.get("node_id") or "",
+                                           **_author(data)))
             return found
 
     def create_issue_comment(self, number: int, body: str) -> None:
@@ -117,7 +151,7 @@ class PyGithubApi:
             self._issue_comments[comment_id].edit(body)
 
     def delete_issue_comment(self, comment_id: int) -> None:
-        with self._errors(f"DELETE /repos/{self._name}/issues/comments/{comment_id}"):
+        with self._errors(f"DELETE /repos/{self._name}/issues/comments/{comment_id}", missing_ok=True):
             self._issue_comments.pop(comment_id).delete()
 
     def create_status(self, sha: str, body: dict) -> None:
@@ -125,7 +159,8 @@ class PyGithubApi:
             self._repo.get_commit(sha).create_status(**body)
 
     @contextmanager
-    def _errors(self, action: str) -> Iterator[None]:
+    def _errors(self, action: str, *, missing_ok: bool = False) -> Iterator[None]:
+        """`missing_ok`: a delete of something already gone (another run removed it) succeeded."""
         try:
             yield
         except RateLimitExceededException as exc:
@@ -135,6 +170,8 @@ class PyGithubApi:
                 raise PermissionDenied(f"GitHub API: {action}: 403 {_message(exc)}") from None
             if exc.status == 422:
                 raise Rejected(f"GitHub API: {action}: 422 {_message(exc)}") from None
+            if exc.status == 404 and missing_ok:
+                return
             if exc.status == 401:
                 raise PublishError(f"GitHub API: {action}: 401 {_message(exc)}: check the token") from None
             raise PublishError(f"GitHub API: {action}: {exc.status} {_message(exc)}") from None
@@ -154,6 +191,11 @@ def _listed(obj: GithubObject) -> dict[str, Any]:
     top-level review comment has no `in_reply_to_id`), one request per comment.
     """
     return GithubObject.raw_data.fget(obj)  # type: ignore[attr-defined]
+
+
+def _author(data: dict[str, Any]) -> dict[str, Any]:
+    user = data.get("user") or {}
+    return {"author_id": user.get("id"), "author": user.get("login") or ""}
 
 
 def _message(exc: GithubException) -> str:

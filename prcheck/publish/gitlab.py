@@ -15,31 +15,53 @@ from typing import Mapping, Protocol, TextIO
 
 from prcheck.model import Finding, Report
 from prcheck.publish.base import (
+    Identity,
+    Markers,
+    PermissionDenied,
     PublishError,
     PublishOptions,
     PublishResult,
     Rejected,
     RemoteComment,
+    attempt,
     finding_order,
     inline_body,
-    is_summary,
-    marker_fingerprint,
     normalize_path,
     plan_inline,
     reconcile_summary,
     run_live_or_dry,
     status_description,
     status_targets,
-    summary_body,
+    summary_bodies,
 )
 from prcheck.publish.diffparse import DiffLines
 from prcheck.publish.suggestions import suggestion_for
 
-STATUS_NAME = "prcheck"
 JOB_TOKEN_CANNOT = (
     "CI_JOB_TOKEN cannot post merge request notes or discussions: set PRCHECK_GITLAB_TOKEN to a project "
-    "or group access token with the `api` scope (Reporter role or higher), as a masked CI/CD variable"
+    "or group access token with the `api` scope and the Developer role, as a masked CI/CD variable"
 )
+
+# What a 403 on each surface means, in GitLab's role names (docs: "Roles and permissions").
+NEEDS = {
+    "threads": "posting merge request threads needs the `api` scope and at least the Reporter role",
+    "resolving threads": "resolving threads needs the Developer role",
+    "summary note": "posting notes needs the `api` scope and at least the Reporter role",
+    "commit status": "commit statuses need the Developer role (Maintainer on protected branches)",
+}
+
+
+def status_name(name: str) -> str:
+    """Not the job's own name: GitLab puts an external status with a job's name in its
+    place in the pipeline (and a passing one can hide the failed job)."""
+    return f"{name}/result"
+
+
+def hint(surface: str):  # noqa: ANN201 - a small closure factory
+    def explain(exc: PublishError) -> str:
+        return NEEDS.get(surface, "") if isinstance(exc, PermissionDenied) else ""
+
+    return explain
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,7 @@ class GitLabContext:
 
 
 class GitLabApi(Protocol):
+    def viewer(self) -> Identity: ...
     def diff_refs(self, iid: int) -> DiffRefs: ...
     def changed_files(self, iid: int) -> dict[str, ChangedFile]: ...
     def discussions(self, iid: int) -> list[RemoteComment]: ...
@@ -156,33 +179,47 @@ def run(
     fail_on: str,
     options: PublishOptions,
 ) -> PublishResult:
+    """Every surface on its own: threads, the summary note, the commit status."""
     result = PublishResult(platform="gitlab")
-    if ctx.mr_iid is not None:
-        outside, inline_count = publish_discussions(report, ctx.mr_iid, api, options, result)
-        publish_note(ctx.mr_iid, api, summary_body(summary_markdown, outside, inline_count), result)
-    publish_statuses(report, ctx, api, fail_on, options, result)
+    markers = Markers(options.name)
+    iid = ctx.mr_iid
+    if iid is not None:
+        identity = attempt(result, "threads and summary note", api.viewer, lambda exc: "")
+        if identity:
+            planned = attempt(result, "threads", lambda: publish_discussions(report, iid, api, options, identity, result),
+                              hint("threads"))
+            outside, inline_count = planned or (sorted({f.fingerprint: f for f in report.findings}.values(),
+                                                       key=finding_order), 0)
+            footer = f"<sub>{markers.name} · commit {ctx.head_sha[:12]}</sub>"
+            bodies = summary_bodies(summary_markdown, outside, inline_count, markers, footer=footer)
+            attempt(result, "summary note", lambda: publish_note(iid, api, bodies, markers, identity, result),
+                    hint("summary note"))
+    attempt(result, "commit status", lambda: publish_statuses(report, ctx, api, fail_on, options, result),
+            hint("commit status"))
     return result
 
 
 def publish_discussions(
-    report: Report, iid: int, api: GitLabApi, options: PublishOptions, result: PublishResult
+    report: Report, iid: int, api: GitLabApi, options: PublishOptions, identity: Identity, result: PublishResult
 ) -> tuple[list[Finding], int]:
+    markers = Markers(options.name)
     refs = api.diff_refs(iid)
     files = api.changed_files(iid)
     commentable = {path: f.lines.commentable(options.comment_scope) for path, f in files.items()}
     plan = plan_inline(report.findings, commentable, options.max_inline)
 
     ours: dict[str, list[RemoteComment]] = {}
-    for discussion in api.discussions(iid):
-        fingerprint = marker_fingerprint(discussion.body)
-        if fingerprint:
+    for discussion in sorted(api.discussions(iid), key=lambda d: d.id):
+        fingerprint = markers.fingerprint_of(discussion.body)
+        if fingerprint and identity.wrote(discussion):
             ours.setdefault(fingerprint, []).append(discussion)
 
     stale: list[RemoteComment] = []
     rejected: list[Finding] = []
     for finding in plan.inline:
         path = normalize_path(finding.path)
-        body = inline_body(finding, suggestion_for(finding, options.repo_root, options.suggesters), "suggestion:-0+0")
+        body = inline_body(finding, suggestion_for(finding, options.repo_root, options.suggesters), "suggestion:-0+0",
+                           markers)
         existing = ours.pop(finding.fingerprint, [])
         if not existing:
             try:
@@ -195,19 +232,28 @@ def publish_discussions(
         keep, *duplicates = existing
         stale += duplicates
         result.inline_kept += 1
-        if keep.resolved:
-            api.set_resolved(iid, keep.discussion_id, False)
+        if keep.resolved and _set_resolved(api, iid, keep, False, result):
             result.inline_reopened += 1
         if keep.body != body:
             api.edit_discussion_note(iid, keep.discussion_id, keep.id, body)
     for leftovers in ours.values():
         stale += leftovers
-    for discussion in stale:
-        if not discussion.resolved:
-            api.set_resolved(iid, discussion.discussion_id, True)
+    for discussion in stale:  # resolved, never deleted: replies under it stay readable
+        if not discussion.resolved and _set_resolved(api, iid, discussion, True, result):
             result.inline_removed += 1
     outside = sorted(plan.outside + rejected, key=finding_order)
     return outside, len(plan.inline) - len(rejected)
+
+
+def _set_resolved(api: GitLabApi, iid: int, discussion: RemoteComment, resolved: bool, result: PublishResult) -> bool:
+    """A Reporter may post threads but not resolve them: say so once per thread, go on with the rest."""
+    try:
+        api.set_resolved(iid, discussion.discussion_id, resolved)
+    except PermissionDenied as exc:
+        verb = "resolved" if resolved else "reopened"
+        result.warnings.append(f"thread {discussion.discussion_id} not {verb}: {exc} ({NEEDS['resolving threads']})")
+        return False
+    return True
 
 
 def position(refs: DiffRefs, path: str, changed: ChangedFile, line: int) -> dict:
@@ -226,10 +272,13 @@ def position(refs: DiffRefs, path: str, changed: ChangedFile, line: int) -> dict
     return pos
 
 
-def publish_note(iid: int, api: GitLabApi, body: str, result: PublishResult) -> None:
+def publish_note(iid: int, api: GitLabApi, bodies: list[str], markers: Markers, identity: Identity,
+                 result: PublishResult) -> None:
     reconcile_summary(
-        [n for n in api.notes(iid) if not n.system and is_summary(n.body)],
-        body,
+        lambda: api.notes(iid),
+        bodies,
+        markers,
+        identity,
         result,
         create=lambda text: api.create_note(iid, text),
         edit=lambda note, text: api.edit_note(iid, note.id, text),
@@ -240,7 +289,7 @@ def publish_note(iid: int, api: GitLabApi, body: str, result: PublishResult) -> 
 def publish_statuses(
     report: Report, ctx: GitLabContext, api: GitLabApi, fail_on: str, options: PublishOptions, result: PublishResult
 ) -> None:
-    for name, part in status_targets(report, options, STATUS_NAME):
+    for name, part in status_targets(report, options, status_name(options.name)):
         body: dict = {
             "state": "failed" if part.fails(fail_on) else "success",
             "name": name,

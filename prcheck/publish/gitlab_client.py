@@ -16,7 +16,7 @@ from gitlab.exceptions import GitlabError
 from requests.adapters import HTTPAdapter
 
 from prcheck import __version__
-from prcheck.publish.base import PermissionDenied, PublishError, PublishOptions, Rejected, RemoteComment
+from prcheck.publish.base import Identity, PermissionDenied, PublishError, PublishOptions, Rejected, RemoteComment
 from prcheck.publish.diffparse import parse_patch
 from prcheck.publish.gitlab import ChangedFile, DiffRefs, GitLabContext
 from prcheck.publish.retry import gitlab_retry
@@ -48,6 +48,15 @@ class PythonGitlabApi:
             with self._errors(f"GET /projects/{self._encoded}/merge_requests/{iid}"):
                 self._mrs[iid] = self._project.mergerequests.get(iid)
         return self._mrs[iid]
+
+    def viewer(self) -> Identity:
+        """`GET /user`: the token's user (a project or group access token has its own bot user)."""
+        with self._errors("GET /user"):
+            self._gl.auth()
+        user = self._gl.user
+        if user is None:
+            raise PublishError("GitLab API: GET /user gave no user")
+        return Identity(id=user.id, login=user.username)
 
     def diff_refs(self, iid: int) -> DiffRefs:
         refs = self._mr(iid).diff_refs or {}
@@ -81,6 +90,7 @@ class PythonGitlabApi:
                     continue
                 first = notes[0]
                 position = first.get("position") or {}
+                author = first.get("author") or {}
                 found.append(
                     RemoteComment(
                         id=first["id"],
@@ -90,6 +100,9 @@ class PythonGitlabApi:
                         resolved=bool(first.get("resolved")),
                         discussion_id=str(discussion.id),
                         system=bool(first.get("system")),
+                        author_id=author.get("id"),
+                        author=author.get("username") or "",
+                        replies=sum(1 for n in notes[1:] if not n.get("system")),
                     )
                 )
             return found
@@ -111,7 +124,9 @@ class PythonGitlabApi:
     def notes(self, iid: int) -> list[RemoteComment]:
         with self._errors(f"GET /projects/{self._encoded}/merge_requests/{iid}/notes"):
             return [
-                RemoteComment(id=note.id, body=note.body or "", system=bool(getattr(note, "system", False)))
+                RemoteComment(id=note.id, body=note.body or "", system=bool(getattr(note, "system", False)),
+                              author_id=(getattr(note, "author", None) or {}).get("id"),
+                              author=(getattr(note, "author", None) or {}).get("username") or "")
                 for note in self._mr(iid).notes.list(get_all=True)
             ]
 
@@ -124,7 +139,7 @@ class PythonGitlabApi:
             self._mr(iid).notes.update(note_id, {"body": body})
 
     def delete_note(self, iid: int, note_id: int) -> None:
-        with self._errors(f"DELETE /projects/{self._encoded}/merge_requests/{iid}/notes/{note_id}"):
+        with self._errors(f"DELETE /projects/{self._encoded}/merge_requests/{iid}/notes/{note_id}", missing_ok=True):
             self._mr(iid).notes.delete(note_id)
 
     def create_status(self, sha: str, body: dict) -> None:
@@ -141,18 +156,19 @@ class PythonGitlabApi:
                 raise
 
     @contextmanager
-    def _errors(self, action: str) -> Iterator[None]:
+    def _errors(self, action: str, *, missing_ok: bool = False) -> Iterator[None]:
+        """`missing_ok`: a delete of something already gone (another run removed it) succeeded."""
         try:
             yield
         except GitlabError as exc:
             code = exc.response_code
             text = " ".join(str(exc.error_message or "no message").split())
+            if code == 404 and missing_ok:
+                return
             if code == 401:
                 raise PublishError(f"GitLab API: {action}: 401 {text}: check PRCHECK_GITLAB_TOKEN") from None
             if code == 403:
-                raise PermissionDenied(
-                    f"GitLab API: {action}: 403 {text}: the token needs the `api` scope and at least the Reporter role"
-                ) from None
+                raise PermissionDenied(f"GitLab API: {action}: 403 {text}") from None
             if code in (400, 422):
                 raise Rejected(f"GitLab API: {action}: {code} {text}") from None
             raise PublishError(f"GitLab API: {action}: {code} {text}") from None

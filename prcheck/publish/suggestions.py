@@ -5,8 +5,13 @@ from the file as it is in the checkout. A suggester gets the finding and the
 file's lines and returns the text that replaces the finding's line (it may hold
 several lines, to insert after it), or None when it cannot be sure. Only fixes
 that are right without outside knowledge belong here: a missing
-`readOnlyRootFilesystem: true` can be suggested, the commit SHA to pin an
-action to cannot (it is not known offline), so there is none for that rule.
+`readOnlyRootFilesystem: true` can be suggested; the commit SHA to pin an
+action to only when the file itself names it (a `# <sha>` comment on the line,
+or the same action and ref pinned by SHA elsewhere in the file), since it is
+not known offline otherwise.
+
+The table is keyed by the built-in pack's rule ids, and the tests run it on
+the pack's real findings, so a renamed rule cannot silently lose its fix.
 """
 
 from __future__ import annotations
@@ -86,20 +91,71 @@ def _block_has_key(lines: Sequence[str], index: int, field_indent: int, key: str
     return False
 
 
+def _unless_root_user(suggest: Suggester) -> Suggester:
+    """`runAsNonRoot: true` next to `runAsUser: 0` (in the pod or the container) stops
+    the pod from starting: then the fix is not mechanical, and none is offered."""
+
+    def guarded(finding: "Finding", lines: Sequence[str]) -> str | None:
+        if any(re.match(r"^\s*(- )?runAsUser:\s*['\"]?0['\"]?\s*(#.*)?$", line) for line in lines):
+            return None
+        return suggest(finding, lines)
+
+    return guarded
+
+
+_PULL_POLICY = re.compile(r"^(?P<head>\s*(- )?imagePullPolicy:\s*)(?P<value>[^#\s]+)(?P<tail>\s*(#.*)?)$")
+
+
+def image_pull_policy(finding: "Finding", lines: Sequence[str]) -> str | None:
+    """`imagePullPolicy: Always` on the key the finding points at."""
+    if not 1 <= finding.line <= len(lines):
+        return None
+    match = _PULL_POLICY.match(lines[finding.line - 1])
+    if not match or match["value"].strip("'\"") == "Always":
+        return None
+    return f"{match['head']}Always{match['tail']}"
+
+
+_USES = re.compile(r"^(?P<head>\s*(- )?uses:\s*)(?P<q>['\"]?)(?P<action>[^@\s'\"#]+)@(?P<ref>[^\s'\"#]+)(?P=q)(?P<tail>\s*(#\s*(?P<comment>.*))?)$")
+_SHA = re.compile(r"\b[0-9a-f]{40}\b")
+
+
+def pin_uses(finding: "Finding", lines: Sequence[str]) -> str | None:
+    """`uses: owner/repo@<sha> # <ref>` when the file already says which SHA `<ref>` is:
+    in the line's own comment (`@v4 # <sha>`), or where the same action and ref
+    are pinned elsewhere in the file (`@<sha> # v4`)."""
+    if not 1 <= finding.line <= len(lines):
+        return None
+    match = _USES.match(lines[finding.line - 1])
+    if not match or _SHA.fullmatch(match["ref"]):
+        return None
+    action, ref = match["action"], match["ref"]
+    own = _SHA.search(match["comment"] or "")
+    sha = own.group(0) if own else None
+    if sha is None:
+        for index, line in enumerate(lines):
+            other = _USES.match(line)
+            if index == finding.line - 1 or not other or other["action"] != action:
+                continue
+            if _SHA.fullmatch(other["ref"]) and (other["comment"] or "").split() [:1] == [ref]:
+                sha = other["ref"]
+                break
+    if sha is None:
+        return None
+    quote = match["q"]
+    return f"{match['head']}{quote}{action}@{sha}{quote} # {ref}"
+
+
 DEFAULT_SUGGESTERS: Mapping[str, Suggester] = MappingProxyType(
     {
-        "read-only-root-filesystem": security_context_field("readOnlyRootFilesystem", "true"),
-        "no-privilege-escalation": security_context_field("allowPrivilegeEscalation", "false"),
-        "run-as-non-root": security_context_field("runAsNonRoot", "true"),
-        "no-privileged-containers": security_context_field("privileged", "false"),
+        "k8s/writable-root-filesystem": security_context_field("readOnlyRootFilesystem", "true"),
+        "k8s/privilege-escalation": security_context_field("allowPrivilegeEscalation", "false"),
+        "k8s/run-as-root": _unless_root_user(security_context_field("runAsNonRoot", "true")),
+        "k8s/privileged-container": security_context_field("privileged", "false"),
+        "k8s/image-pull-policy": image_pull_policy,
+        "gha/unpinned-uses": pin_uses,
     }
 )
-
-
-def _rule_key(rule: str) -> str:
-    """Rule ids compare without case, namespace or separators: `K8S/read_only_root_filesystem` matches."""
-    last = re.split(r"[/:]", rule)[-1]
-    return re.sub(r"[^a-z0-9]", "", last.lower())
 
 
 def suggestion_for(
@@ -108,8 +164,7 @@ def suggestion_for(
     suggesters: Mapping[str, Suggester] | None = None,
 ) -> str | None:
     """The replacement text for the finding's line, or None."""
-    table = {_rule_key(rule): fn for rule, fn in (suggesters or DEFAULT_SUGGESTERS).items()}
-    suggest = table.get(_rule_key(finding.rule))
+    suggest = (DEFAULT_SUGGESTERS if suggesters is None else suggesters).get(finding.rule)
     if suggest is None or not finding.path or finding.line < 1:
         return None
     root = Path(repo_root).resolve()

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import TextIO
 
 from prcheck.model import Finding, Report
-from prcheck.publish.base import finding_order, normalize_path
+from prcheck.publish.base import finding_envs, finding_order, normalize_path
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
+PER_LEVEL = 10  # Actions shows 10 annotations per level and step, and drops the rest
 
 
 def escape_data(text: str) -> str:
@@ -36,17 +37,27 @@ def annotation_command(finding: Finding) -> str:
     message = finding.message
     if finding.resource:
         message += f" ({finding.resource})"
-    if finding.environments:
-        message += f" [{'envs' if len(finding.environments) > 1 else 'env'} {finding.env_label}]"
+    envs = finding_envs(finding)
+    if envs:
+        message += f" [env {', '.join(envs)}]"
     return f"::{_LEVEL[finding.severity]} {','.join(props)}::{escape_data(message)}"
 
 
 def write_annotations(report: Report, out: TextIO) -> int:
-    count = 0
+    """At most PER_LEVEL commands per level (more would be dropped by Actions
+    anyway, silently), then one notice counting the rest."""
+    shown: dict[str, int] = {}
+    left = 0
     for finding in sorted(report.findings, key=finding_order):
+        level = _LEVEL[finding.severity]
+        if shown.get(level, 0) >= PER_LEVEL:
+            left += 1
+            continue
+        shown[level] = shown.get(level, 0) + 1
         out.write(annotation_command(finding) + "\n")
-        count += 1
-    return count
+    if left:
+        out.write(f"::notice title=prcheck::{left} more finding{'s' if left != 1 else ''}: see the job summary\n")
+    return sum(shown.values())
 
 
 def append_step_summary(path: str, markdown: str) -> bool:

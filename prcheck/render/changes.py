@@ -21,12 +21,17 @@ from typing import Any, Mapping, Sequence
 
 from prcheck.diff import DiffOptions, diff_env, new_mask_key, skipped_env
 from prcheck.model import Document, EnvDiff, Environment, Finding
-from prcheck.render import environments, inputs
+from prcheck.render import argo, environments, flux, inputs
+from prcheck.render.kustomize import KUSTOMIZATION_FILES
 from prcheck.render.remotes import repository_urls
 from prcheck.render.runner import RenderOptions, RenderResult, RenderTask, render_all
 from prcheck.render.spec import RenderSpec
-from prcheck.render.worktree import materialise, toplevel
-from prcheck.sources.gitdiff import merge_base
+from prcheck.render.worktree import git, materialise, toplevel
+from prcheck.sources.gitdiff import ChangeSet, merge_base
+
+# A change this large is compared the ordinary way (one base checkout).
+MAX_QUICK_CHANGES = 200
+_DEFINES_ENVS = (argo.MARKER.encode(), flux.MARKER.encode(), b"GitRepository", b"ArtifactGenerator")
 
 
 @dataclass
@@ -46,15 +51,55 @@ def _specs(root: Path, declared: list[RenderSpec] | None, remotes: Sequence[str]
     return {s.name: s for s in found}
 
 
+def _may_define_environments(repo: Path, base_commit: str, path: str) -> bool:
+    """A file whose change could add, remove or redefine an environment:
+    by its name, or because it mentions Argo CD or Flux on either side."""
+    name = path.rsplit("/", 1)[-1]
+    if name in KUSTOMIZATION_FILES or name == "Chart.yaml" or name.startswith("values") or \
+            name in (".prcheck.yaml", ".prcheck.yml"):
+        return True
+    try:
+        with open(repo / path, "rb") as fh:
+            head = fh.read()
+    except OSError:
+        return True
+    base = git(repo, "cat-file", "-p", f"{base_commit}:{path}", check=False).encode("utf-8", "surrogateescape")
+    return any(marker in text for text in (head, base) for marker in _DEFINES_ENVS)
+
+
+def _untouched_environments(repo: Path, base_commit: str, change: ChangeSet, head: Mapping[str, RenderSpec],
+                            hasher: inputs.Hasher) -> bool:
+    """True when the change cannot alter any environment's render, judged on
+    the work tree alone, so the base need not be checked out: it only added
+    or modified files, none of which defines environments (the base's
+    environments are then the head's) or is an input of one (so every digest
+    would match)."""
+    files = change.files
+    if not files or len(files) > MAX_QUICK_CHANGES or any(f.status not in "AM" for f in files.values()):
+        return False
+    if any(_may_define_environments(repo, base_commit, p) for p in files):
+        return False
+    touched = {str((repo / p).resolve()) for p in files}
+    return not any(touched.intersection(hasher.files(spec)) for spec in head.values())
+
+
 def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: Mapping[str, Any] | None = None,
             jobs: int | None = None, allow_remote: bool = False, timeout: float = 60.0, kube_version: str = "",
-            ignore_labels: Sequence[str] = (), with_nodes: bool = True) -> Comparison:
-    """Render what changed between `base_ref` and `head_ref` (default: the work tree)."""
+            ignore_labels: Sequence[str] = (), with_nodes: bool = True, change: ChangeSet | None = None) -> Comparison:
+    """Render what changed between `base_ref` and `head_ref` (default: the work tree).
+    With the `change` (work tree only), a change no render can see skips the base checkout."""
     repo = toplevel(root)
     result = Comparison()
     started = time.perf_counter()
     remotes = repository_urls(repo)
     result.base_commit = merge_base(repo, base_ref, head_ref)
+    if change is not None and head_ref is None and change.base == result.base_commit:
+        head = _specs(repo, environments.declared(config or {}, kube_version), remotes, kube_version)
+        if _untouched_environments(repo, result.base_commit, change, head, inputs.Hasher(repo, remotes)):
+            result.environments = [s.env for s in head.values()]
+            result.diffs = [skipped_env(name) for name in sorted(head)]
+            result.timings["total"] = time.perf_counter() - started
+            return result
     with ExitStack() as stack:
         base_root = stack.enter_context(materialise(repo, result.base_commit))
         head_root = stack.enter_context(materialise(repo, head_ref)) if head_ref else repo

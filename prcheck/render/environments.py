@@ -117,9 +117,15 @@ def discover(root: Path, remotes: Sequence[str] = (), kube_version: str = "",
     return _name(candidates, kube_version)
 
 
+def _basename(rel: str) -> str:
+    return rel.rpartition("/")[2]
+
+
 def _overlay_dirs(root: Path, files: Iterable[str]) -> list[_Candidate]:
     found: list[_Candidate] = []
     for rel in files:
+        if _basename(rel) not in KUSTOMIZATION_FILES:  # a string test first: most files are not
+            continue
         path = Path(rel)
         if path.name not in KUSTOMIZATION_FILES or len(path.parts) < 3 or path.parts[-3] not in ENV_PARENTS:
             continue
@@ -133,12 +139,15 @@ def _overlay_dirs(root: Path, files: Iterable[str]) -> list[_Candidate]:
 
 
 def _helm_charts(root: Path, files: Sequence[str]) -> list[_Candidate]:
-    all_charts = {Path(f).parent for f in files if Path(f).name == "Chart.yaml"}
+    all_charts = {Path(f).parent for f in files if _basename(f) == "Chart.yaml"}
     # a chart in another chart's charts/ folder is a subchart, not something deployed on its own
     charts = sorted(c for c in all_charts if not (c.parent.name == "charts" and c.parent.parent in all_charts))
     by_folder: dict[Path, list[str]] = defaultdict(list)
+    chart_folders = {c.as_posix() for c in charts}
     for rel in files:
-        by_folder[Path(rel).parent].append(Path(rel).name)
+        folder, _, name = rel.rpartition("/")
+        if (folder or ".") in chart_folders:
+            by_folder[Path(rel).parent].append(name)
     found: list[_Candidate] = []
     for chart in charts:
         chart_name = chart.name or "chart"
@@ -156,9 +165,30 @@ def _helm_charts(root: Path, files: Sequence[str]) -> list[_Candidate]:
     return found
 
 
+# A top-level `apiVersion:` of an Argo CD or Flux group (not indented: nested mentions are
+# a CRD's or a chart's, not an object).
+_TOP_LEVEL_API = re.compile(r"^apiVersion:[^\S\n]*[\"']?(?:[\w-]+\.)*(?:argoproj\.io|toolkit\.fluxcd\.io)/", re.MULTILINE)
+# A document whose first line is indented or in flow style (its top-level keys may be anywhere),
+# or a top-level apiVersion whose value is not on its line.
+_UNUSUAL_DOCUMENT = re.compile(r"(?:\A|^---[^\S\n]*\n)(?:[^\S\n]*(?:#[^\n]*)?\n)*(?:[^\S\n]+\S|[{\[\"'])|^---[^\S\n]+[^\s#]"
+                               r"|^apiVersion:[^\S\n]*(?:[&!*|>#]|$)", re.MULTILINE)
+
+
+def may_hold_gitops_objects(text: str) -> bool:
+    """Cheap text test: can a top-level document of this file be an Argo CD or
+    Flux object? It needs a top-level `apiVersion` of their groups (a CRD or a
+    chart's values mention them nested, which is not an object), unless some
+    document is indented or in flow style, where only parsing tells."""
+    if argo.MARKER not in text and flux.MARKER not in text:
+        return False
+    return _TOP_LEVEL_API.search(text) is not None or _UNUSUAL_DOCUMENT.search(text) is not None
+
+
 def _marked_objects(root: Path, files: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
-    """(file, object) for YAML files that mention Argo CD or Flux; a substring
-    test first, so a large repository is not parsed in full to find a few."""
+    """(file, object) for YAML files that may hold Argo CD or Flux objects; a
+    text test first, so a large repository is not parsed in full to find a few."""
+    from prcheck.sources.yaml_loader import load_text
+
     out: list[tuple[str, dict[str, Any]]] = []
     for rel in files:
         if not rel.endswith((".yaml", ".yml")):
@@ -167,12 +197,12 @@ def _marked_objects(root: Path, files: Sequence[str]) -> list[tuple[str, dict[st
             text = (root / rel).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if argo.MARKER not in text and flux.MARKER not in text:
+        if not may_hold_gitops_objects(text):
             continue
-        try:
-            out.extend((rel, d) for d in yaml.safe_load_all(text) if isinstance(d, dict))
-        except yaml.YAMLError:
-            continue
+        loaded = load_text(text, rel)
+        if any(f.rule in ("yaml/syntax", "yaml/tab-indentation") for f in loaded.findings):
+            continue  # as before: a file that does not parse defines nothing
+        out.extend((rel, d.obj) for d in loaded.docs if isinstance(d.obj, dict))
     return out
 
 

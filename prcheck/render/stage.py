@@ -43,6 +43,7 @@ class RenderRequest:
     jobs: int | None = None
     timeout: float = 60.0
     environments: tuple[Mapping[str, Any], ...] = ()  # the trusted config's `environments:`; empty: discovery
+    render_envs: bool = True  # False with `--no-render`: the change filter still applies, nothing is rendered
 
 
 @dataclass
@@ -68,7 +69,8 @@ def request(flags: Mapping[str, Any], conf: Mapping[str, Any]) -> RenderRequest 
     return RenderRequest(base=str(base), head=flags.get("head") or None, filter_mode=mode,
                          allow_remote=bool(flags.get("allow_remote")), ignore_labels=labels,
                          jobs=flags.get("jobs") or conf.get("jobs"),
-                         environments=tuple(conf.get("environments") or ()))
+                         environments=tuple(conf.get("environments") or ()),
+                         render_envs=not flags.get("no_render"))
 
 
 def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
@@ -80,9 +82,11 @@ def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
     return [LoadedFile(path=path, kind="kubernetes", docs=group) for path, group in by_path.items()]
 
 
-def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles) -> RenderedCheck:
+def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
+        change_set: ChangeSet | None = None) -> RenderedCheck:
     found = compare(root, req.base, req.head, config={"environments": list(req.environments)}, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
-                    kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True)
+                    kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True,
+                    change=change_set)
     result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))
     for env, docs in sorted(found.head_docs.items()):
         files = as_files(docs)
@@ -96,12 +100,22 @@ def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles) ->
         evaluation = check(as_files(docs), replace(ctx, env=env))
         base_findings.extend(replace(f, env=env) for f in evaluation.findings)
     result.baseline = Baseline.of(found.base_docs, base_findings)
-    result.changes = changes(root, req.base, req.head)
+    result.changes = change_set or changes(root, req.base, req.head)
     return result
 
 
-def split(findings: Sequence[Finding], req: RenderRequest, rendered: RenderedCheck) -> tuple[list[Finding], list[Finding]]:
-    """(findings the change introduced, pre-existing ones) by `req.filter_mode`."""
+def change_set(req: RenderRequest, root: Path) -> ChangeSet:
+    """Files and lines the change touched: what the filter and the affected set follow."""
+    return changes(root, req.base, req.head)
+
+
+def split(findings: Sequence[Finding], req: RenderRequest, rendered: RenderedCheck | None,
+          change: ChangeSet | None = None) -> tuple[list[Finding], list[Finding]]:
+    """(findings the change introduced, pre-existing ones) by `req.filter_mode`;
+    without a render (`--no-render`) only by the changed lines."""
+    if rendered is None:
+        assert change is not None
+        return split_changed(findings, change, req.filter_mode)
     assert rendered.changes is not None
     return split_changed(findings, rendered.changes, req.filter_mode, rendered.diffs, rendered.baseline)
 

@@ -133,7 +133,8 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         schema_locations=tuple(paths_for("schema_location", "schema_locations")),
         skip_kinds=tuple(_split(pick("skip_kinds", []))),
         skip_missing_schemas=bool(pick("skip_missing_schemas", False)),
-        policies=tuple(paths_for("policies", "policies")),
+        policies=tuple(dict.fromkeys([*paths_for("policies", "policies"),  # --add-policy: on top, never instead
+                                      *(resolve_flag(str(p)) for p in flags.get("added_policies") or ())])),
         gatekeeper=tuple(config_paths("gatekeeper")),
         kyverno=tuple(config_paths("kyverno")),
         data=tuple(paths_for("data", "data")),
@@ -149,6 +150,7 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         builtin=bool(pick("builtin", True)),
         exceptions=tuple(conf.get("exceptions", [])),
         render=render,
+        all_files=bool(flags.get("all_files")),
         suppressions=suppressions,
     )
     if ignored:

@@ -59,8 +59,8 @@ def finding(rule: str, severity: str, line: int, message: str, path: str = PATH,
     return Finding(rule=rule, severity=severity, message=message, path=path, line=line, resource=resource, **kw)  # type: ignore[arg-type]
 
 
-ROFS = finding("read-only-root-filesystem", "error", 13, "container web: set securityContext.readOnlyRootFilesystem: true")
-LATEST = finding("image-tag-latest", "warning", 12, "container web uses the mutable tag :latest")
+ROFS = finding("k8s/writable-root-filesystem", "error", 13, "container web: set securityContext.readOnlyRootFilesystem: true")
+LATEST = finding("k8s/image-latest-tag", "warning", 12, "container web uses the mutable tag :latest")
 REPLICAS = finding("replicas-min", "info", 7, "2 replicas: consider a PodDisruptionBudget")
 LABELS = finding("missing-labels", "warning", 3, "metadata.labels lacks app.kubernetes.io/name")
 OTHER_FILE = finding(

@@ -1,10 +1,20 @@
-"""Stateful stand-ins for the GitHub and GitLab REST APIs, served on 127.0.0.1.
+"""Stateful stand-ins for the GitHub and GitLab APIs, served on 127.0.0.1.
 
 They answer with the payload shapes the public API documentation shows
 (absolute `url` fields, `Link` pagination on GitHub, `diff_refs` on GitLab
 merge requests, ...), keep what was posted so a second run sees the first
 run's comments, and record every request so tests can assert paths and bodies.
-`fail()` queues error responses (a 502, a 403, a 429 with Retry-After).
+
+They also refuse what the real APIs refuse: GitHub answers 422 for a review
+comment on a line outside the diff, for more than 50 annotations in one
+request and for bodies over 65,536 characters, 403 for a write the token's
+permissions do not cover (`checks`, `pull-requests`, `statuses`; a personal
+access token never writes check runs; a fork's token writes nothing), and 403
+to `GET /user` for installation tokens (GraphQL `viewer` answers both). GitLab
+applies its role table: Reporter posts notes and threads, Developer resolves
+threads and posts commit statuses (Maintainer on protected branches), only a
+note's author edits it. `fail()` queues error responses (a 502, a 429 with
+Retry-After).
 """
 
 from __future__ import annotations
@@ -20,7 +30,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 USER = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot", "node_id": "MDM6Qm90NDE4OTgyODI="}
+ALICE = {"login": "alice", "id": 1, "type": "User", "node_id": "MDQ6VXNlcjE="}
 NOW = "2026-11-01T12:00:00Z"
+BODY_LIMIT = 65_536
+ALL_WRITES = frozenset({"checks", "pull_requests", "statuses"})
 
 
 @dataclass
@@ -29,10 +42,24 @@ class Recorded:
     path: str
     query: dict
     json: Any
+    status: int = 0
 
     @property
     def key(self) -> tuple[str, str]:
         return self.method, self.path
+
+    def line(self) -> str:
+        return f"{self.status} {self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class GitHubToken:
+    """What a token may do: `app` tokens (GITHUB_TOKEN, GitHub Apps) may write check runs,
+    user tokens (PATs) may not and can call GET /user."""
+
+    user: dict
+    writes: frozenset = ALL_WRITES
+    app: bool = True
 
 
 @dataclass
@@ -74,16 +101,32 @@ class FakeApi:
     def handle(self, request: Request) -> Response:
         path = request.path[len(self.prefix) :] if request.path.startswith(self.prefix) else request.path
         body = request.get_json(silent=True) if request.data else None
-        self.log.append(Recorded(request.method, path, dict(request.args), body))
+        record = Recorded(request.method, path, dict(request.args), body)
+        self.log.append(record)
+        response = self._answer(request, path, body)
+        record.status = response.status_code
+        return response
+
+    def _answer(self, request: Request, path: str, body: Any) -> Response:
         for fault in self.faults:
             if fault.times and fault.method == request.method and fault.path.fullmatch(path):
                 fault.times -= 1
                 return _json(fault.body, fault.status, fault.headers)
+        refused = self.refuse(request, path, body)
+        if refused is not None:
+            return refused
         for method, pattern, func in self.routes():
             match = pattern.fullmatch(path)
             if match and method == request.method:
                 return func(request, body or {}, *match.groups())
         return _json({"message": "Not Found"}, 404)
+
+    def refuse(self, request: Request, path: str, body: Any) -> Response | None:
+        """A permission or validation refusal the real API would give, before routing."""
+        return None
+
+    def request_log(self) -> list[str]:
+        return [r.line() for r in self.log]
 
     def page(self, request: Request, items: list, path: str) -> Response:
         """GitHub-style pagination: `per_page`/`page` and a `Link` header to the next page."""
@@ -118,6 +161,52 @@ class FakeGitHub(FakeApi):
         self.reviews: list[dict] = []
         self.check_runs: dict[int, dict] = {}
         self.statuses: list[dict] = []
+        self.tokens: dict[str, GitHubToken] = {}
+        self.default_token = GitHubToken(USER)  # any token not in `tokens`: the Actions GITHUB_TOKEN
+        self.graphql_log: list[dict] = []
+
+    # ---- who is asking, and may they -------------------------------------------------------
+
+    def token_of(self, request: Request) -> GitHubToken:
+        auth = request.headers.get("Authorization", "")
+        return self.tokens.get(auth.split(" ", 1)[-1], self.default_token)
+
+    def refuse(self, request: Request, path: str, body: Any) -> Response | None:
+        token = self.token_of(request)
+        if path == "/user" and request.method == "GET":
+            if token.app:
+                return _json({"message": "Resource not accessible by integration",
+                              "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user"}, 403)
+            return _json(token.user)
+        if request.method == "GET" or path.endswith("/graphql"):
+            return None
+        need = "checks" if "/check-runs" in path else "statuses" if "/statuses/" in path else "pull_requests"
+        if need == "checks" and not token.app:
+            return _json({"message": "You must authenticate via a GitHub App.",
+                          "documentation_url": "https://docs.github.com/rest/checks/runs#create-a-check-run"}, 403)
+        if need not in token.writes:
+            return _json({"message": "Resource not accessible by integration",
+                          "documentation_url": "https://docs.github.com/rest"}, 403)
+        for text in _bodies(body):
+            if len(text) > BODY_LIMIT:
+                return _json({"message": "Validation Failed", "errors": [
+                    {"resource": "IssueComment", "code": "custom", "field": "body",
+                     "message": f"body is too long (maximum is {BODY_LIMIT} characters)"}]}, 422)
+        return None
+
+    def move_head(self, head_sha: str, files: list[dict]) -> None:
+        """A push to the pull request: comments whose line left the diff go `line: null` (outdated)."""
+        self.head_sha = head_sha
+        self.files = files
+        for comment in self.review_comments.values():
+            if comment["line"] is not None and not any(
+                f["filename"] == comment["path"] and _in_patch(f.get("patch"), comment["line"]) for f in files
+            ):
+                comment["line"] = None
+
+    def replies_to(self, cid: int, body: str, user: dict = ALICE) -> int:
+        root = self.review_comments[cid]
+        return self.add_review_comment(root["path"], root["line"], body, reply_to=cid, user=user)
 
     def add_file(self, filename: str, patch: str | None, status: str = "modified") -> None:
         self.files.append(
@@ -137,18 +226,22 @@ class FakeGitHub(FakeApi):
 
     def add_issue_comment(self, body: str, user: dict | None = None) -> int:
         cid = self.next_id()
-        self.issue_comments[cid] = self._issue_comment(cid, body, user or {"login": "alice", "id": 1, "type": "User"})
+        self.issue_comments[cid] = self._issue_comment(cid, body, user or ALICE)
         return cid
 
-    def add_review_comment(self, path: str, line: int | None, body: str, reply_to: int | None = None) -> int:
+    def add_review_comment(self, path: str, line: int | None, body: str, reply_to: int | None = None,
+                           user: dict | None = None) -> int:
         cid = self.next_id()
-        self.review_comments[cid] = self._review_comment(cid, path, line, body, review_id=1, reply_to=reply_to)
+        self.review_comments[cid] = self._review_comment(cid, path, line, body, review_id=1, reply_to=reply_to,
+                                                         user=user or ALICE)
         return cid
 
     def routes(self) -> list[Route]:
         repo = re.escape(f"/repos/{self.repo}")
         pull = rf"{repo}/pulls/{self.number}"
         return [
+            ("POST", re.compile(r"/api/graphql"), self.graphql),
+            ("GET", re.compile(rf"{pull}"), self.get_pull),
             ("POST", re.compile(rf"{repo}/check-runs"), self.create_check_run),
             ("PATCH", re.compile(rf"{repo}/check-runs/(\d+)"), self.update_check_run),
             ("GET", re.compile(rf"{pull}/files"), lambda r, b: self.page(r, self.files, r.path[len(self.prefix) :])),
@@ -162,6 +255,39 @@ class FakeGitHub(FakeApi):
             ("DELETE", re.compile(rf"{repo}/issues/comments/(\d+)"), self.delete_issue_comment),
             ("POST", re.compile(rf"{repo}/statuses/([0-9a-f]{{40}})"), self.create_status),
         ]
+
+    def get_pull(self, request: Request, body: dict) -> Response:
+        return _json({
+            "url": f"{self.base}/repos/{self.repo}/pulls/{self.number}", "id": 900, "node_id": "PR_900",
+            "number": self.number, "state": "open", "title": "Bump web",
+            "user": ALICE, "head": {"ref": "feature", "sha": self.head_sha, "repo": {"full_name": self.repo}},
+            "base": {"ref": "main", "sha": "f" * 40, "repo": {"full_name": self.repo}},
+            "html_url": f"https://github.example/{self.repo}/pull/{self.number}",
+        })
+
+    def graphql(self, request: Request, body: dict) -> Response:
+        """The three GraphQL operations publishing uses: viewer, minimizeComment, unminimizeComment."""
+        query = body.get("query", "")
+        variables = body.get("variables") or {}
+        self.graphql_log.append({"query": query, "variables": variables})
+        token = self.token_of(request)
+        if "viewer" in query and "mutation" not in query:
+            return _json({"data": {"viewer": {"login": token.user["login"], "databaseId": token.user["id"]}}})
+        minimize = "minimizeComment" in query and "unminimizeComment" not in query
+        if "inimizeComment" in query:
+            if "pull_requests" not in token.writes:
+                return _json({"data": None, "errors": [{"type": "FORBIDDEN", "message": "Resource not accessible by integration"}]})
+            target = next((c for c in [*self.review_comments.values(), *self.issue_comments.values()]
+                           if c["node_id"] == variables.get("id")), None)
+            if target is None:
+                return _json({"data": None, "errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a node"}]})
+            if minimize and "classifier: OUTDATED" not in query:
+                return _json({"data": None, "errors": [{"message": "classifier is required"}]})
+            target["minimized"] = minimize
+            key = "minimizedComment" if minimize else "unminimizedComment"
+            name = "minimizeComment" if minimize else "unminimizeComment"
+            return _json({"data": {name: {key: {"isMinimized": minimize}}}})
+        return _json({"errors": [{"message": "unsupported query"}]})
 
     def create_check_run(self, request: Request, body: dict) -> Response:
         rid = self.next_id()
@@ -184,12 +310,16 @@ class FakeGitHub(FakeApi):
             "output": {"title": None, "summary": None, "text": None, "annotations_count": 0, "annotations_url": ""},
             "annotations": [],
         }
+        if len((body.get("output") or {}).get("annotations") or []) > 50:
+            return _too_many_annotations()
         self.check_runs[rid] = run
         self._apply_output(run, body)
         return _json(self._public_run(run), 201)
 
     def update_check_run(self, request: Request, body: dict, rid: str) -> Response:
         run = self.check_runs[int(rid)]
+        if len((body.get("output") or {}).get("annotations") or []) > 50:
+            return _too_many_annotations()
         for key in ("status", "conclusion", "details_url"):
             if key in body:
                 run[key] = body[key]
@@ -201,8 +331,6 @@ class FakeGitHub(FakeApi):
         if not output:
             return
         annotations = output.get("annotations") or []
-        if len(annotations) > 50:  # the real API refuses more than 50 per request
-            raise AssertionError("more than 50 annotations in one request")
         run["annotations"].extend(annotations)  # appended, as the real API does
         run["output"].update(title=output.get("title"), summary=output.get("summary"))
         run["output"]["annotations_count"] = len(run["annotations"])
@@ -211,7 +339,8 @@ class FakeGitHub(FakeApi):
         return {k: v for k, v in run.items() if k != "annotations"}
 
     def _review_comment(
-        self, cid: int, path: str, line: int | None, body: str, *, review_id: int, reply_to: int | None = None
+        self, cid: int, path: str, line: int | None, body: str, *, review_id: int, reply_to: int | None = None,
+        user: dict = USER,
     ) -> dict:
         comment = {
             "url": f"{self.base}/repos/{self.repo}/pulls/comments/{cid}",
@@ -222,7 +351,7 @@ class FakeGitHub(FakeApi):
             "path": path,
             "commit_id": self.head_sha,
             "original_commit_id": self.head_sha,
-            "user": USER,
+            "user": user,
             "body": body,
             "created_at": NOW,
             "updated_at": NOW,
@@ -246,6 +375,7 @@ class FakeGitHub(FakeApi):
 
     def create_review(self, request: Request, body: dict) -> Response:
         review_id = self.next_id()
+        author = self.token_of(request).user
         for item in body.get("comments", []):
             if "line" in item and not any(
                 f["filename"] == item["path"] and _in_patch(f.get("patch"), item["line"]) for f in self.files
@@ -254,12 +384,12 @@ class FakeGitHub(FakeApi):
         for item in body.get("comments", []):
             cid = self.next_id()
             self.review_comments[cid] = self._review_comment(
-                cid, item["path"], item.get("line"), item["body"], review_id=review_id
+                cid, item["path"], item.get("line"), item["body"], review_id=review_id, user=author
             )
         review = {
             "id": review_id,
             "node_id": f"PRR_{review_id}",
-            "user": USER,
+            "user": author,
             "body": body.get("body", ""),
             "state": "COMMENTED" if body.get("event") == "COMMENT" else "PENDING",
             "html_url": f"https://github.example/{self.repo}/pull/{self.number}#pullrequestreview-{review_id}",
@@ -272,11 +402,20 @@ class FakeGitHub(FakeApi):
         return _json(review)
 
     def edit_review_comment(self, request: Request, body: dict, cid: str) -> Response:
-        comment = self.review_comments[int(cid)]
+        comment = self.review_comments.get(int(cid))
+        if comment is None:
+            return _json({"message": "Not Found"}, 404)
+        if comment["user"]["id"] != self.token_of(request).user["id"]:
+            return _json({"message": "Resource not accessible by integration"}, 403)
         comment["body"] = body["body"]
         return _json(comment)
 
     def delete_review_comment(self, request: Request, body: dict, cid: str) -> Response:
+        comment = self.review_comments.get(int(cid))
+        if comment is None:
+            return _json({"message": "Not Found"}, 404)
+        if comment["user"]["id"] != self.token_of(request).user["id"]:
+            return _json({"message": "Resource not accessible by integration"}, 403)
         self.review_comments.pop(int(cid))
         return _json(None, 204)
 
@@ -299,15 +438,24 @@ class FakeGitHub(FakeApi):
 
     def create_issue_comment(self, request: Request, body: dict) -> Response:
         cid = self.next_id()
-        self.issue_comments[cid] = self._issue_comment(cid, body["body"], USER)
+        self.issue_comments[cid] = self._issue_comment(cid, body["body"], self.token_of(request).user)
         return _json(self.issue_comments[cid], 201)
 
     def edit_issue_comment(self, request: Request, body: dict, cid: str) -> Response:
-        comment = self.issue_comments[int(cid)]
+        comment = self.issue_comments.get(int(cid))
+        if comment is None:
+            return _json({"message": "Not Found"}, 404)
+        if comment["user"]["id"] != self.token_of(request).user["id"]:
+            return _json({"message": "Resource not accessible by integration"}, 403)
         comment["body"] = body["body"]
         return _json(comment)
 
     def delete_issue_comment(self, request: Request, body: dict, cid: str) -> Response:
+        comment = self.issue_comments.get(int(cid))
+        if comment is None:
+            return _json({"message": "Not Found"}, 404)
+        if comment["user"]["id"] != self.token_of(request).user["id"]:
+            return _json({"message": "Resource not accessible by integration"}, 403)
         self.issue_comments.pop(int(cid))
         return _json(None, 204)
 
@@ -324,10 +472,24 @@ class FakeGitHub(FakeApi):
             "context": body.get("context", "default"),
             "created_at": NOW,
             "updated_at": NOW,
-            "creator": USER,
+            "creator": self.token_of(request).user,
         }
         self.statuses.append(status)
         return _json(status, 201)
+
+
+def _bodies(body: Any) -> list[str]:
+    """Every comment text a write carries: its body and a review's line comments."""
+    if not isinstance(body, dict):
+        return []
+    texts = [body["body"]] if isinstance(body.get("body"), str) else []
+    return texts + [c["body"] for c in body.get("comments") or [] if isinstance(c, dict) and isinstance(c.get("body"), str)]
+
+
+def _too_many_annotations() -> Response:
+    return _json({"message": "Validation Failed", "errors": [
+        {"resource": "CheckRun", "code": "custom", "field": "annotations",
+         "message": "Only 50 annotations may be sent per request"}]}, 422)
 
 
 def _in_patch(patch: str | None, line: int) -> bool:
@@ -337,8 +499,18 @@ def _in_patch(patch: str | None, line: int) -> bool:
     return line in lines.added or line in lines.context
 
 
+GUEST, REPORTER, DEVELOPER, MAINTAINER = 10, 20, 30, 40
+GL_BOT = {"id": 99, "username": "project_42_bot", "name": "prcheck bot"}
+GL_ALICE = {"id": 7, "username": "alice", "name": "Alice"}
+
+
 class FakeGitLab(FakeApi):
-    """GitLab's REST API v4 holding project 42 and merge request !3."""
+    """GitLab's REST API v4 holding project 42 and merge request !3.
+
+    A token's user and role come from `tokens` (`PRIVATE-TOKEN` header); any
+    other `glpat-` token is the project bot with the Developer role, and a
+    `glpat-reporter…` token a bot with the Reporter role.
+    """
 
     prefix = ""
 
@@ -352,10 +524,39 @@ class FakeGitLab(FakeApi):
         self.notes: dict[int, dict] = {}
         self.statuses: list[dict] = []
         self.tokens_seen: set[str] = set()
+        self.tokens: dict[str, tuple[dict, int]] = {}
+        self.protected_ref = False  # the source branch is protected: statuses need Maintainer
 
     def handle(self, request: Request) -> Response:
         self.tokens_seen.add(request.headers.get("PRIVATE-TOKEN", ""))
         return super().handle(request)
+
+    def caller(self, request: Request) -> tuple[dict, int] | None:
+        token = request.headers.get("PRIVATE-TOKEN", "")
+        if token in self.tokens:
+            return self.tokens[token]
+        if token.startswith("glpat-reporter"):
+            return {"id": 98, "username": "project_42_reporter_bot", "name": "reporter bot"}, REPORTER
+        if token.startswith("glpat-"):
+            return GL_BOT, DEVELOPER
+        return None
+
+    def refuse(self, request: Request, path: str, body: Any) -> Response | None:
+        caller = self.caller(request)
+        if caller is None:
+            return _json({"message": "401 Unauthorized"}, 401)
+        if request.method == "GET":
+            return None
+        _, role = caller
+        if "/statuses/" in path:
+            need = MAINTAINER if self.protected_ref else DEVELOPER
+        elif request.method == "PUT" and re.search(r"/discussions/[0-9a-f]+$", path):
+            need = DEVELOPER  # resolving or reopening a thread
+        else:
+            need = REPORTER
+        if role < need:
+            return _json({"message": "403 Forbidden"}, 403)
+        return None
 
     def add_diff(self, new_path: str, diff: str, old_path: str | None = None, new_file: bool = False) -> None:
         self.diffs.append(
@@ -372,14 +573,29 @@ class FakeGitLab(FakeApi):
             }
         )
 
-    def add_note(self, body: str, system: bool = False) -> int:
+    def add_note(self, body: str, system: bool = False, author: dict | None = None) -> int:
         nid = self.next_id()
-        self.notes[nid] = self._note(nid, body, system=system, author={"id": 7, "username": "alice", "name": "Alice"})
+        self.notes[nid] = self._note(nid, body, system=system, author=author or GL_ALICE)
         return nid
+
+    def reply(self, discussion_id: str, body: str, author: dict | None = None) -> int:
+        nid = self.next_id()
+        note = self._note(nid, body, author=author or GL_ALICE, discussion=True)
+        self.discussions[discussion_id]["notes"].append(note)
+        return nid
+
+    def add_discussion(self, body: str, path: str, line: int, author: dict | None = None) -> str:
+        did = f"{self.next_id():040x}"
+        position = {"position_type": "text", "new_path": path, "new_line": line, "old_path": path, "old_line": None,
+                    **self.diff_refs}
+        note = self._note(self.next_id(), body, position=position, discussion=True, author=author or GL_ALICE)
+        self.discussions[did] = {"id": did, "individual_note": False, "notes": [note]}
+        return did
 
     def routes(self) -> list[Route]:
         mr = rf"/api/v4/projects/{self.project_id}/merge_requests/{self.iid}"
         return [
+            ("GET", re.compile(r"/api/v4/user"), lambda r, b: _json({**self.caller(r)[0], "state": "active", "bot": True})),
             ("GET", re.compile(mr), self.get_mr),
             ("GET", re.compile(rf"{mr}/diffs"), lambda r, b: _json(self.diffs, 200, _gl_page_headers(len(self.diffs)))),
             ("GET", re.compile(rf"{mr}/changes"), self.get_changes),
@@ -461,7 +677,7 @@ class FakeGitLab(FakeApi):
                 message = "400 Bad request - Note {:line_code=>[\"can't be blank\", \"must be a valid line code\"]}"
                 return _json({"message": message}, 400)
         did = f"{self.next_id():040x}"
-        note = self._note(self.next_id(), body["body"], position=position, discussion=True)
+        note = self._note(self.next_id(), body["body"], position=position, discussion=True, author=self.caller(request)[0])
         self.discussions[did] = {"id": did, "individual_note": False, "notes": [note]}
         return _json(self.discussions[did], 201)
 
@@ -475,6 +691,8 @@ class FakeGitLab(FakeApi):
     def update_discussion_note(self, request: Request, body: dict, did: str, nid: str) -> Response:
         for note in self.discussions[did]["notes"]:
             if note["id"] == int(nid):
+                if note["author"]["id"] != self.caller(request)[0]["id"]:
+                    return _json({"message": "403 Forbidden"}, 403)
                 note["body"] = body["body"]
                 return _json(note)
         return _json({"message": "404 Not found"}, 404)
@@ -485,14 +703,25 @@ class FakeGitLab(FakeApi):
 
     def create_note(self, request: Request, body: dict) -> Response:
         nid = self.next_id()
-        self.notes[nid] = self._note(nid, body["body"])
+        self.notes[nid] = self._note(nid, body["body"], author=self.caller(request)[0])
         return _json(self.notes[nid], 201)
 
     def update_note(self, request: Request, body: dict, nid: str) -> Response:
-        self.notes[int(nid)]["body"] = body["body"]
-        return _json(self.notes[int(nid)])
+        note = self.notes.get(int(nid))
+        if note is None:
+            return _json({"message": "404 Note Not Found"}, 404)
+        if note["author"]["id"] != self.caller(request)[0]["id"]:  # only the author edits a note
+            return _json({"message": "403 Forbidden"}, 403)
+        note["body"] = body["body"]
+        return _json(note)
 
     def delete_note(self, request: Request, body: dict, nid: str) -> Response:
+        note = self.notes.get(int(nid))
+        if note is None:
+            return _json({"message": "404 Note Not Found"}, 404)
+        user, role = self.caller(request)
+        if note["author"]["id"] != user["id"] and role < MAINTAINER:
+            return _json({"message": "403 Forbidden"}, 403)
         self.notes.pop(int(nid))
         return _json(None, 204)
 
@@ -519,7 +748,7 @@ class FakeGitLab(FakeApi):
             "allow_failure": False,
             "coverage": None,
             "pipeline_id": body.get("pipeline_id"),
-            "author": {"id": 99, "username": "project_42_bot"},
+            "author": self.caller(request)[0],
         }
         self.statuses.append(status)
         return _json(status, 201)

@@ -27,15 +27,15 @@ def validate(text: str) -> list:
 def test_report_matches_the_code_quality_schema():
     data = validate(codequality.render(Report(findings=[ROFS, LATEST, REPLICAS, LABELS, OTHER_FILE, RENDER])))
     by_rule = {issue["check_name"]: issue for issue in data}
-    assert by_rule["read-only-root-filesystem"] == {
+    assert by_rule["k8s/writable-root-filesystem"] == {
         "description": "container web: set securityContext.readOnlyRootFilesystem: true (Deployment/shop/web)",
-        "check_name": "read-only-root-filesystem",
+        "check_name": "k8s/writable-root-filesystem",
         "fingerprint": ROFS.fingerprint,
         "severity": "critical",
         "location": {"path": "apps/web/deployment.yaml", "lines": {"begin": 13}},
     }
     assert {issue["check_name"]: issue["severity"] for issue in data} == {
-        "read-only-root-filesystem": "critical", "image-tag-latest": "major", "replicas-min": "info",
+        "k8s/writable-root-filesystem": "critical", "k8s/image-latest-tag": "major", "replicas-min": "info",
         "missing-labels": "major", "privileged": "critical", "render-failed": "critical",
     }
     assert by_rule["render-failed"]["location"] == {"path": ".", "lines": {"begin": 1}}

@@ -13,12 +13,12 @@ from prcheck.publish import PublishError, detect_platform
 from prcheck.publish.base import (
     BODY_LIMIT,
     SUMMARY_MARKER,
+    Markers,
     cap,
-    fingerprint_marker,
-    is_summary,
-    marker_fingerprint,
+    open_blocks,
     plan_inline,
-    summary_body,
+    summary_bodies,
+    valid_name,
 )
 from prcheck.publish.diffparse import parse_patch
 from prcheck.publish.suggestions import security_context_field, suggestion_for
@@ -58,11 +58,28 @@ def test_plan_inline_normalises_paths():
 
 
 def test_markers_only_count_at_the_start():
-    body = fingerprint_marker("abc123") + "\n**error**"
-    assert marker_fingerprint(body) == "abc123"
-    assert marker_fingerprint("> " + body) is None
-    assert marker_fingerprint("thanks\n" + body) is None
-    assert is_summary(SUMMARY_MARKER + "\nx") and not is_summary("quote: " + SUMMARY_MARKER)
+    markers = Markers()
+    body = markers.fingerprint("abc123") + "\n**error**"
+    assert markers.fingerprint_of(body) == "abc123"
+    assert markers.fingerprint_of("> " + body) is None
+    assert markers.fingerprint_of("thanks\n" + body) is None
+    assert markers.summary_part(SUMMARY_MARKER + "\nx") == 1 and markers.summary_part("quote: " + SUMMARY_MARKER) is None
+    assert SUMMARY_MARKER == "<!-- prcheck:summary -->"  # what earlier versions wrote: upgrades find it
+
+
+def test_markers_are_namespaced_by_name():
+    default, infra = Markers(), Markers("infra/prod")
+    assert infra.summary() == "<!-- prcheck@infra/prod:summary -->" and infra.summary(2) == "<!-- prcheck@infra/prod:summary:2 -->"
+    for own, other in ((default, infra), (infra, default)):
+        assert own.fingerprint_of(own.fingerprint("f1")) == "f1" and other.fingerprint_of(own.fingerprint("f1")) is None
+        assert own.summary_part(own.summary(2)) == 2 and other.summary_part(own.summary()) is None
+    assert Markers("infra").summary_part(infra.summary()) is None  # a prefix of another name is not that name
+
+
+@pytest.mark.parametrize("name", ["", "-x", "a b", "x" * 65, "a-->b", "名"])
+def test_names_that_cannot_be_markers_are_refused(name):
+    with pytest.raises(PublishError, match="--name"):
+        valid_name(name)
 
 
 def test_cap_cuts_at_a_line_end_and_says_so():
@@ -78,16 +95,56 @@ def test_cap_cuts_at_a_line_end_and_says_so():
 
 
 def test_summary_lists_outside_findings_folded():
-    body = summary_body("# report", [LATEST, REPLICAS], total_inline=1)
+    (body,) = summary_bodies("# report", [LATEST, REPLICAS], total_inline=1)
     assert body.startswith(SUMMARY_MARKER + "\n# report\n")
-    assert "<details><summary>2 findings outside the changed lines</summary>" in body
-    assert "| warning | `image-tag-latest` | `apps/web/deployment.yaml:12` |" in body
-    assert summary_body("# report", [], 0) == SUMMARY_MARKER + "\n# report\n"
+    assert "<details><summary>2 findings not commented inline (outside the changed lines or over the comment limit)" in body
+    assert "| warning | `k8s/image-latest-tag` | `apps/web/deployment.yaml:12` |" in body
+    assert summary_bodies("# report", [], 0) == [SUMMARY_MARKER + "\n# report"]
+    assert summary_bodies("# report", [], 0, footer="<sub>x</sub>") == [SUMMARY_MARKER + "\n# report\n\n<sub>x</sub>"]
 
 
 def test_pipe_in_message_does_not_break_the_table():
     odd = finding("r", "info", 1, "a | b\nc")
-    assert "| a \\| b c |" in summary_body("", [odd], 0)
+    assert "| a \\| b c |" in summary_bodies("", [odd], 0)[0]
+
+
+def big_markdown(folds: int = 30, rows: int = 400) -> str:
+    """Many environments, each a fold holding a long diff in a code fence."""
+    parts = ["## prcheck", "", "❌ **prcheck failed**"]
+    for n in range(folds):
+        parts += [f"<details><summary>env {n}</summary>", "", "```diff", *(f"+  line {n}.{r}" for r in range(rows)), "```",
+                  "", "</details>"]
+    return "\n".join(parts)
+
+
+def test_a_summary_too_long_for_one_comment_goes_on_in_a_second():
+    text = big_markdown(folds=15)
+    assert 65_536 < len(text) < 2 * 60_000
+    bodies = summary_bodies(text, [], 0, Markers("infra"))
+    assert len(bodies) == 2
+    assert bodies[0].startswith("<!-- prcheck@infra:summary -->\n") and bodies[1].startswith("<!-- prcheck@infra:summary:2 -->\n")
+    for body in bodies:
+        assert len(body) <= BODY_LIMIT
+        assert open_blocks(body) == ("", 0)  # every fence and fold closed
+        assert body.count("<details>") == body.count("</details>")
+    assert "continued in the next comment" in bodies[0]
+    joined = bodies[0] + bodies[1]
+    assert all(f"+  line {n}.399" in joined for n in range(15))  # nothing lost across the split
+
+
+def test_a_summary_too_long_for_two_comments_is_cut_well_formed():
+    bodies = summary_bodies(big_markdown(folds=40), [LATEST] * 3, 1)
+    assert len(bodies) == 2
+    for body in bodies:
+        assert len(body) <= BODY_LIMIT and open_blocks(body) == ("", 0)
+    assert bodies[1].rstrip().endswith("the job log has the full report._")
+
+
+def test_cap_closes_what_the_cut_leaves_open():
+    text = "<details><summary>x</summary>\n\n```yaml\n" + "\n".join("k: v" for _ in range(30_000)) + "\n```\n</details>"
+    capped = cap(text)
+    assert len(capped) <= BODY_LIMIT and open_blocks(capped) == ("", 0)
+    assert "</details>" in capped.split("```\n")[-1]
 
 
 @pytest.mark.parametrize(
@@ -147,8 +204,7 @@ def test_suggestion_for_empty_mapping_and_unknown_lines():
 
 def test_suggestion_lookup_by_rule_id_and_file(checkout: Path):
     assert suggestion_for(ROFS, checkout) is not None
-    namespaced = replace(ROFS, rule="K8S/Read_Only_Root_Filesystem")
-    assert suggestion_for(namespaced, checkout) == suggestion_for(ROFS, checkout)
+    assert suggestion_for(replace(ROFS, rule="main/writable-root-filesystem"), checkout) is None  # only the pack's rule
     assert suggestion_for(LATEST, checkout) is None  # no fix known for a mutable tag
     escaping = replace(ROFS, path="../outside.yaml")
     (checkout.parent / "outside.yaml").write_text("securityContext:\n")

@@ -10,10 +10,12 @@ import pytest
 
 from prcheck.model import Report
 from prcheck.publish import PublishError, PublishOptions, publish
-from prcheck.publish.base import SUMMARY_MARKER, fingerprint_marker
+from prcheck.publish.base import SUMMARY_MARKER, Markers
 from prcheck.publish.gitlab import JOB_TOKEN_CANNOT
 from tests.publish.conftest import LATEST, PATH, REPLICAS, ROFS, finding
-from tests.publish.publish_fakes import FakeGitLab
+from tests.publish.publish_fakes import GL_BOT, FakeGitLab
+
+fingerprint_marker = Markers().fingerprint
 
 SUMMARY = "## prcheck\n\nsee below"
 MR = "/api/v4/projects/42/merge_requests/3"
@@ -38,6 +40,7 @@ def test_first_run_sends_exactly_these_requests(report, gitlab_env, fast_options
     result = run(report, gitlab_env, fast_options, out)
 
     assert [r.key for r in fake_gitlab.log] == [
+        ("GET", "/api/v4/user"),  # whose threads and notes are prcheck's
         ("GET", MR),
         ("GET", f"{MR}/diffs"),
         ("GET", f"{MR}/discussions"),
@@ -46,6 +49,7 @@ def test_first_run_sends_exactly_these_requests(report, gitlab_env, fast_options
         ("POST", f"{MR}/discussions"),
         ("GET", f"{MR}/notes"),
         ("POST", f"{MR}/notes"),
+        ("GET", f"{MR}/notes"),  # a racing run's copy is dropped
         ("POST", f"/api/v4/projects/42/statuses/{'d' * 40}"),
     ]
     posted = [r.json for r in fake_gitlab.log if r.key == ("POST", f"{MR}/discussions")]
@@ -58,14 +62,15 @@ def test_first_run_sends_exactly_these_requests(report, gitlab_env, fast_options
     ]
     assert posted[0]["body"].startswith(fingerprint_marker(ROFS.fingerprint))
     assert "```suggestion:-0+0\n          securityContext:\n            readOnlyRootFilesystem: true\n```" in posted[0]["body"]
-    note = fake_gitlab.log[7].json["body"]
-    assert note.startswith(SUMMARY_MARKER + "\n" + SUMMARY) and "3 findings outside the changed lines" in note
-    assert fake_gitlab.log[8].json == {
-        "state": "failed", "name": "prcheck", "description": "3 errors, 2 warnings, 1 info",
+    note = fake_gitlab.log[8].json["body"]
+    assert note.startswith(SUMMARY_MARKER + "\n" + SUMMARY) and "3 findings not commented inline" in note
+    assert fake_gitlab.log[10].json == {
+        "state": "failed", "name": "prcheck/result", "description": "3 errors, 2 warnings, 1 info",
         "target_url": "https://gitlab.example/group/gitops/-/jobs/888", "pipeline_id": 777,
     }
     assert fake_gitlab.tokens_seen == {"glpat-" + "x" * 20}
-    assert (result.inline_created, result.summary, result.statuses) == (3, "created", ["prcheck"])
+    assert (result.inline_created, result.summary, result.statuses) == (3, "created", ["prcheck/result"])
+    assert result.warnings == []
 
 
 def test_three_identical_runs_leave_what_one_run_leaves(report, gitlab_env, fast_options, fake_gitlab, out):
@@ -107,7 +112,7 @@ def test_gone_findings_are_resolved_and_returning_ones_reopened(report, gitlab_e
 
 def test_sticky_note_is_edited_in_place(report, gitlab_env, fast_options, fake_gitlab, out):
     system = fake_gitlab.add_note(SUMMARY_MARKER + " mentioned in commit abc", system=True)
-    old = fake_gitlab.add_note(SUMMARY_MARKER + "\nan older report")
+    old = fake_gitlab.add_note(SUMMARY_MARKER + "\nan older report", author=GL_BOT)
     result = run(report, gitlab_env, fast_options, out)
     assert result.summary == "edited"
     assert ("POST", f"{MR}/notes") not in [r.key for r in fake_gitlab.log]
@@ -143,17 +148,21 @@ def test_502_then_200_is_retried(report, gitlab_env, fast_options, fake_gitlab, 
 
 def test_persistent_failure_is_one_clear_line(report, gitlab_env, fast_options, fake_gitlab, out):
     fake_gitlab.fail("GET", rf"{MR}/diffs", 500, {"message": "500 Internal Server Error"}, times=10)
-    with pytest.raises(PublishError) as caught:
-        run(report, gitlab_env, fast_options, out)
-    assert str(caught.value) == (
-        "GitLab API: GET /projects/42/merge_requests/3/diffs: gave up after 2 retries (too many 500 error responses)"
-    )
+    result = run(report, gitlab_env, fast_options, out)
+    assert result.warnings == [
+        "threads not posted: GitLab API: GET /projects/42/merge_requests/3/diffs: gave up after 2 retries "
+        "(too many 500 error responses)"
+    ]
+    # the note still lists every finding, and the status still goes out
+    assert result.summary == "created" and result.statuses == ["prcheck/result"]
+    assert ROFS.message in next(iter(fake_gitlab.notes.values()))["body"]
 
 
-def test_forbidden_says_which_scope_is_needed(report, gitlab_env, fast_options, fake_gitlab, out):
+def test_forbidden_says_which_role_is_needed(report, gitlab_env, fast_options, fake_gitlab, out):
     fake_gitlab.fail("POST", rf"{MR}/discussions", 403, {"message": "403 Forbidden"})
-    with pytest.raises(PublishError, match="needs the `api` scope"):
-        run(report, gitlab_env, fast_options, out)
+    result = run(report, gitlab_env, fast_options, out)
+    assert result.warnings[0].startswith("threads not posted: GitLab API: POST /projects/42/merge_requests/3/discussions: 403")
+    assert "needs the `api` scope and at least the Reporter role" in result.warnings[0]
 
 
 def test_context_lines_carry_old_line_in_diff_context_mode(gitlab_env, fast_options, fake_gitlab, out):
@@ -186,13 +195,13 @@ def test_a_refused_position_goes_to_the_note(report, gitlab_env, fast_options, f
     assert (result.inline_created, len(fake_gitlab.discussions)) == (2, 2)
     assert "400" in result.notes[0] and "line_code" in result.notes[0]
     note = next(r.json["body"] for r in fake_gitlab.log if r.key == ("POST", f"{MR}/notes"))
-    assert "4 findings outside the changed lines" in note and ROFS.message in note
+    assert "4 findings not commented inline" in note and ROFS.message in note
 
 
 def test_note_fits_the_65536_character_limit(report, gitlab_env, fast_options, fake_gitlab, out):
     run(report, gitlab_env, fast_options, out, summary="x" * 300_000)
-    body = next(r.json["body"] for r in fake_gitlab.log if r.key == ("POST", f"{MR}/notes"))
-    assert 60_000 < len(body) <= 65_536
+    bodies = [r.json["body"] for r in fake_gitlab.log if r.key == ("POST", f"{MR}/notes")]
+    assert len(bodies) == 2 and all(60_000 < len(body) <= 65_536 for body in bodies)
 
 
 def test_status_per_environment_and_branch_pipelines(gitlab_env, fast_options, fake_gitlab, out):
@@ -201,7 +210,7 @@ def test_status_per_environment_and_branch_pipelines(gitlab_env, fast_options, f
     run(report, env, replace(fast_options, status_per_env=True), out)
     assert [r.key[0] for r in fake_gitlab.log] == ["POST"] * 3  # no merge request: statuses only
     assert {s["name"]: s["status"] for s in fake_gitlab.statuses} == {
-        "prcheck": "failed", "prcheck/dev": "success", "prcheck/prod": "failed",
+        "prcheck/result": "failed", "prcheck/dev": "success", "prcheck/prod": "failed",
     }
 
 

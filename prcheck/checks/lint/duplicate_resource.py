@@ -19,6 +19,11 @@ from prcheck.model import Finding
 from prcheck.sources.yaml_loader import LoadedFile
 
 
+def folder_of(path: str) -> str:
+    """The `related` key for pull-request runs: kustomizations mostly list files of their own folder."""
+    return posixpath.dirname(path) or "."
+
+
 def _listed_by(files: Sequence[LoadedFile]) -> dict[str, set[str]]:
     """file → the kustomizations whose `resources:` name it (a directory entry is its own unit)."""
     units: dict[str, set[str]] = {}
@@ -62,4 +67,5 @@ RULE = LintRule(
                 "API group, kind, namespace and name.",
     check=check,
     scope="run",
+    related=folder_of,
 )

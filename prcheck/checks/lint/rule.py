@@ -20,6 +20,9 @@ class LintRule:
     description: str
     check: Callable[[Sequence[LoadedFile], CheckContext], Iterable[Finding]] | None = None
     scope: str = "file"  # "run" when the rule compares files, so it cannot run on a share of them
+    # For "run" rules: files this rule compares share a key (duplicate-resource:
+    # the folder). A pull-request run checks the files sharing a key with a changed one.
+    related: Callable[[str], str] | None = None
 
 
 def finding(rule: LintRule, message: str, path: str, line: int = 0, resource: str = "") -> Finding:

@@ -151,6 +151,11 @@ def _generate(rule: dict, name: str, template_key: str, kinds: list[str], cronjo
         return None
     generated = {k: copy.deepcopy(v) for k, v in rule.items() if k not in ("validate", "name")}
     generated["name"] = name[:63]
+    if "cel" in wrapped:  # CEL is rewritten in its expressions, not by wrapping a pattern
+        from prcheck.checks.policy.cel.autogen import rewrite_tree_once
+        wrapped = {**wrapped, "cel": rewrite_tree_once(wrapped["cel"], template_key)}
+        if "celPreconditions" in generated:
+            generated["celPreconditions"] = rewrite_tree_once(generated["celPreconditions"], template_key)
     generated["validate"] = wrapped
     generated["match"] = _replace_kinds(rule.get("match") or {}, kinds, only_with_pod=not cronjob)
     if isinstance(rule.get("exclude"), dict):

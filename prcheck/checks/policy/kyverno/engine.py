@@ -178,6 +178,9 @@ class KyvernoEngine:
                           message=f"{kind} {name}: not evaluated offline (prcheck runs ClusterPolicy and "
                                   "Policy validate rules)")
         for policy in self.policies:
+            for problem in policy.problems:
+                yield Finding(rule="policy/invalid", severity="error", message=f"{policy.kind} {policy.name}: "
+                              f"{problem.message}", path=problem.path, line=problem.line, engine=ENGINE)
             if not policy.unsupported:
                 continue
             detail = ", ".join(f"{rule} ({feature})" for rule, feature in policy.unsupported)

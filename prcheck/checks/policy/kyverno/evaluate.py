@@ -92,12 +92,20 @@ class RuleRunner:
             return Result("error", f"rule could not be evaluated: {type(exc).__name__}: {exc}")
 
     def run(self, context: dict) -> Result:
+        if self.rule.validation.kind == "cel":
+            return self.cel(context)
         if self.rule.context or self.rule_values:
             context = self.load_context(self.rule.context, context)
         target = resource_of(context)
         if target is None and self.rule.validation.kind in ("pattern", "anyPattern"):
             return Result("skip", "skipping validation on deleted resource")
         return self.validate(self.rule.preconditions, self.rule.validation, context, target, 0)
+
+    def cel(self, context: dict) -> Result:
+        """`validate.cel`: the CEL engine evaluates; the request facts come from the context."""
+        from prcheck.checks.policy.cel.kyverno_policies import run_cel_rule
+        status, message = run_cel_rule(self.rule.validation.cel, context, self.values.namespaces)
+        return Result(status, message or (self.passed.message if status == "pass" else ""))
 
     def _existing_violation(self, context: dict, request: Request) -> bool:
         """Evaluate the old object as if it were being created, as Kyverno does for updates."""

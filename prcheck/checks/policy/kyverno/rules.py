@@ -23,8 +23,8 @@ from .pattern import Node, compile_pattern
 from .variables import has_variables
 
 CLUSTER_DATA = ("configMap", "apiCall", "imageRegistry", "globalReference")
-_VALIDATE_KINDS = ("pattern", "anyPattern", "deny", "foreach")
-_OFFLINE_UNSUPPORTED = ("cel", "podSecurity", "manifests", "assert")
+_VALIDATE_KINDS = ("pattern", "anyPattern", "deny", "foreach", "cel")
+_OFFLINE_UNSUPPORTED = ("podSecurity", "manifests", "assert")
 
 
 @dataclass
@@ -36,8 +36,9 @@ class ContextEntry:
 
 @dataclass
 class Validation:
-    kind: str  # pattern | anyPattern | deny | foreach
+    kind: str  # pattern | anyPattern | deny | foreach | cel
     message: str = ""
+    cel: Any = None  # kind cel: (Runtime, CelProgram), compiled by the CEL engine
     patterns: list[Any] = field(default_factory=list)
     compiled: "list[Node] | None" = None
     deny: "Conditions | None" = None
@@ -84,6 +85,7 @@ class Policy:
     line: int
     rules: list[Rule]
     unsupported: list[tuple[str, str]] = field(default_factory=list)  # (rule, feature)
+    problems: list[Any] = field(default_factory=list)  # CEL compile errors (cel.program.Problem)
     source: Any = None  # the policy object as written, to rebuild the policy elsewhere
     apply_one: bool = False  # spec.applyRules: One — stop after the first rule that applies
 
@@ -200,6 +202,9 @@ def _validation(raw: dict, where: list, loc: _Locator, message: str = "") -> Val
     elif kind == "deny":
         deny = raw["deny"] if isinstance(raw["deny"], dict) else {}
         validation.deny = compile_conditions(deny.get("conditions"), where + ["deny", "conditions"], loc)
+    elif kind == "cel":
+        if not isinstance(raw["cel"], dict):
+            raise loc.error(where + ["cel"], "validate.cel must be a map with expressions")
     else:
         if not isinstance(raw["foreach"], list) or not raw["foreach"]:
             raise loc.error(where + ["foreach"], "foreach must be a non-empty list")
@@ -231,7 +236,8 @@ def _overrides(raw: Any) -> list[tuple[str, list[str]]]:
     return result
 
 
-def _rule(raw: dict, index: int, spec: dict, loc: _Locator, source: str = "") -> "Rule | str":
+def _rule(raw: dict, index: int, spec: dict, loc: _Locator, source: str = "", runtime: Any = None,
+          problems: "list | None" = None) -> "Rule | str":
     """A compiled rule, or the name of the feature that keeps it from running offline."""
     where = ["spec", "rules", index]
     validate = raw.get("validate")
@@ -248,6 +254,13 @@ def _rule(raw: dict, index: int, spec: dict, loc: _Locator, source: str = "") ->
         raise loc.error(where, f"rule '{raw.get('name')}' has no match block")
     match = compile_block(raw.get("match"))
     action = validate.get("failureAction") or spec.get("validationFailureAction")
+    validation = _validation(validate, where_validate, loc, str(validate.get("message") or ""))
+    if validation.kind == "cel":
+        from prcheck.checks.policy.cel.kyverno_policies import compile_cel_rule
+        program, found = compile_cel_rule(runtime, loc.doc, raw, where)
+        validation.cel = (runtime, program, found)
+        if problems is not None:
+            problems.extend(p for p in found if p not in problems)
     return Rule(
         name=str(raw["name"]),
         match=match,
@@ -255,7 +268,7 @@ def _rule(raw: dict, index: int, spec: dict, loc: _Locator, source: str = "") ->
         kinds=match.kind_names(),
         context=_context_entries(raw.get("context"), where + ["context"], loc),
         preconditions=compile_conditions(raw.get("preconditions"), where + ["preconditions"], loc),
-        validation=_validation(validate, where_validate, loc, str(validate.get("message") or "")),
+        validation=validation,
         action=normalize_action(action),
         overrides=_overrides(validate.get("failureActionOverrides") or spec.get("validationFailureActionOverrides")),
         source=source,
@@ -263,8 +276,9 @@ def _rule(raw: dict, index: int, spec: dict, loc: _Locator, source: str = "") ->
     )
 
 
-def compile_policy(doc: Document) -> Policy:
-    """One `ClusterPolicy` / `Policy` document → `Policy`, autogen rules included."""
+def compile_policy(doc: Document, runtime: Any = None) -> Policy:
+    """One `ClusterPolicy` / `Policy` document → `Policy`, autogen rules included.
+    `runtime`: the CEL runtime `validate.cel` rules compile into (one is made when needed)."""
     loc = _Locator(doc)
     obj = doc.obj
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -288,7 +302,10 @@ def compile_policy(doc: Document) -> Policy:
         sources[raw["name"]] = base
     for index, raw in enumerate(raw_rules + generated):
         source_index = index if index < len(raw_rules) else _source_index(raw_rules, sources[raw["name"]])
-        compiled = _rule(raw, source_index, spec, loc, sources.get(raw["name"], ""))
+        if runtime is None and isinstance(raw.get("validate"), dict) and "cel" in raw["validate"]:
+            from prcheck.checks.policy.cel.runtime import Runtime
+            runtime = Runtime()
+        compiled = _rule(raw, source_index, spec, loc, sources.get(raw["name"], ""), runtime, policy.problems)
         if isinstance(compiled, str):
             if index < len(raw_rules):
                 policy.unsupported.append((str(raw["name"]), compiled))

@@ -21,6 +21,7 @@ from prcheck.sources.yaml_loader import load_bytes
 
 from ..base import PolicyError
 from .engine import KyvernoEngine, RuleResponse
+from .evaluate import Result
 from .load import documents, is_policy, resource_documents, yaml_files
 from .rules import compile_policy
 from .valuesfile import Values, load_values
@@ -134,6 +135,57 @@ def _find(responses: list[tuple[tuple[str, str, str], RuleResponse]], policy: st
     return None
 
 
+def _context_data(path: "Path | None") -> "tuple[list[dict], list[dict]]":
+    """A `kind: Context` file: (spec.resources, spec.images) standing in for the cluster and registries."""
+    if path is None:
+        return [], []
+    loaded = load_bytes(path.read_bytes(), str(path))
+    resources: list[dict] = []
+    images: list[dict] = []
+    for doc in loaded.docs:
+        spec = doc.obj.get("spec") if isinstance(doc.obj, dict) and isinstance(doc.obj.get("spec"), dict) else {}
+        resources.extend(r for r in spec.get("resources") or [] if isinstance(r, dict))
+        images.extend(i for i in spec.get("images") or [] if isinstance(i, dict))
+    return resources, images
+
+
+def _cel_responses(test: dict, base: Path, values: Values, user: "dict | None", files: list, resources: list) -> list:
+    """ValidatingPolicy results for every resource (empty without such policies)."""
+    from prcheck.checks.policy.cel.kinds import KindTable
+    from prcheck.checks.policy.cel.kyverno_policies import (
+        PolicyResponse, PolicyRunner, _NoRule, compile_validating_policy, is_validating_policy, library_bindings)
+    from prcheck.checks.policy.cel.runtime import Runtime
+
+    docs = [doc for file in files for doc in documents(file) if is_validating_policy(doc)]
+    if not docs:
+        return []
+    runtime = Runtime()
+    policies = [compile_validating_policy(runtime, doc) for doc in docs]
+    for policy in policies:
+        if policy.problems:
+            first = policy.problems[0]
+            raise PolicyError(first.path, first.line, 0, first.message)
+    context_path = test.get("context")
+    cluster, images = _context_data(base / str(context_path) if context_path else None)
+    kinds = KindTable(r.obj for r in resources)
+    user_info = (user or {}).get("userInfo") or {}
+    extra = library_bindings(cluster, images, kinds, username=str(user_info.get("username") or ""))
+    runner = PolicyRunner(runtime, policies, kinds)
+    responses = []
+    for doc in resources:
+        obj = doc.obj
+        namespace = str(((obj.get("metadata") or {}).get("namespace")) or "")
+        for policy in policies:
+            variables = values.for_resource(policy.name, str((obj.get("metadata") or {}).get("name") or ""))
+            operation = str(variables.get("request.operation") or "CREATE").upper()
+            target, old = (None, obj) if operation == "DELETE" else (obj, obj if operation == "UPDATE" else None)
+            verdict = runner.evaluate(policy, obj, operation, old, user_info, values.namespaces.get(namespace), extra)
+            if verdict is not None:
+                result = Result(verdict.status, verdict.message)
+                responses.append((_resource_key(obj), PolicyResponse(policy, _NoRule(), result)))
+    return responses
+
+
 def run_test_file(path: "str | Path") -> TestReport:
     """Evaluate one test file; loading problems are reported in `error`, never raised."""
     path = Path(path)
@@ -146,18 +198,26 @@ def run_test_file(path: "str | Path") -> TestReport:
         values = load_values(base / str(values_path)) if values_path else Values()
         user_path = test.get("userinfo")
         user = _user_info(base / str(user_path)) if user_path else None
-        policy_docs = [doc for file in yaml_files(_resolve(base, test.get("policies")))
-                       for doc in documents(file) if is_policy(doc)]
+        files = list(yaml_files(_resolve(base, test.get("policies"))))
+        policy_docs = [doc for file in files for doc in documents(file) if is_policy(doc)]
         policies = [compile_policy(doc) for doc in policy_docs]
+        for policy in policies:
+            if policy.problems:
+                first = policy.problems[0]
+                raise PolicyError(first.path, first.line, 0, first.message)
         resources = resource_documents(_resolve(base, test.get("resources")))
-        report.policies, report.resources = len(policies), len(resources)
         engine = KyvernoEngine(policies, values, offline="ignore")
         responses = [(_resource_key(doc.obj), response) for doc in resources
                      for response in engine.apply(doc.obj, user=user)]
+        cel = _cel_responses(test, base, values, user, files, resources)
+        responses.extend(cel)
+        report.policies = len(policies) + len({r.policy.key for _, r in cel})
+        report.resources = len(resources)
     except (PolicyError, OSError) as exc:
         report.error = str(exc)
         return report
     known = {(key, r.name) for p in policies for key in (p.name, p.key) for r in p.rules}
+    known.update((r.policy.name, "") for _, r in cel)
     for result in test.get("results") or []:
         if not isinstance(result, dict):
             continue

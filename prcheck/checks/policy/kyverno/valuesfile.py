@@ -24,6 +24,7 @@ class Values:
     foreach_values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     resource_values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    namespaces: dict[str, dict] = field(default_factory=dict)  # `namespaces:` Namespace objects (namespaceObject)
 
     def for_resource(self, policy: str, name: str) -> dict[str, Any]:
         if not self.global_values and not self.resource_values:
@@ -63,6 +64,12 @@ def parse_values(obj: Any) -> Values:
         for resource in policy.get("resources") or []:
             if isinstance(resource, dict):
                 values.resource_values[(name, str(resource.get("name", "")))] = dict(_dict(resource.get("values")))
+    for namespace in obj.get("namespaces") or []:
+        name = (_dict(namespace).get("metadata") or {}).get("name") if isinstance(namespace, dict) else None
+        if name:
+            values.namespaces[str(name)] = namespace
+            labels = _dict(_dict(namespace.get("metadata")).get("labels"))
+            values.namespace_labels.setdefault(str(name), {str(k): str(v) for k, v in labels.items()})
     for namespace in obj.get("namespaceSelector") or []:
         if isinstance(namespace, dict):
             values.namespace_labels[str(namespace.get("name", ""))] = {
@@ -84,4 +91,5 @@ def load_values(path: "str | Path") -> Values:
         merged.foreach_values.update(part.foreach_values)
         merged.resource_values.update(part.resource_values)
         merged.namespace_labels.update(part.namespace_labels)
+        merged.namespaces.update(part.namespaces)
     return merged

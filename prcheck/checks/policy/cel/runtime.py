@@ -1,0 +1,150 @@
+"""The CEL runtime prcheck evaluates every CEL policy with: cel-expr-python (cel-cpp).
+
+One `Runtime` holds one environment with the Kubernetes extensions and
+libraries, and a cache of compiled programs keyed by source text, so each
+expression is parsed and checked once per run however many resources,
+bindings or environments it meets. Every variable an admission or CRD
+expression may read is declared `dyn`: prcheck has no OpenAPI types for the
+objects it checks, so type errors the API server finds against a schema
+surface here as evaluation errors instead (see docs/cel.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from cel_expr_python import cel
+from cel_expr_python.ext import ext_bindings, ext_encoders, ext_math, ext_optional, ext_strings
+
+from .library import declarations
+
+# Every name an expression may read. Unbound names evaluate to an error, which
+# is what the API server reports for a variable the context does not offer.
+VARIABLES = (
+    "object", "oldObject", "request", "params", "namespaceObject", "authorizer", "variables",
+    "self", "oldSelf", "anyObject",  # CRD rules; Gatekeeper's predefined variable is variables.anyObject
+    "resource", "image", "imagedata", "http", "globalContext", "time", "exceptions",  # Kyverno libraries
+)
+
+_LOCATION = re.compile(r"<input>:(\d+):(\d+): (.*)")
+
+
+class CelCompileError(Exception):
+    """A syntax or type error; `line`/`column` are 1-based inside the expression."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 0) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One evaluation: `value` (plain Python) or `error` (the runtime's message)."""
+
+    value: Any = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+class Program:
+    """A compiled expression; `run` never raises."""
+
+    __slots__ = ("source", "_expr", "_runtime")
+
+    def __init__(self, source: str, expr: Any, runtime: "Runtime") -> None:
+        self.source, self._expr, self._runtime = source, expr, runtime
+
+    def run(self, activation: Any) -> Outcome:
+        start = time.perf_counter()
+        try:
+            result = self._expr.eval(activation)
+            if result.type() == cel.Type.ERROR:
+                return Outcome(error=_short(str(result.plain_value())))
+            return Outcome(value=result.plain_value())
+        except (RuntimeError, TypeError, ValueError, AssertionError) as exc:
+            return Outcome(error=_short(str(exc)))
+        finally:
+            self._runtime.seconds += time.perf_counter() - start
+
+
+def _short(message: str) -> str:
+    """`INVALID_ARGUMENT: divide by zero [INVALID_ARGUMENT]` → `divide by zero`."""
+    message = re.sub(r"\s*\[[A-Z_]+\]\s*$", "", message.strip())
+    message = re.sub(r"^[A-Z_]+: ", "", message)
+    return message
+
+
+class Runtime:
+    """The Kubernetes CEL environment plus a compile cache; one per engine and run."""
+
+    def __init__(self, authorizer_rules: "tuple[dict, ...]" = ()) -> None:
+        self.authorizer_rules = authorizer_rules
+        self._env = cel.NewEnv(
+            variables={name: cel.Type.DYN for name in VARIABLES},
+            extensions=[ext_strings.ExtStrings(), ext_optional.ExtOptional(), ext_bindings.ExtBindings(),
+                        ext_math.ExtMath(), ext_encoders.ExtEncoders()],
+            functions=declarations(),
+        )
+        self._programs: dict[str, "Program | CelCompileError"] = {}
+        self.seconds = 0.0  # evaluation time, for stats.timings
+        self.compiled = 0
+
+    def compile(self, source: str) -> Program:
+        """The program for `source`, compiled on first use; raises `CelCompileError`."""
+        found = self._programs.get(source)
+        if found is None:
+            try:
+                found = Program(source, self._env.compile(source), self)
+                self.compiled += 1
+            except RuntimeError as exc:
+                found = _compile_error(str(exc))
+            self._programs[source] = found
+        if isinstance(found, CelCompileError):
+            raise found
+        return found
+
+    def activation(self, data: Mapping[str, Any]) -> Any:
+        """Bind variables for a batch of evaluations (conversion is lazy and cheap);
+        pass values through `plain` once per object first."""
+        return self._env.Activation(data)
+
+
+def _compile_error(text: str) -> CelCompileError:
+    first = _LOCATION.search(text)
+    if first is None:
+        return CelCompileError(_short(text))
+    message = first.group(3).strip()
+    return CelCompileError(message, int(first.group(1)), int(first.group(2)))
+
+
+def plain(value: Any) -> Any:
+    """YAML can carry dates and timestamps; CEL only takes JSON-like values, so those
+    become the RFC 3339 strings Kubernetes would have stored."""
+    if isinstance(value, dict):
+        if any(not _is_plain(v) for v in value.values()):
+            return {str(k): plain(v) for k, v in value.items()}
+        return value
+    if isinstance(value, list):
+        return [plain(v) for v in value] if any(not _is_plain(v) for v in value) else value
+    if isinstance(value, datetime.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, (str, bool, int, float)) or value is None:
+        return True
+    if isinstance(value, dict):
+        return all(_is_plain(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    return False

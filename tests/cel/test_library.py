@@ -1,0 +1,130 @@
+"""The Kubernetes CEL libraries, checked against the examples of the Kubernetes
+documentation (kubernetes.io/docs/reference/using-api/cel/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from prcheck.checks.policy.cel.library import authz
+from prcheck.checks.policy.cel.runtime import CelCompileError, Runtime
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Runtime:
+    return Runtime()
+
+
+def evaluate(runtime: Runtime, source: str, **data):
+    outcome = runtime.compile(source).run(runtime.activation(data))
+    assert outcome.ok, outcome.error
+    return outcome.value
+
+
+def error_of(runtime: Runtime, source: str, **data) -> str:
+    outcome = runtime.compile(source).run(runtime.activation(data))
+    assert not outcome.ok, outcome.value
+    return outcome.error
+
+
+DOC_EXAMPLES = [
+    # lists
+    ("[1, 2, 3].isSorted()", True), ("[3, 1].isSorted()", False), ("['a', 'b'].isSorted()", True),
+    ("[1, 2, 3].sum() == 6", True), ("[1, 2].max() == 2", True), ("[1, 2].min() == 1", True),
+    # regex
+    ("'abc 123'.find('[0-9]+') == '123'", True), ("'123 abc 456'.findAll('[0-9]+') == ['123', '456']", True),
+    ("'123 abc 456'.findAll('[0-9]+', 1) == ['123']", True), ("'abc'.find('[0-9]+') == ''", True),
+    # url
+    ("url('https://example.com/path?k1=a&k2=b&k2=c#frag').getScheme() == 'https'", True),
+    ("url('https://example.com:80/').getHost() == 'example.com:80'", True),
+    ("url('https://example.com:80/').getHostname() == 'example.com'", True),
+    ("url('https://[::1]:80/').getHostname() == '::1'", True),
+    ("url('https://example.com:80/').getPort() == '80'", True), ("url('https://example.com/').getPort() == ''", True),
+    ("url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/'", True),
+    ("url('https://example.com/path?k1=a&k2=b&k2=c').getQuery() == {'k1': ['a'], 'k2': ['b', 'c']}", True),
+    ("isURL('https://example.com/')", True), ("isURL('example.com')", False), ("isURL('/relative/path')", True),
+    # quantity
+    ("quantity('1.5G').isGreaterThan(quantity('1G'))", True), ("quantity('50M').isLessThan(quantity('100M'))", True),
+    ("quantity('50k').asInteger() == 50000", True), ("quantity('50k').isInteger()", True),
+    ("quantity('1.5').isInteger()", False), ("quantity('50.5k').asApproximateFloat() == 50500.0", True),
+    ("quantity('50k').sign() == 1", True), ("quantity('-50k').sign() == -1", True),
+    ("quantity('50k').add(quantity('20k')) == quantity('70k')", True), ("quantity('50k').add(20) == quantity('50020')", True),
+    ("quantity('50k').sub(quantity('20k')) == quantity('30k')", True),
+    ("quantity('50k').compareTo(quantity('50000')) == 0", True), ("quantity('1Gi') == quantity('1024Mi')", True),
+    ("isQuantity('1.3G')", True), ("isQuantity('1.3Gi')", True), ("isQuantity('1,3G')", False), ("isQuantity('10000k')", True),
+    # ip / cidr
+    ("isIP('127.0.0.1')", True), ("isIP('::1')", True), ("isIP('127.0.0.256')", False), ("isIP('::ffff:127.0.0.1')", False),
+    ("ip.isCanonical('127.0.0.1')", True), ("ip.isCanonical('2001:db8::abcd')", True),
+    ("ip.isCanonical('2001:DB8::ABCD')", False), ("ip('127.0.0.1').family() == 4", True), ("ip('::1').family() == 6", True),
+    ("ip('0.0.0.0').isUnspecified()", True), ("ip('127.0.0.1').isLoopback()", True), ("ip('fe80::1').isLinkLocalUnicast()", True),
+    ("ip('ff02::1').isLinkLocalMulticast()", True), ("ip('224.0.0.1').isLinkLocalMulticast()", True),
+    ("ip('192.168.0.1').isGlobalUnicast()", True), ("ip('255.255.255.255').isGlobalUnicast()", False),
+    ("isCIDR('192.168.0.0/16')", True), ("isCIDR('192.168.0.0/33')", False),
+    ("cidr('192.168.0.0/24').containsIP(ip('192.168.0.1'))", True), ("cidr('192.168.0.0/24').containsIP('192.168.1.1')", False),
+    ("cidr('192.168.0.0/16').containsCIDR(cidr('192.168.10.0/24'))", True), ("cidr('192.168.0.0/24').containsCIDR('192.168.0.0/16')", False),
+    ("cidr('192.168.0.1/24').ip() == ip('192.168.0.1')", True), ("cidr('192.168.0.1/24').masked() == cidr('192.168.0.0/24')", True),
+    ("cidr('192.168.0.0/16').prefixLength() == 16", True), ("cidr('::1/128').ip().family() == 6", True),
+    # semver
+    ("isSemver('1.0.0')", True), ("isSemver('v1.0')", False), ("isSemver('v1.0', true)", True),
+    ("semver('1.0.0-alpha').isLessThan(semver('1.0.0'))", True), ("semver('1.2.3').major() == 1", True),
+    ("semver('1.2.3').minor() == 2", True), ("semver('1.2.3').patch() == 3", True),
+    ("semver('2.0.0').isGreaterThan(semver('1.9.9'))", True), ("semver('1.10.0').compareTo(semver('1.9.0')) == 1", True),
+    ("semver('01.02.03', true) == semver('1.2.3')", True),
+    # format (errors as a list: empty when valid)
+    ("format.dns1123Label().validate('my-label-name') == []", True),
+    ("format.named('dns1123Subdomain').validate('a.b.c') == []", True),
+    ("format.dns1123Label().validate('My_Label').size() == 1", True), ("format.labelValue().validate('') == []", True),
+    ("format.qualifiedName().validate('example.com/Name') == []", True), ("format.uuid().validate('not-a-uuid').size() > 0", True),
+    # extensions Kubernetes enables
+    ("sets.contains([1, 2, 3], [1, 2])", True), ("sets.equivalent([1, 2], [2, 1, 1])", True),
+    ("sets.intersects([1], [2])", False), ("'a,b'.split(',') == ['a', 'b']", True), ("['a', 'b'].join('-') == 'a-b'", True),
+    ("'TacoCat'.lowerAscii() == 'tacocat'", True), ("{'a': 1}.?b.orValue(5) == 5", True), ("cel.bind(x, 3, x * x) == 9", True),
+    ("math.greatest(1, 5, 3) == 5", True),
+]
+
+
+@pytest.mark.parametrize("source,expected", DOC_EXAMPLES)
+def test_documented_examples(runtime: Runtime, source: str, expected: bool):
+    assert evaluate(runtime, source) is expected
+
+
+@pytest.mark.parametrize("source,message", [
+    ("quantity('1,3G')", "quantities must match"), ("ip('127.0.0.256')", "parse error"),
+    ("cidr('192.168.0.0/33')", "parse error"), ("url('example.com')", "invalid URI"),
+    ("semver('1.0')", "invalid semver"), ("quantity('1.5').asInteger()", "cannot convert"),
+    ("[].max()", "empty list"), ("format.named('nope')", "unknown format"),
+])
+def test_invalid_arguments_are_evaluation_errors(runtime: Runtime, source: str, message: str):
+    assert message in error_of(runtime, source)
+
+
+def test_authorizer_without_policy_denies_with_a_reason(runtime: Runtime):
+    bound = {"authorizer": authz.authorizer("alice", [])}
+    check = "authorizer.group('apps').resource('deployments').namespace('prod').check('create')"
+    assert evaluate(runtime, check + ".allowed()", **bound) is False
+    assert evaluate(runtime, check + ".reason()", **bound) == authz.NO_POLICY
+    assert evaluate(runtime, "authorizer.path('/healthz').check('get').allowed()", **bound) is False
+
+
+def test_authorizer_answers_from_configured_rules(runtime: Runtime):
+    bound = {"authorizer": authz.authorizer("alice", [{"verb": "create", "group": "apps", "resource": "deployments"}])}
+    base = "authorizer.group('apps').resource('deployments').namespace('prod')"
+    assert evaluate(runtime, base + ".check('create').allowed()", **bound) is True
+    assert evaluate(runtime, base + ".check('delete').allowed()", **bound) is False
+    sa = "authorizer.serviceAccount('ns', 'sa').group('apps').resource('deployments').check('create').allowed()"
+    rules = [{"user": "system:serviceaccount:ns:sa", "verb": "*"}]
+    assert evaluate(runtime, sa, authorizer=authz.authorizer("alice", rules)) is True
+
+
+def test_compile_errors_carry_their_position(runtime: Runtime):
+    with pytest.raises(CelCompileError) as caught:
+        runtime.compile("object.spec.replicas >")
+    assert caught.value.line == 1 and caught.value.column > 0
+    with pytest.raises(CelCompileError, match="undeclared reference"):
+        runtime.compile("nosuchvariable == 1")
+
+
+def test_expressions_compile_once(runtime: Runtime):
+    before = runtime.compiled
+    first = runtime.compile("object.metadata.name == 'unique-compile-check'")
+    assert runtime.compile("object.metadata.name == 'unique-compile-check'") is first
+    assert runtime.compiled == before + 1
