@@ -85,4 +85,4 @@ def test_github_dry_run_plans_one_comment_per_problem(three_overlays: Path, run_
     findings = json.loads(report_file.read_text())["findings"]
     assert len(comments) == len(findings) == len({(c["path"], c["line"], c["body"]) for c in comments})
     privileged = [c for c in comments if "k8s/privileged-container" in c["body"]]
-    assert len(privileged) == 1 and "in `dev`, `production`, `staging`" in privileged[0]["body"]
+    assert len(privileged) == 1 and "envs `dev`, `production`, `staging`" in privileged[0]["body"]
