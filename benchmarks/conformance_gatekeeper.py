@@ -1,6 +1,11 @@
 """Gatekeeper conformance: run the gatekeeper-library gator suites and score them.
 
-Usage: python benchmarks/conformance_gatekeeper.py [CORPUS_DIR] [--verbose]
+Usage: python benchmarks/conformance_gatekeeper.py [CORPUS_DIR] [--verbose] [--cel]
+
+With `--cel` the `gatekeeper-cel` corpus is scored with the K8sNativeValidation
+code only (`--gatekeeper-engine cel`: a template without CEL fails to compile,
+nothing falls back to Rego), as upstream's `gator verify
+--enable-k8s-native-validation` CI does.
 
 CORPUS_DIR is the corpus root holding `gatekeeper/cases.json` (or the
 `gatekeeper` directory itself); or `$PRCHECK_CORPUS`. One item is scored per
@@ -47,9 +52,9 @@ def cause(outcome: Outcome | None) -> str:
     return f"{outcome.status}: {text}"
 
 
-def run_template(root: Path, entry: dict) -> dict[tuple[str, str], Outcome]:
+def run_template(root: Path, entry: dict, engine: str = "auto") -> dict[tuple[str, str], Outcome]:
     """Outcomes of one template directory's suite, by (test, case)."""
-    verifier = Verifier()
+    verifier = Verifier(engine=engine)
     suite = root / entry["suite"]
     try:
         outcomes = verifier.run_suite(suite, entry["id"])
@@ -69,7 +74,8 @@ def run_template(root: Path, entry: dict) -> dict[tuple[str, str], Outcome]:
 
 
 def main(argv: list[str]) -> int:
-    root = corpus_dir(argv, "gatekeeper")
+    engine = "cel" if "--cel" in argv else "auto"
+    root = corpus_dir(argv, "gatekeeper-cel" if engine == "cel" else "gatekeeper")
     verbose = "--verbose" in argv
     cases = json.loads((root / "cases.json").read_text(encoding="utf-8"))["cases"]
     total = matched = simple = 0
@@ -79,7 +85,7 @@ def main(argv: list[str]) -> int:
     causes: dict[str, list[str]] = defaultdict(list)
     started = time.perf_counter()
     for entry in cases:
-        outcomes = run_template(root, entry)
+        outcomes = run_template(root, entry, engine)
         for test in entry["tests"]:
             for case in test["cases"]:
                 outcome = outcomes.get((test["name"], case["name"]))
@@ -101,7 +107,7 @@ def main(argv: list[str]) -> int:
                           f"violations={len(outcome.messages)} {outcome.detail}")
     elapsed = time.perf_counter() - started
 
-    print(f"gatekeeper conformance ({root})")
+    print(f"gatekeeper conformance ({root}, engine {engine})")
     print(f"  matched: {matched}/{total} ({100.0 * matched / max(total, 1):.1f}%) in {elapsed:.2f}s")
     print(f"  simple score (disallowed has a violation, allowed has none): {simple}/{total}")
     for label, table in (("by kind of case", by_kind), ("by expected outcome", by_expect)):

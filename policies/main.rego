@@ -38,15 +38,6 @@ deny contains finding if {
 
 deny contains finding if {
 	input.file_kind == "kubernetes"
-	input.document.kind in {
-		"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
-		"ReplicationController", "Job", "PodTemplate", "CronJob", "Secret",
-	}
-	some finding in data.prcheck.secrets.kubernetes.deny
-}
-
-deny contains finding if {
-	input.file_kind == "kubernetes"
 	some finding in data.prcheck.k8s.objects.deny
 }
 
@@ -69,16 +60,6 @@ deny contains finding if {
 }
 
 deny contains finding if {
-	input.file_kind in {"github-workflow", "github-action", "gitlab-ci"}
-	some finding in data.prcheck.secrets.ci.deny
-}
-
-deny contains finding if {
 	input.file_kind == "gitlab-ci"
 	some finding in data.prcheck.gitlab.deny
-}
-
-deny contains finding if {
-	input.file_kind == "kustomization"
-	some finding in data.prcheck.secrets.kustomize.deny
 }

@@ -42,8 +42,17 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+def error_line(message: str) -> str:
+    """`prcheck: error: …` on one line, credentials masked: errors quote config values,
+    tool output and URLs, and end up in the same CI log as everything else."""
+    from prcheck.report.escaping import escape_control, safe_line
+    from prcheck.report.masking import mask_text
+
+    return safe_line(f"prcheck: error: {escape_control(mask_text(message, loose=True))}")
+
+
 def fail(message: str) -> None:
-    click.echo(f"prcheck: error: {message}", err=True)
+    click.echo(error_line(message), err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -102,6 +111,7 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--combine", is_flag=True, default=None, help="Evaluate policies once with all documents as input.")
 @click.option("--rego-engine", type=click.Choice(["embedded", "opa"]), help="Embedded engine (default) or an OPA server.")
 @click.option("--rego-version", type=click.Choice(["auto", "v0", "v1"]), help="Rego syntax; auto detects per module.")
+@click.option("--gatekeeper-engine", type=click.Choice(["auto", "cel", "rego"]), help="ConstraintTemplate code to run: auto (CEL when the template has K8sNativeValidation, as Gatekeeper), cel or rego.")
 @click.option("--opa-url", help="OPA server URL for --rego-engine opa (default: start a local `opa run --server`).")
 @click.option("--builtin/--no-builtin", default=None, help="Run the built-in policy pack (default on; see `prcheck rules`).")
 @click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings.")

@@ -43,10 +43,19 @@ def _where(error: jsonschema.ValidationError) -> str:
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
+    """Names the key and what the schema wanted, never the value: a config holds
+    URLs with credentials and tokens as often as anything else."""
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})), key=str)
         return f"{_where(error)}: unknown key {', '.join(repr(k) for k in extra)}"
-    return f"{_where(error)}: {error.message}"
+    wanted = error.validator_value
+    if error.validator == "type":
+        return f"{_where(error)}: expected {' or '.join(wanted) if isinstance(wanted, list) else wanted} (value not shown)"
+    if error.validator == "enum":
+        return f"{_where(error)}: must be one of {', '.join(map(str, wanted))} (value not shown)"
+    if error.validator == "required":
+        return f"{_where(error)}: missing {', '.join(repr(k) for k in wanted if k not in (error.instance or {}))}"
+    return f"{_where(error)}: does not match the config schema ({error.validator}; value not shown)"
 
 
 def validate(config: Any, path: str) -> dict:

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
-from prcheck.checks.secrets import default_scanner
+from prcheck.checks.secrets import mask_values
 from prcheck.model import Document, EnvDiff, ResourceChange
 
 DEFAULT_NOISY_LABELS: tuple[str, ...] = ("helm.sh/chart", "app.kubernetes.io/version", "chart")
@@ -97,7 +97,7 @@ def mask_secrets(obj: Any, key: bytes) -> Any:
         masked["items"] = [mask_secrets(item, key) for item in obj["items"]]
         return masked
     if not _is_secret(obj):  # any other object: the values the secret rules would report
-        return default_scanner().mask_values(obj, lambda value: _digest(value.encode("utf-8", "surrogateescape"), key))
+        return mask_values(obj, lambda value: _digest(value.encode("utf-8", "surrogateescape"), key))
     masked = copy.deepcopy(obj)
     for field, to_bytes in (("data", _data_bytes), ("stringData", _string_bytes)):
         values = masked.get(field)

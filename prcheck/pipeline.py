@@ -18,11 +18,13 @@ from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
+from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.merge import merge as merge_findings
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
 from prcheck.processes import default_jobs
 from prcheck.render import stage as render_stage
+from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected
 from prcheck.sources.collect import SourceEntry, collect, find_root
@@ -134,11 +136,13 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         if kyverno is not None:
             engines.append(kyverno)
     if opts.policies or opts.gatekeeper:
-        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper])
+        gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper], opts.gatekeeper_engine)
         if gatekeeper is not None:
             engines.append(gatekeeper)
     if opts.policies and not engines:
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
+    if opts.builtin and opts.secrets.enabled:
+        engines.append(SecretsEngine.from_settings(opts.secrets))
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)
@@ -279,5 +283,5 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "policy_passes": evaluation.passed,
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
-    return report
+    return mask_report(report)  # before any format or publisher sees it
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from prcheck.model import Finding
+from prcheck.checks.secrets.engine import SecretsSettings
 from prcheck.render.stage import RenderRequest
 from prcheck.sources.yaml_loader import Limits
 
@@ -41,6 +42,7 @@ class RunConfig:
     combine: bool = False
     rego_engine: str = "embedded"
     rego_version: str = "auto"
+    gatekeeper_engine: str = "auto"  # auto | cel | rego: which code of a ConstraintTemplate runs
     opa_url: str | None = None
     limits: Limits = field(default_factory=Limits)
     rule_config: dict[str, Any] = field(default_factory=dict, hash=False)
@@ -54,6 +56,7 @@ class RunConfig:
     suppressions: str = "all"
     trusted_ref: str = ""  # the commit the rules came from; "" when the work tree's config is used
     notices: tuple[Finding, ...] = ()  # the trust stage's own findings (trust/config-changed, ...)
+    secrets: SecretsSettings = field(default_factory=SecretsSettings)  # config `secrets:`, rule file already read
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -99,17 +99,54 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
                       path=doc.path, line=doc.line, resource=resource, engine="schema")
 
 
-def _message(obj: Any, path: list[Any], error: Any) -> str:
-    """Schema messages quote the offending value; nothing inside a Secret is ever shown.
+_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
+               (dict, "object"), (type(None), "null"))
+_SHOWN_LIMITS = ("limit", "multiple_of", "format")  # parameters that come from the schema, never the value
 
-    Not only `data`/`stringData`: a misplaced value (`immutable: <password>`), an
-    unquoted last-applied-configuration annotation (a mapping holding the whole
-    Secret) or the items of a `SecretList` would be quoted just the same. Errors
-    on the Secret object itself (required or unexpected keys) only name keys.
+
+def _json_type(value: Any) -> str:
+    return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), type(value).__name__)
+
+
+def _short(values: Any, limit: int = 8) -> str:
+    items = [json.dumps(v, default=str)[:40] for v in (values if isinstance(values, list) else [values])]
+    return ", ".join(items[:limit]) + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
+
+
+def _message(obj: Any, path: list[Any], error: Any) -> str:
+    """What the schema expected and what kind of value it got; never the value itself.
+
+    jsonschema's own messages quote the instance, and any value can be a secret
+    (an unquoted numeric password, `env:` written as a map, a URL with a
+    password in an annotation), so messages are rebuilt from the error kind and
+    the schema's side only: `expected string, got integer (value not shown)`.
+    Unknown keys are named, as kubeconform does; the report's masking function
+    hides key names that look like credentials.
     """
+    kind = error.kind
+    name = type(kind).__name__
+    params = kind.as_dict() if hasattr(kind, "as_dict") else {}
+    got = _json_type(error.instance)
+    if name == "AdditionalProperties":
+        return error.message if not _inside_secret(obj, path) or not path else "unknown fields (not shown: inside a Secret)"
     if _inside_secret(obj, path):
-        return f"value does not match the schema ({type(error.kind).__name__}; value not shown: inside a Secret)"
-    return error.message
+        return f"value does not match the schema ({name}; value not shown: inside a Secret)"
+    if name == "Type":
+        return f"expected {' or '.join(map(str, params.get('types') or []))}, got {got} (value not shown)"
+    if name == "Required":
+        return f"{json.dumps(params.get('property'), default=str)} is a required property"
+    if name == "FalseSchema":
+        return "field not allowed by the schema"
+    if name == "Enum":
+        return f"must be one of {_short(params.get('options'))}, got another {got} (value not shown)"
+    if name == "Constant":
+        return f"must be {_short(params.get('expected_value'))} (value not shown)"
+    if name == "Pattern":
+        return f"{got} does not match the pattern {json.dumps(params.get('pattern'))} (value not shown)"
+    if name in ("AnyOf", "OneOfNotValid"):
+        return f"{got} matches none of the allowed schemas (value not shown)"
+    limits = ", ".join(f"{k} {params[k]}" for k in _SHOWN_LIMITS if k in params)
+    return f"{got} fails the schema's {name} check{f' ({limits})' if limits else ''} (value not shown)"
 
 
 def _inside_secret(obj: Any, path: Sequence[Any]) -> bool:

@@ -32,14 +32,16 @@ def gatekeeper() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--run", "run_pattern", help="Only tests or test/case names matching this regular expression.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list each case's violation messages.")
+@click.option("--gatekeeper-engine", "engine", type=click.Choice(["auto", "cel", "rego"]), default="auto",
+              help="Template code to run: auto (CEL when present, as Gatekeeper), cel or rego (no fallback).")
 @guarded
-def verify(paths: tuple[str, ...], run_pattern: str | None, verbose: bool) -> None:
+def verify(paths: tuple[str, ...], run_pattern: str | None, verbose: bool, engine: str) -> None:
     """Run every gator Suite under PATHS (folders are searched recursively)."""
     try:
         pattern = re.compile(run_pattern) if run_pattern else None
     except re.error as exc:
         raise click.BadParameter(str(exc), param_hint="--run") from None
-    verifier = Verifier(run=pattern)
+    verifier = Verifier(run=pattern, engine=engine)
     suites = verifier.suites(paths)
     if not suites:
         click.echo(f"prcheck: error: no gator Suite (test.gatekeeper.sh) found under {', '.join(paths)}", err=True)

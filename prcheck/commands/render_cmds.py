@@ -18,16 +18,18 @@ from typing import Any, NoReturn
 
 import click
 
-from prcheck.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, guarded
+from prcheck.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_line, guarded
 from prcheck.diff import DEFAULT_NOISY_LABELS, counts
 from prcheck.model import Report
+from prcheck.report.escaping import escape_control, safe_text
+from prcheck.report.masking import mask_report
 from prcheck.render.environments import EnvironmentConfigError, resolve
 from prcheck.render.remotes import repository_urls
 from prcheck.render.worktree import GitError, toplevel
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"prcheck: error: {message}", err=True)
+    click.echo(error_line(message), err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -67,8 +69,8 @@ def envs(path: str, config_file: str | None, fmt: str) -> None:
     for spec in found:
         env = spec.env
         values = f"  values: {', '.join(env.values)}" if env.values else ""
-        click.echo(f"{env.name:<{width}}  {env.kind:<9} {env.path}{values}")
-        click.echo(f"{'':<{width}}  found: {env.source}")
+        click.echo(safe_text(f"{env.name:<{width}}  {env.kind:<9} {env.path}{values}"))
+        click.echo(safe_text(f"{'':<{width}}  found: {env.source}"))
 
 
 @click.command()
@@ -106,7 +108,7 @@ def diff(base_ref: str, head_ref: str | None, fmt: str, output: str | None, conf
         "notes": found.notes,
         "timings": {k: round(v, 4) for k, v in found.timings.items()},
     })
-    body = render_report(report, fmt)
+    body = render_report(mask_report(report), fmt)
     if output:
         Path(output).write_text(body, encoding="utf-8")
     else:
@@ -147,5 +149,5 @@ def text_summary(report: Report) -> str:
     if report.findings:
         lines.append("")
         for f in report.findings:
-            lines.append(f"{f.location()}: {f.severity}: {f.message} [{f.rule}]")
-    return "\n".join(lines) + "\n"
+            lines.append(escape_control(f"{f.location()}: {f.severity}: {f.message} [{f.rule}]"))
+    return safe_text("\n".join(lines)) + "\n"

@@ -21,9 +21,10 @@ def all_rules() -> list:
     """RuleInfo for every rule prcheck knows, sorted by id."""
     from prcheck.checks.lint import ALL_RULES
     from prcheck.checks.policy.builtin_catalog import META_RULES, RuleInfo, load_catalog
+    from prcheck.checks.secrets import gitleaks_rules
     from prcheck.report.rules_meta import SCHEMA_RULES
 
-    rules = list(load_catalog()) + list(META_RULES)
+    rules = list(load_catalog()) + list(META_RULES) + gitleaks_rules()
     rules += [RuleInfo(r.id, r.title, r.severity, "lint", r.description) for r in ALL_RULES]
     rules += [RuleInfo(rule_id, title, _SCHEMA_SEVERITY.get(rule_id, "error"), "schema")
               for rule_id, title in SCHEMA_RULES.items()]

@@ -18,6 +18,7 @@ from prcheck.publish.base import Identity, PublishOptions, RemoteComment
 from prcheck.publish.diffparse import DiffLines, from_line_numbers
 from prcheck.publish.github import GitHubContext
 from prcheck.publish.gitlab import ChangedFile, DiffRefs, GitLabContext
+from prcheck.report.masking import mask_text
 
 
 class _Recorder:
@@ -26,7 +27,7 @@ class _Recorder:
         self.requests: list[dict] = []
 
     def record(self, method: str, url: str, body: Any = None) -> None:
-        request = {"method": method, "url": url, "body": body}
+        request = {"method": method, "url": mask_text(url), "body": body}  # GITHUB_API_URL may carry credentials
         self.requests.append(request)
         self._stdout.write(json.dumps(request, sort_keys=True) + "\n")
 

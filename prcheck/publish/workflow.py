@@ -9,6 +9,7 @@ from typing import TextIO
 
 from prcheck.model import Finding, Report
 from prcheck.publish.base import finding_envs, finding_order, normalize_path
+from prcheck.report.escaping import escape_control
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
@@ -16,8 +17,9 @@ PER_LEVEL = 10  # Actions shows 10 annotations per level and step, and drops the
 
 
 def escape_data(text: str) -> str:
-    """Escape a workflow command's message, as the Actions toolkit does."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message, as the Actions toolkit does; other
+    control characters become visible escapes (they could steer the log reader)."""
+    return escape_control(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

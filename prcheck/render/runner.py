@@ -28,6 +28,7 @@ from prcheck.processes import context, default_jobs
 from prcheck.render import flux, helm, kustomize, output
 from prcheck.render.kustomize import Overlay, RenderError
 from prcheck.render.remotes import hide_credentials
+from prcheck.report.masking import mask_text
 from prcheck.render.spec import RenderSpec
 
 MAX_FOLLOW_DEPTH = 5
@@ -64,7 +65,9 @@ class RenderResult:
 def _finding(task: RenderTask, rule: str, message: str, path: str = "") -> Finding:
     env = task.spec.env
     where = "" if task.side == "head" else " (at the base revision)"
-    return Finding(rule=rule, severity="error", message=hide_credentials(f"environment {env.name}{where}: {message}"),
+    # tool text (kustomize, Helm `fail`) quotes the repository's values: masked as prose, on one line
+    text = mask_text(hide_credentials(f"environment {env.name}{where}: {message}"), loose=True)
+    return Finding(rule=rule, severity="error", message=" ".join(text.split()),
                    path=path or (env.path if "://" not in env.path else ""), engine="render", env=env.name)
 
 

@@ -6,12 +6,13 @@ from collections import defaultdict
 from xml.etree import ElementTree as ET
 
 from prcheck.model import Finding, Report
+from prcheck.report.escaping import escape_control as esc
 
 
 def render(report: Report, **_: object) -> str:
     cases: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in report.findings:
-        cases[(f.path or (f"env:{f.env_label}" if f.environments else "(run)"), f.rule)].append(f)
+        cases[(esc(f.path) or (f"env:{esc(f.env_label)}" if f.environments else "(run)"), esc(f.rule))].append(f)
     failures = sum(1 for fs in cases.values() if any(f.severity == "error" for f in fs))
     suites = ET.Element("testsuites", name="prcheck", tests=str(len(cases)), failures=str(failures), errors="0")
     suite = ET.SubElement(suites, "testsuite", name="prcheck", tests=str(len(cases)),
@@ -22,11 +23,12 @@ def render(report: Report, **_: object) -> str:
         suites.set("tests", "1")
     for (path, rule), findings in sorted(cases.items()):
         case = ET.SubElement(suite, "testcase", classname=path, name=rule)
-        body = "\n".join(f"{f.location()}: {f.severity}: {f.message}" + (f" ({f.resource})" if f.resource else "")
-                         for f in findings)
+        # XML 1.0 cannot hold most control characters at all: they are escaped, as in text output
+        body = "\n".join(esc(f"{f.location()}: {f.severity}: {f.message}" + (f" ({f.resource})" if f.resource else ""))
+                          for f in findings)
         errors = [f for f in findings if f.severity == "error"]
         if errors:
-            failure = ET.SubElement(case, "failure", message=errors[0].message, type=rule)
+            failure = ET.SubElement(case, "failure", message=esc(errors[0].message), type=rule)
             failure.text = body
         else:
             ET.SubElement(case, "system-out").text = body

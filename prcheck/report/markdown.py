@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 from prcheck.model import EnvDiff, Finding, Report, ResourceChange, severity_at_least
+from prcheck.report.escaping import escape_control
 
 LIMIT = 60_000
 DIFF_LINES = 150  # per resource
@@ -25,7 +26,7 @@ _RESERVE = 400  # kept for the closing line
 def _escape(text: str) -> str:
     """Findings are prose in a table or list: no HTML, no table breaks, one line."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-    return " ".join(text.split())
+    return escape_control(" ".join(text.split()))
 
 
 def _fence(text: str) -> str:

@@ -7,6 +7,8 @@ import sys
 from itertools import groupby
 
 from prcheck.model import Finding, Report
+from prcheck.report.escaping import escape_control as esc
+from prcheck.report.escaping import safe_line
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
@@ -36,7 +38,7 @@ def summary_line(report: Report) -> str:
 
 
 def _group_key(f: Finding) -> str:
-    return f.path or (f"env:{f.env_label}" if f.environments else "(run)")
+    return esc(f.path) or (f"env:{esc(f.env_label)}" if f.environments else "(run)")
 
 
 def render(report: Report, colour: bool = False, quiet: bool = False, **_: object) -> str:
@@ -49,18 +51,18 @@ def render(report: Report, colour: bool = False, quiet: bool = False, **_: objec
         lines.append(paint(path, _BOLD))
         for f in group:
             where = f"{f.line}:{f.column}" if f.column else str(f.line or "-")
-            extra = f"  ({f.resource})" if f.resource else ""
-            env = f" [{f.env_label}]" if f.environments and f.path else ""
+            extra = f"  ({esc(f.resource)})" if f.resource else ""
+            env = f" [{esc(f.env_label)}]" if f.environments and f.path else ""
             lines.append(f"  {where:>7}  {paint(f'{f.severity:<7}', _COLOURS[f.severity])}  "
-                         f"{f.message}  {paint(f.rule, _DIM)}{env}{extra}")
+                         f"{esc(f.message)}  {paint(esc(f.rule), _DIM)}{env}{extra}")
         lines.append("")
     for s in report.suppressed if not quiet else []:
-        lines.append(paint(f"suppressed ({s.source}{': ' + s.reason if s.reason else ''}): "
-                           f"{s.finding.location()} {s.finding.rule}", _DIM))
+        lines.append(paint(f"suppressed ({s.source}{': ' + esc(s.reason) if s.reason else ''}): "
+                           f"{esc(s.finding.location())} {esc(s.finding.rule)}", _DIM))
     for diff in report.diffs:
         counts = (f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.removed)} removed"
                   if not diff.skipped else "unchanged (inputs did not change)")
-        lines.append(f"env {diff.env}: {counts}")
+        lines.append(f"env {esc(diff.env)}: {counts}")
     if not (quiet and not findings):
         lines.append(summary_line(report))
-    return "\n".join(lines).lstrip("\n") + "\n"
+    return "\n".join(safe_line(line) for line in lines).lstrip("\n") + "\n"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from prcheck.checks.secrets import settings_from_config as secrets_settings
 from prcheck.model import Finding
 from prcheck.processes import default_jobs
 from prcheck.render.stage import request as render_request
@@ -143,6 +144,7 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         combine=bool(pick("combine", False)),
         rego_engine=routed("rego_engine", "embedded"),
         rego_version=pick("rego_version", "auto"),
+        gatekeeper_engine=str(pick("gatekeeper_engine", "auto")),
         opa_url=routed("opa_url", None),
         limits=_limits(conf, source.trusted, ignored),
         rule_config=dict(conf.get("rules", {})),
@@ -152,6 +154,7 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         render=render,
         all_files=bool(flags.get("all_files")),
         suppressions=suppressions,
+        secrets=secrets_settings(conf, source.resolve, source.path, root),
     )
     if ignored:
         notices.append(Finding(

@@ -7,8 +7,9 @@ about it (its file's kind and path, the target Kubernetes version). One rule,
 `data.prcheck.main.deny`, is queried per document; it dispatches to the
 families that apply to that kind of file.
 
-The Python rules (provider tokens, entropy, pin comments) run beside it on
-the same documents; their findings take the same shape. Severities come from
+The Python pin-comment rule runs beside it on the same documents; its
+findings take the same shape. Secret detection is an engine of its own
+(prcheck/checks/secrets/), enabled with the pack. Severities come from
 the catalog (the rules' METADATA); `.prcheck.yaml` `rules:` overrides are
 applied later, with the other filters, so they work for every engine alike.
 """
@@ -24,7 +25,6 @@ from typing import Any
 
 import yaml
 
-from prcheck.checks import secrets
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy import builtin_pins
 from prcheck.checks.policy.base import Evaluation, PolicyError
@@ -44,9 +44,6 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ENGINE_LABEL = "builtin"
 ENTRY_PACKAGE = "prcheck.main"
 EVALUATION_ERROR = "builtin/evaluation-error"
-
-# When a line carries several secret findings, the most specific one is kept.
-_SECRET_PRIORITY = ("secrets/provider-token", "secrets/k8s-secret-in-git", "secrets/env-literal", "secrets/high-entropy")
 
 
 def pack_rego(files: Sequence[Path]) -> list[RegoModule]:
@@ -111,9 +108,6 @@ class BuiltinEngine:
                                 engine_label=ENGINE_LABEL, input_for=self._input)
         if not self._rego.rules:
             raise PolicyError(str(self.root), 0, 0, f"the policy pack has no package {ENTRY_PACKAGE} with a deny rule")
-        options = (rule_config or {}).get(secrets.HIGH_ENTROPY) or {}
-        self._scanner = secrets.SecretScanner(
-            secrets.SecretWords.from_data(data.get("secrets", {})), min_length=int(options.get("min_length", 16)))
 
     def with_kube_version(self, kube_version: str) -> BuiltinEngine:
         """The same compiled pack judged against another Kubernetes version (per environment)."""
@@ -147,7 +141,6 @@ class BuiltinEngine:
             else:
                 found.extend(evaluation.findings)
                 result.passed += evaluation.passed
-            found.extend(secrets.findings(doc, self._scanner, ENGINE_LABEL))
             if doc.source and doc.file_kind in builtin_pins.GHA_KINDS:
                 if doc.path not in lines:
                     lines[doc.path] = doc.source.splitlines()
@@ -161,18 +154,11 @@ class BuiltinEngine:
                        message=f"built-in rules could not evaluate this document: {exc.message}")
 
     def _settle(self, found: list[Finding]) -> list[Finding]:
-        """Catalog severities, and one secret finding per line."""
+        """Catalog severities."""
         out: list[Finding] = []
-        best_secret: dict[tuple[str, int], Finding] = {}
         for finding in found:
             info = self.catalog.get(finding.rule)
             if info is not None and finding.severity != info.severity:
                 finding = replace(finding, severity=info.severity)  # type: ignore[arg-type]  # catalog checks the value
-            if finding.rule in _SECRET_PRIORITY:
-                key = (finding.path, finding.line)
-                held = best_secret.get(key)
-                if held is None or _SECRET_PRIORITY.index(finding.rule) < _SECRET_PRIORITY.index(held.rule):
-                    best_secret[key] = finding
-                continue
             out.append(finding)
-        return out + list(best_secret.values())
+        return out

@@ -35,6 +35,7 @@ import regorus
 
 from prcheck.checks.policy.base import PolicyError
 from prcheck.checks.policy.builtin import ENTRY_PACKAGE, BuiltinEngine, pack_data
+from prcheck.checks.secrets import SecretsEngine, SecretsSettings
 from prcheck.checks.policy.builtin_catalog import pack_modules
 from prcheck.checks.policy.rego import RegoEngine
 from prcheck.checks.policy.rego_modules import (
@@ -153,10 +154,12 @@ class _FixtureRunner:
 
     def __init__(self, root: Path) -> None:
         self.pack: BuiltinEngine | None = None
+        self.secrets: SecretsEngine | None = None
         self.rego: RegoEngine | None = None
         modules = load_modules(pack_modules(root), "auto") if root.is_dir() else []
         if any(m.package == ENTRY_PACKAGE for m in modules):
             self.pack = BuiltinEngine(root)
+            self.secrets = SecretsEngine.from_settings(SecretsSettings())  # the pack's secrets/* fixtures
         elif modules:
             self.rego = RegoEngine.from_paths([str(p) for p in pack_modules(root)], all_namespaces=True)
 
@@ -176,6 +179,8 @@ class _FixtureRunner:
         if self.pack is not None:
             engine = self.pack.with_kube_version(fixture.kube_version)
             found += engine.evaluate(docs).findings
+            if self.secrets is not None:
+                found += self.secrets.evaluate(docs).findings
         elif self.rego is not None:
             found += self.rego.evaluate(docs).findings
         return found

@@ -24,7 +24,8 @@ from . import autogen
 from .bindings import bindings_for, match_request
 from .kinds import KindTable
 from .match import Constraints, Request, compile_constraints
-from .program import CelProgram, Compiler, Problem, Verdict, compile_program, compile_validation, run
+from .program import (CelProgram, Compiler, Problem, Verdict, compile_program, compile_validation, run,
+                      variable_definitions)
 from .runtime import Runtime
 
 GROUP = "policies.kyverno.io"
@@ -106,9 +107,10 @@ def compile_cel_rule(runtime: Runtime, doc: Document, rule: Mapping[str, Any], w
     body = Compiler(runtime, doc, [*where, "validate", "cel"])
     inner = compile_program(body, {"variables": cel.get("variables"), "auditAnnotations": cel.get("auditAnnotations")})
     program.variables, program.audit_annotations = inner.variables, inner.audit_annotations
+    definitions = variable_definitions(cel.get("variables"))
     for index, item in enumerate(cel.get("expressions") or []):
         if isinstance(item, dict):
-            validation = compile_validation(body, item, ["expressions", index])
+            validation = compile_validation(body, item, ["expressions", index], definitions)
             if validation is not None:
                 program.validations.append(validation)
     if not cel.get("expressions"):

@@ -26,6 +26,7 @@ from typing import Any
 from prcheck.model import Document
 
 from .runtime import CelCompileError, Program, Runtime
+from .source import expand_definitions, inline_variables, lenient_optionals
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Expr:
     program: Program
     source: str
     line: int
+    inlined: bool = False  # variables were substituted: no need to bind them
 
 
 class Compiler:
@@ -53,18 +55,31 @@ class Compiler:
         self.runtime, self.doc, self.base = runtime, doc, list(base)
         self.problems: list[Problem] = []
 
-    def expr(self, source: Any, keypath: Sequence["str | int"], what: str = "expression") -> "Expr | None":
+    def expr(self, source: Any, keypath: Sequence["str | int"], what: str = "expression",
+             variables: "Mapping[str, str] | None" = None) -> "Expr | None":
+        """Compile `source` as written (for its diagnostics), then as evaluated: with
+        `variables` inlined and cel-go's lenient `orValue` (see `source.py`)."""
         line = self.doc.line_of([*self.base, *keypath])
         if not isinstance(source, str) or not source.strip():
             self.problems.append(Problem(self.doc.path, line, f"{what} must be a non-empty CEL string"))
             return None
         try:
-            return Expr(self.runtime.compile(source), source, line)
+            program = self.runtime.compile(source)
         except CelCompileError as exc:
             where = line + (exc.line - 1 if _is_block(self.doc, [*self.base, *keypath]) else 0)
             self.problems.append(Problem(self.doc.path, where, f"{what} does not compile: {exc.message}"
                                          + (f" (column {exc.column})" if exc.column else "")))
             return None
+        evaluated = inline_variables(source, variables) if variables is not None else source
+        if evaluated is None:
+            return Expr(program, source, line)
+        evaluated = lenient_optionals(evaluated)
+        if evaluated != source:
+            try:
+                return Expr(self.runtime.compile(evaluated), source, line, inlined=variables is not None)
+            except CelCompileError:
+                pass
+        return Expr(program, source, line, inlined=variables is not None)
 
     def error(self, keypath: Sequence["str | int"], message: str) -> None:
         self.problems.append(Problem(self.doc.path, self.doc.line_of([*self.base, *keypath]), message))
@@ -97,6 +112,12 @@ class CelProgram:
     validations: list[Validation] = field(default_factory=list)
     audit_annotations: list[tuple[str, Expr]] = field(default_factory=list)
 
+    @property
+    def inlined(self) -> bool:
+        """Every expression reading variables has them substituted (see `source.py`)."""
+        users = [e for e in self.expressions() if e not in [v for _, v in self.variables]]
+        return all(e.inlined for e in users)
+
     def expressions(self) -> list[Expr]:
         found = [e for _, e in self.match_conditions] + [e for _, e in self.variables]
         for v in self.validations:
@@ -110,6 +131,7 @@ def compile_program(compiler: Compiler, spec: Mapping[str, Any], *, conditions_k
                     validations_key: str = "validations", variables_key: str = "variables") -> CelProgram:
     """The shared fields of a VAP / ValidatingPolicy / K8sNativeValidation spec."""
     program = CelProgram()
+    definitions = variable_definitions(spec.get(variables_key))
     for key, target in ((conditions_key, program.match_conditions), (variables_key, program.variables)):
         for index, item in enumerate(_items(spec.get(key))):
             name = str(item.get("name") or "")
@@ -119,23 +141,32 @@ def compile_program(compiler: Compiler, spec: Mapping[str, Any], *, conditions_k
             if compiled is not None:
                 target.append((name, compiled))
     for index, item in enumerate(_items(spec.get(validations_key))):
-        validation = compile_validation(compiler, item, [validations_key, index])
+        validation = compile_validation(compiler, item, [validations_key, index], definitions)
         if validation is not None:
             program.validations.append(validation)
     for index, item in enumerate(_items(spec.get("auditAnnotations"))):
         compiled = compiler.expr(item.get("valueExpression"), ["auditAnnotations", index, "valueExpression"],
-                                 "valueExpression")
+                                 "valueExpression", definitions)
         if compiled is not None:
             program.audit_annotations.append((str(item.get("key") or ""), compiled))
     return program
 
 
-def compile_validation(compiler: Compiler, item: Mapping[str, Any], where: list) -> "Validation | None":
-    expression = compiler.expr(item.get("expression"), [*where, "expression"])
+def variable_definitions(raw: Any) -> "dict[str, str] | None":
+    """name → expression with earlier variables inlined; None when they cannot be inlined."""
+    ordered = [(str(i.get("name") or ""), i.get("expression")) for i in _items(raw)]
+    if any(not isinstance(text, str) for _, text in ordered):
+        return None
+    return expand_definitions(ordered)  # type: ignore[arg-type]
+
+
+def compile_validation(compiler: Compiler, item: Mapping[str, Any], where: list,
+                       definitions: "Mapping[str, str] | None" = None) -> "Validation | None":
+    expression = compiler.expr(item.get("expression"), [*where, "expression"], variables=definitions)
     message_expression = None
     if item.get("messageExpression") is not None:
         message_expression = compiler.expr(item.get("messageExpression"), [*where, "messageExpression"],
-                                           "messageExpression")
+                                           "messageExpression", definitions)
     if expression is None:
         return None
     return Validation(expression, str(item.get("message") or ""), message_expression,
@@ -162,7 +193,7 @@ class Verdict:
 
     @property
     def message(self) -> str:
-        return self.error or "; ".join(v.message for v in self.violations)
+        return "; ".join(v.message for v in self.violations) or self.error
 
 
 def check_conditions(runtime: Runtime, conditions: Sequence[tuple[str, Expr]], bindings: Mapping[str, Any]) -> "Verdict | None":
@@ -203,8 +234,10 @@ def run(runtime: Runtime, program: CelProgram, bindings: dict[str, Any],
         verdict = check_conditions(runtime, program.match_conditions, bindings)
         if verdict is not None:
             return verdict
-    if program.variables or preset_variables:
+    if program.variables and not program.inlined:
         bindings = bind_variables(runtime, program.variables, bindings, preset_variables)
+    elif preset_variables:
+        bindings = {**bindings, "variables": dict(preset_variables)}
     activation = runtime.activation(bindings)
     violations, errors = [], []
     for validation in program.validations:
@@ -223,9 +256,11 @@ def run(runtime: Runtime, program: CelProgram, bindings: dict[str, Any],
             annotations[key] = outcome.value
         elif not outcome.ok:
             errors.append(f"auditAnnotation '{key}': {outcome.error}")
+    if violations:  # a denial stands even when another validation errored, as in the API server
+        return Verdict("fail", violations, "; ".join(errors), annotations)
     if errors:
         return Verdict("error", violations, "; ".join(errors), annotations)
-    return Verdict("fail" if violations else "pass", violations, annotations=annotations)
+    return Verdict("pass", annotations=annotations)
 
 
 def _message(validation: Validation, activation: Any) -> str:

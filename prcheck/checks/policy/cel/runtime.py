@@ -125,26 +125,23 @@ def _compile_error(text: str) -> CelCompileError:
 
 
 def plain(value: Any) -> Any:
-    """YAML can carry dates and timestamps; CEL only takes JSON-like values, so those
-    become the RFC 3339 strings Kubernetes would have stored."""
+    """The object as CEL can take it: YAML dates and timestamps become the RFC 3339
+    strings Kubernetes would have stored, keys become strings. Nulls stay (Kyverno
+    and the API server's unstructured path keep them). Returns `value` itself when
+    nothing changes, so the common case allocates nothing."""
     if isinstance(value, dict):
-        if any(not _is_plain(v) for v in value.values()):
-            return {str(k): plain(v) for k, v in value.items()}
-        return value
+        changed = False
+        out = {}
+        for key, item in value.items():
+            new = plain(item)
+            changed = changed or new is not item or not isinstance(key, str)
+            out[str(key)] = new
+        return out if changed else value
     if isinstance(value, list):
-        return [plain(v) for v in value] if any(not _is_plain(v) for v in value) else value
+        items = [plain(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value)) else value
     if isinstance(value, datetime.datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
-
-
-def _is_plain(value: Any) -> bool:
-    if isinstance(value, (str, bool, int, float)) or value is None:
-        return True
-    if isinstance(value, dict):
-        return all(_is_plain(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_is_plain(v) for v in value)
-    return False

@@ -6,6 +6,7 @@ import os
 from typing import Sequence
 
 from prcheck.checks.policy.base import Evaluation, PolicyError
+from prcheck.checks.policy.gatekeeper.engines import compile_template, runnable
 from prcheck.checks.policy.gatekeeper.load import (
     Constraint,
     PolicySet,
@@ -69,19 +70,20 @@ class GatekeeperEngine:
         self.rego_less = [t for t in rego_less if t.kind in used]
 
     @classmethod
-    def from_paths(cls, paths: Sequence[str | os.PathLike[str]]) -> "GatekeeperEngine | None":
-        """None when the paths hold no ConstraintTemplate and no constraint."""
+    def from_paths(cls, paths: Sequence[str | os.PathLike[str]], engine: str = "auto") -> "GatekeeperEngine | None":
+        """None when the paths hold no ConstraintTemplate and no constraint. `engine`:
+        which code of a template runs (auto: CEL when present, as Gatekeeper does)."""
         found = read_policies(paths)
         if not found.templates and not found.constraints:
             return None
-        return cls.from_policies(found)
+        return cls.from_policies(found, engine)
 
     @classmethod
-    def from_policies(cls, found: PolicySet) -> "GatekeeperEngine":
+    def from_policies(cls, found: PolicySet, engine: str = "auto") -> "GatekeeperEngine":
         templates = unique_templates(found.templates)
         constraints = resolve_constraints(templates, found)
-        programs = [CompiledTemplate(t) for t in templates.values() if t.rego is not None]
-        return cls(programs, constraints, [t for t in templates.values() if t.rego is None])
+        programs = [compile_template(t, engine) for t in templates.values() if runnable(t, engine)]
+        return cls(programs, constraints, [t for t in templates.values() if not runnable(t, engine)])
 
     def close(self) -> None:
         """Nothing to release: the engines are in-process and garbage-collected."""
@@ -149,6 +151,6 @@ class GatekeeperEngine:
         engines = ", ".join(template.engines) or "none"
         return Finding(
             rule=template.kind, severity="info", path=template.path, line=template.line, engine=ENGINE,
-            message=f"ConstraintTemplate '{template.name}' has no Rego (engines: {engines}); "
+            message=f"ConstraintTemplate '{template.name}' has no code for the chosen engine (engines: {engines}); "
                     "its constraints are not evaluated offline",
         )

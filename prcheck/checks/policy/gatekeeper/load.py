@@ -25,6 +25,7 @@ from prcheck.model import Document, Severity
 from prcheck.sources.yaml_loader import load_text
 
 TARGET = "admission.k8s.gatekeeper.sh"
+CEL_ENGINE = "K8sNativeValidation"
 TEMPLATE_GROUP = "templates.gatekeeper.sh"
 CONSTRAINT_GROUP = "constraints.gatekeeper.sh"
 ACTIONS: dict[str, Severity] = {"deny": "error", "warn": "warning", "dryrun": "info"}
@@ -58,11 +59,15 @@ class TemplateSource:
     version: str = "auto"  # `code[].source.version`, else detected per module
     parameters_schema: dict | None = None
     engines: tuple[str, ...] = ()
+    cel: dict | None = None  # the K8sNativeValidation `source` (validations, variables, matchConditions)
+    cel_keypath: tuple = ()  # where it sits in the document, for compile-error lines
+    document: Any = field(default=None, repr=False, compare=False)
 
     def identity(self) -> tuple:
         """What makes two copies of a template the same template."""
         return (self.kind, self.rego and self.rego.text, tuple(lib.text for lib in self.libs), self.version,
-                json.dumps(self.parameters_schema, sort_keys=True, default=str))
+                json.dumps(self.parameters_schema, sort_keys=True, default=str),
+                json.dumps(self.cel, sort_keys=True, default=str))
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,8 @@ def parse_template(doc: Document) -> TemplateSource:
         raise PolicyError(doc.path, doc.line_of(["spec", "targets", 0, "target"]), 0,
                           f"ConstraintTemplate '{name}': target {target.get('target')!r} is not {TARGET}")
     engines: list[str] = []
+    cel: dict | None = None
+    cel_keypath: tuple = ()
     rego: RegoText | None = None
     libs: list[RegoText] = []
     version = "auto"
@@ -173,6 +180,8 @@ def parse_template(doc: Document) -> TemplateSource:
         if engine == "Rego" and isinstance(source, dict) and rego is None:
             rego, libs = _rego_texts(doc, ["spec", "targets", 0, "code", index, "source"], source)
             version = source.get("version") or "auto"
+        if engine == CEL_ENGINE and isinstance(source, dict) and cel is None:
+            cel, cel_keypath = source, ("spec", "targets", 0, "code", index, "source")
     if rego is None:
         rego, libs = _rego_texts(doc, ["spec", "targets", 0], target)
         if rego is not None:
@@ -184,6 +193,7 @@ def parse_template(doc: Document) -> TemplateSource:
         name=name, kind=kind, path=doc.path, line=doc.line, rego=rego, libs=libs,
         version=version,
         parameters_schema=schema if isinstance(schema, dict) else None, engines=tuple(engines),
+        cel=cel, cel_keypath=cel_keypath, document=doc,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from prcheck.checks.policy.base import PolicyError
+from prcheck.checks.policy.gatekeeper.engines import compile_template
 from prcheck.checks.policy.gatekeeper.load import (
     Constraint,
     is_constraint,
@@ -78,6 +79,7 @@ class Verifier:
     """Runs suites; compiled templates are kept for the tests that share them."""
 
     run: re.Pattern[str] | None = None
+    engine: str = "auto"  # auto | cel | rego: which code of a template runs (engines.py)
     _programs: dict[Path, CompiledTemplate | PolicyError] = field(default_factory=dict)
 
     def suites(self, paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -165,7 +167,7 @@ class Verifier:
             if not is_template(doc.obj):
                 raise CaseError(f"{doc.path} is not a templates.gatekeeper.sh ConstraintTemplate")
             try:
-                self._programs[key] = CompiledTemplate(parse_template(doc))
+                self._programs[key] = compile_template(parse_template(doc), self.engine)
             except PolicyError as exc:
                 self._programs[key] = exc
         found = self._programs[key]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from prcheck.sources.yaml_loader import load_bytes
 
@@ -149,6 +149,15 @@ def _context_data(path: "Path | None") -> "tuple[list[dict], list[dict]]":
     return resources, images
 
 
+def _default_namespace(obj: dict, kinds: Any) -> dict:
+    """The CLI puts a namespaced resource without a namespace into `default`."""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
+    if meta.get("namespace") or not kinds.namespaced(api_version.rpartition("/")[0], kind):
+        return obj
+    return {**obj, "metadata": {**meta, "namespace": "default"}}
+
+
 def _cel_responses(test: dict, base: Path, values: Values, user: "dict | None", files: list, resources: list) -> list:
     """ValidatingPolicy results for every resource (empty without such policies)."""
     from prcheck.checks.policy.cel.kinds import KindTable
@@ -173,7 +182,7 @@ def _cel_responses(test: dict, base: Path, values: Values, user: "dict | None", 
     runner = PolicyRunner(runtime, policies, kinds)
     responses = []
     for doc in resources:
-        obj = doc.obj
+        obj = _default_namespace(doc.obj, kinds)
         namespace = str(((obj.get("metadata") or {}).get("namespace")) or "")
         for policy in policies:
             variables = values.for_resource(policy.name, str((obj.get("metadata") or {}).get("name") or ""))

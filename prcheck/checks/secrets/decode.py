@@ -1,0 +1,297 @@
+"""What Kubernetes (and the tools around it) would turn a document into, as text units to scan.
+
+A secret scanner that reads YAML as text misses what Kubernetes decodes
+(`Secret.data` is base64, a `.dockerconfigjson` hides `user:password` in
+base64 inside JSON, a ConfigMap value is often a whole `.env`, INI or JSON
+file) and flags what is not a secret at all (a SealedSecret's ciphertext, an
+ExternalSecret's reference, a SOPS-encrypted file). This module walks one
+parsed document the way its consumer reads it and yields `Unit`s: a text, the
+key path it sits at (for the line), the name it is stored under, and whether
+that name is an environment-style variable, where any literal is a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+# Objects whose values are ciphertext or references, never plaintext secrets.
+ENCRYPTED_KINDS = frozenset({
+    "SealedSecret", "ExternalSecret", "ClusterExternalSecret", "SecretStore", "ClusterSecretStore", "PushSecret",
+    "SopsSecret", "VaultStaticSecret", "VaultDynamicSecret", "OnePasswordItem", "SecretProviderClass",
+})
+# Mappings whose scalar values are environment variables or step inputs (CI files, compose, Helm values).
+LITERAL_BLOCKS = frozenset({"env", "with", "variables", "environment", "extraEnv", "envVars", "secretEnv"})
+DOCKER_CONFIG_KEYS = frozenset({".dockerconfigjson", ".dockercfg"})
+FILE_SUFFIXES = (".env", ".ini", ".properties", ".conf", ".cfg", ".cnf", ".json", ".yaml", ".yml", ".toml")
+MAX_EMBEDDED_CHARS = 1_000_000
+MAX_EMBED_DEPTH = 2
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.\-\[\]]*)\s*(?:=|:(?!//))\s*(.*?)\s*[;,]?\s*$")
+_SKIP_LINE = re.compile(r"^\s*(?:$|[#;!]|//|\[[^\]]*\]\s*$)")
+
+KeyPath = tuple["str | int", ...]
+
+
+@dataclass(frozen=True)
+class Unit:
+    keypath: KeyPath
+    key: str | None  # the name the value is stored under (an env var's `name` for name/value pairs)
+    text: str
+    literal: bool = False  # env-style: any literal under a secret-like name is a secret
+    in_secret: bool = False  # a value of a Kubernetes Secret
+    how: str = ""  # how it was decoded, for the message: "base64-decoded", "in the embedded file", ...
+
+
+def skipped(obj: Any) -> bool:
+    """SealedSecret/ExternalSecret/... objects and SOPS-encrypted files hold no plaintext."""
+    if not isinstance(obj, dict):
+        return False
+    kind = obj.get("kind")
+    if isinstance(kind, str) and kind in ENCRYPTED_KINDS:
+        return True
+    sops = obj.get("sops")
+    return isinstance(sops, dict) and any(k in sops for k in ("mac", "version", "age", "pgp", "kms", "gcp_kms",
+                                                              "azure_kv", "hc_vault", "lastmodified"))
+
+
+def is_core(obj: dict[str, Any], kind: str) -> bool:
+    return obj.get("kind") == kind and obj.get("apiVersion") in ("v1", None)
+
+
+def units(obj: Any) -> Iterator[Unit]:
+    """Every text of `obj` worth scanning, decoded as its consumer decodes it."""
+    if skipped(obj):
+        return
+    if isinstance(obj, dict) and is_core(obj, "Secret"):
+        yield from _secret(obj)
+        rest = {k: v for k, v in obj.items() if k not in ("data", "stringData")}
+        yield from _walk(rest, [], None, False, 0)
+        return
+    if isinstance(obj, dict) and is_core(obj, "ConfigMap"):
+        data = obj.get("data")
+        if isinstance(data, dict):
+            for key, value in data.items():
+                yield from _scalar(value, ["data", str(key)], str(key), True, False, 0, "")
+        binary = obj.get("binaryData")
+        if isinstance(binary, dict):
+            for key, value in binary.items():
+                text = _b64_text(value)
+                if text is not None:
+                    yield from _scalar(text, ["binaryData", str(key)], str(key), True, False, 0, "base64-decoded")
+        rest = {k: v for k, v in obj.items() if k not in ("data", "binaryData")}
+        yield from _walk(rest, [], None, False, 0)
+        return
+    if isinstance(obj, dict) and isinstance(obj.get("secretGenerator") or obj.get("configMapGenerator"), list):
+        yield from _generators(obj)
+    yield from _walk(obj, [], None, False, 0)
+
+
+def secret_values(obj: dict[str, Any]) -> list[tuple[KeyPath, str]]:
+    """The stored values of a Secret (`data` decoded), for secrets/k8s-secret-in-git."""
+    out: list[tuple[KeyPath, str]] = []
+    for field in ("data", "stringData"):
+        values = obj.get(field)
+        if not isinstance(values, dict):
+            continue
+        for key, value in sorted(values.items(), key=lambda kv: str(kv[0])):
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                text = str(value)
+                if field == "data":
+                    text = _b64_text(text) or text
+                out.append(((field, str(key)), text))
+    return out
+
+
+def _secret(obj: dict[str, Any]) -> Iterator[Unit]:
+    for field in ("data", "stringData"):
+        values = obj.get(field)
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            path = [field, str(key)]
+            if not isinstance(value, str):
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    yield Unit(tuple(path), str(key), str(value), literal=True, in_secret=True)
+                continue
+            text = value
+            how = ""
+            if field == "data":
+                decoded = _b64_text(value)
+                if decoded is None:
+                    continue  # binary (a keystore, a certificate in DER): nothing readable to match
+                text, how = decoded, "base64-decoded"
+            if key in DOCKER_CONFIG_KEYS:
+                yield from _docker_config(text, tuple(path))
+                continue
+            yield from _scalar(text, path, str(key), True, True, 0, how)
+
+
+def _docker_config(text: str, path: KeyPath) -> Iterator[Unit]:
+    """`auths.<registry>.auth` is base64 of `user:password`; `password`/`identitytoken` are plain."""
+    try:
+        config = json.loads(text)
+    except ValueError:
+        yield Unit(path, None, text, in_secret=True)
+        return
+    auths = config.get("auths", config) if isinstance(config, dict) else None
+    if not isinstance(auths, dict):
+        return
+    for registry, entry in auths.items():
+        if not isinstance(entry, dict):
+            continue
+        auth = entry.get("auth")
+        if isinstance(auth, str):
+            decoded = _b64_text(auth)
+            if decoded and ":" in decoded:
+                user, _, password = decoded.partition(":")
+                yield Unit(path, "password", password, literal=True, in_secret=True,
+                           how=f"decoded from the {registry} auth of user {user[:32]!r}")
+        for key in ("password", "identitytoken", "registrytoken"):
+            if isinstance(entry.get(key), str):
+                yield Unit(path, key, entry[key], literal=True, in_secret=True, how=f"{registry} {key}")
+
+
+def _generators(obj: dict[str, Any]) -> Iterator[Unit]:
+    """kustomize `secretGenerator`/`configMapGenerator` `literals: [KEY=value]`."""
+    for field in ("secretGenerator", "configMapGenerator"):
+        generators = obj.get(field)
+        if not isinstance(generators, list):
+            continue
+        for i, generator in enumerate(generators):
+            literals = generator.get("literals") if isinstance(generator, dict) else None
+            if not isinstance(literals, list):
+                continue
+            for j, entry in enumerate(literals):
+                if isinstance(entry, str) and "=" in entry.strip("="):
+                    key, _, value = entry.partition("=")
+                    yield Unit((field, i, "literals", j), key.strip(), value, literal=True,
+                               in_secret=field == "secretGenerator")
+
+
+def _walk(node: Any, path: list[str | int], name: str | None, literal: bool, depth: int) -> Iterator[Unit]:
+    """Depth-first; `path` is one shared list copied only into units. Depth is bounded by the loader."""
+    if isinstance(node, dict):
+        if isinstance(node.get("name"), str) and "value" in node and not isinstance(node.get("value"), (dict, list)):
+            # `- name: API_KEY` / `value: ...`: Kubernetes env, Helm values env lists, Tekton params
+            yield from _scalar(node["value"], [*path, "value"], node["name"], True, False, depth, "")
+            others = {k: v for k, v in node.items() if k not in ("name", "value")}
+            if others:
+                yield from _walk(others, path, name, literal, depth)
+            return
+        for key, value in node.items():
+            label = str(key)
+            path.append(label)
+            if isinstance(value, (dict, list)):
+                # GitLab's `VAR: {value: ..., description: ...}` form stays a variable named VAR
+                nested = literal and isinstance(value, dict) and "value" in value
+                yield from _walk(value, path, label, label in LITERAL_BLOCKS or nested, depth)
+            else:
+                named = name if label == "value" and literal and name else label
+                yield from _scalar(value, path, named, literal, False, depth, "")
+            path.pop()
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            path.append(index)
+            if isinstance(value, (dict, list)):
+                yield from _walk(value, path, name, literal, depth)
+            else:
+                yield from _scalar(value, path, name, literal, False, depth, "")
+            path.pop()
+
+
+def _scalar(value: Any, path: list[str | int], key: str | None, literal: bool, in_secret: bool, depth: int,
+            how: str) -> Iterator[Unit]:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, (int, float)):
+        if key is not None:  # an unquoted number under DB_PASSWORD is still a password
+            yield Unit(tuple(path), key, str(value), literal, in_secret, how)
+        return
+    if not isinstance(value, str) or not value.strip():
+        return
+    yield Unit(tuple(path), key, value, literal, in_secret, how)
+    if depth < MAX_EMBED_DEPTH and len(value) <= MAX_EMBEDDED_CHARS and _embedded_file(value, key):
+        yield from _embedded(value, path, key, in_secret, depth + 1)
+
+
+def _embedded_file(value: str, key: str | None) -> bool:
+    return "\n" in value.strip() or (key is not None and key.lower().endswith(FILE_SUFFIXES)) or (
+        value.lstrip()[:1] in "{[" and value.rstrip()[-1:] in "}]") or bool(_ASSIGNMENT.match(value) and "=" in value)
+
+
+def _embedded(text: str, path: list[str | int], key: str | None, in_secret: bool, depth: int) -> Iterator[Unit]:
+    """A value that is itself a file: JSON, YAML, or `KEY=value` lines (.env, INI, properties)."""
+    how = f"in the file embedded in {key}" if key else "in an embedded file"
+    stripped = text.strip()
+    if stripped[:1] in "{[":
+        try:
+            parsed = json.loads(stripped)
+        except (ValueError, RecursionError):
+            parsed = None
+        if isinstance(parsed, (dict, list)):
+            for unit in _walk(parsed, list(path), key, False, depth):
+                yield Unit(unit.keypath, unit.key, unit.text, unit.literal, in_secret, unit.how or how)
+            return
+    assignments = _assignments(text)
+    if assignments:
+        for name, value in assignments:
+            if value:
+                yield Unit(tuple(path), name, value, True, in_secret, how)
+        return
+    parsed = _yaml_mapping(text)
+    if parsed is not None:
+        for unit in _walk(parsed, list(path), key, False, depth):
+            yield Unit(unit.keypath, unit.key, unit.text, unit.literal, in_secret, unit.how or how)
+
+
+def _assignments(text: str) -> list[tuple[str, str]]:
+    """`KEY=value` / `key = value` / `key: value` lines, when most lines are such; quotes removed.
+    YAML-style `key: value` only counts for flat files: nested YAML is parsed as YAML."""
+    lines = [line for line in text.splitlines() if not _SKIP_LINE.match(line)]
+    if not lines or any(line[:1] in " \t" for line in lines if ":" in line and "=" not in line):
+        return []
+    found: list[tuple[str, str]] = []
+    for line in lines:
+        match = _ASSIGNMENT.match(line)
+        if match:
+            value = match.group(2)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"`":
+                value = value[1:-1]
+            found.append((match.group(1), value))
+    return found if len(found) * 2 >= len(lines) and any("=" in line for line in lines) else []
+
+
+def _yaml_mapping(text: str) -> Any:
+    from prcheck.sources.yaml_loader import load_text
+
+    try:
+        loaded = load_text(text, "embedded", "yaml")
+    except Exception:  # noqa: BLE001 - hostile embedded text is data, not an error of the run
+        return None
+    docs = [d.obj for d in loaded.docs if isinstance(d.obj, (dict, list))]
+    return docs[0] if len(docs) == 1 and not loaded.findings else None
+
+
+def _b64_text(value: Any) -> str | None:
+    """Printable UTF-8 behind a base64 value, else None (binary, or not base64)."""
+    if not isinstance(value, str):
+        return None
+    compact = "".join(value.split())
+    if not compact:
+        return None
+    try:
+        raw = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            raw = base64.urlsafe_b64decode(compact + "=" * (-len(compact) % 4))
+        except (binascii.Error, ValueError):
+            return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text and all(ch.isprintable() or ch in "\n\r\t" for ch in text) else None

@@ -1,0 +1,216 @@
+"""From text units to secrets: the gitleaks rules, URL credentials and the key-aware rules.
+
+Every rule gives `Hit`s with the secret's exact text; `settle` keeps one hit
+per secret, under the most specific rule (a provider's own format beats a
+password in a URL, which beats "a literal under a secret-like name", which
+beats the entropy guess, which beats gitleaks' generic-api-key, a regex's
+guess at what the key is), so a value that three rules see is reported once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import re2
+
+from prcheck.checks.secrets.decode import Unit
+from prcheck.checks.secrets.matcher import _OPTIONS, Matcher, shannon_entropy
+from prcheck.checks.secrets.words import SecretWords
+
+ENV_LITERAL = "secrets/env-literal"
+HIGH_ENTROPY = "secrets/high-entropy"
+URL_CREDENTIALS = "secrets/url-credentials"
+K8S_SECRET = "secrets/k8s-secret-in-git"
+PREFIX = "secrets/"
+GENERIC = frozenset({"generic-api-key"})
+CONTEXT_PREFIXES = ("curl-", "generic-")
+
+# scheme://user:password@host (user may be empty: https://:token@host)
+_URL_CREDENTIALS = re2.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,20}://([^\s/:@'\"`<>]*):([^\s/@'\"`]+)@[^\s/@'\"`]", _OPTIONS)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_DIGEST = re.compile(r"^(?:sha1|sha224|sha256|sha384|sha512|md5)[:=-][0-9a-f]+$", re.IGNORECASE)
+_HEX = re.compile(r"^[0-9a-f]+$|^[0-9A-F]+$")
+_HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+={0,2}$")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: str  # full id: secrets/<gitleaks-id> or one of prcheck's own
+    unit: Unit
+    secret: str
+    start: int  # span of the secret in unit.text
+    end: int
+
+
+def priority(rule: str) -> int:
+    """Lower is more specific."""
+    short = rule[len(PREFIX):] if rule.startswith(PREFIX) else rule
+    if rule == K8S_SECRET:
+        return 6
+    if short in GENERIC:
+        return 5  # a regex's guess at a key; the key-aware rules read the key itself
+    if rule == HIGH_ENTROPY:
+        return 4
+    if rule == ENV_LITERAL:
+        return 3
+    if rule == URL_CREDENTIALS or short.startswith(CONTEXT_PREFIXES):
+        return 2  # a credential told by where it sits (a URL, a curl header), not by its own format
+    return 1
+
+
+class Detector:
+    """One rule set plus prcheck's own rules; immutable, shared by every document of a run."""
+
+    def __init__(self, matcher: Matcher, words: SecretWords, min_length: int = 16,
+                 disabled: frozenset[str] = frozenset()) -> None:
+        self.matcher = matcher
+        self.words = words
+        self.min_length = min_length
+        self.disabled = disabled
+
+    # -- one unit ---------------------------------------------------------------------------------
+
+    def hits(self, unit: Unit, path: str = "") -> list[Hit]:
+        out = self._rule_hits(unit, path)
+        out.extend(self._url_hits(unit))
+        keyed = None if unit.in_secret else self._key_hit(unit)  # a Secret's value: k8s-secret-in-git
+        if keyed is not None:
+            out.append(keyed)
+        return [h for h in out if h.rule not in self.disabled]
+
+    def _rule_hits(self, unit: Unit, path: str) -> list[Hit]:
+        # gitleaks reads files as text, so many rules expect the key beside the value (`api_key: ...`).
+        prefix = f"{unit.key}: " if unit.key else ""
+        out: list[Hit] = []
+        for match in self.matcher.scan(prefix + unit.text, path):
+            start, end = max(0, match.start - len(prefix)), match.end - len(prefix)
+            if end <= 0:
+                continue  # the match is all key
+            secret = unit.text[start:end]
+            if self.words.is_placeholder(secret) or self._trap(unit, secret, match.rule):
+                continue
+            out.append(Hit(PREFIX + match.rule, unit, secret, start, end))
+        return out
+
+    def _trap(self, unit: Unit, secret: str, rule: str) -> bool:
+        """Values that only look random: hashes under checksum keys, digests, UUIDs. And a whole
+        value under a key the key-aware rules judge: they read the key itself, the generic rule
+        only guesses it from the text, so it speaks only for assignments inside a value."""
+        if rule not in GENERIC:
+            return False
+        text = secret.strip("'\"")
+        if unit.key is not None and text == unit.text.strip().strip("'\""):
+            return True
+        if _UUID.match(text) or _DIGEST.match(text):
+            return True
+        if _HEX.match(text) and len(text) in _HASH_LENGTHS:
+            return True
+        return unit.key is not None and not self.words.secret_name(unit.key) and _HEX.match(text) is not None
+
+    def _url_hits(self, unit: Unit) -> list[Hit]:
+        if "://" not in unit.text or "@" not in unit.text:
+            return []
+        out: list[Hit] = []
+        for match in _URL_CREDENTIALS.finditer(unit.text):
+            password = match.group(2)
+            if self.words.is_placeholder(password) or password.startswith("$"):
+                continue
+            start, end = match.span(2)
+            out.append(Hit(URL_CREDENTIALS, unit, password, start, end))
+        return out
+
+    def _key_hit(self, unit: Unit) -> Hit | None:
+        if unit.key is None or not self.words.secret_name(unit.key):
+            return None
+        text = unit.text.strip()
+        if not text or self.words.is_reference(text):
+            return None
+        start = unit.text.find(text)
+        if unit.literal:
+            if self.words.is_placeholder(text) or _URL.match(text):
+                return None
+            return Hit(ENV_LITERAL, unit, text, start, start + len(text))
+        if len(text) < self.min_length or _URL.match(text) or text.startswith(("/", "./", "~/")):
+            return None
+        if self.words.is_placeholder(text) or not self.random_looking(text, decode=True):
+            return None
+        return Hit(HIGH_ENTROPY, unit, text, start, start + len(text))
+
+    def random_looking(self, text: str, decode: bool) -> bool:
+        """Thresholds tuned on hashes, digests, UUIDs and base64 of readable text (all not secrets)."""
+        if len(text) < self.min_length or any(ch.isspace() for ch in text):
+            return False
+        if _UUID.match(text) or _DIGEST.match(text):
+            return False
+        if decode:
+            decoded = _decoded_text(text)
+            if decoded is not None:  # base64 of readable text: judge the text itself
+                return self.random_looking(decoded.strip(), decode=False)
+        entropy = shannon_entropy(text)
+        if _HEX.match(text):
+            return len(text) >= 20 and entropy >= 3.0
+        if not (any(c.isdigit() for c in text) and any(c.isalpha() for c in text)):
+            return False
+        if len(text) < 20:
+            classes = sum((any(c.islower() for c in text), any(c.isupper() for c in text), any(c.isdigit() for c in text)))
+            return classes == 3 and entropy >= 3.5
+        return entropy >= (3.75 if len(text) < 24 else 3.95 if len(text) < 32 else 4.2)
+
+    # -- free text (the masker) ---------------------------------------------------------------------
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans of every secret in arbitrary text, merged and sorted."""
+        unit = Unit((), None, text)
+        found = [(h.start, h.end) for h in self._rule_hits(unit, "") + self._url_hits(unit)]
+        from prcheck.checks.secrets.decode import _assignments
+
+        if "=" in text or ":" in text:
+            offset = 0
+            for line in text.splitlines(keepends=True):
+                for name, value in _assignments(line):
+                    if value and self.words.secret_name(name) and not self.words.is_placeholder(value):
+                        at = line.rfind(value)
+                        if at >= 0:
+                            found.append((offset + at, offset + at + len(value)))
+                offset += len(line)
+        return merge(found)
+
+
+def merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
+def settle(hits: Sequence[Hit]) -> list[Hit]:
+    """One hit per secret: the most specific rule; a secret inside another one at the same
+    place (a URL's password inside a generic match) counts as the same secret."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (priority(h.rule), -len(h.secret))):
+        secret = hit.secret.strip()
+        if any(secret == k.secret.strip() or (k.unit.keypath == hit.unit.keypath and
+                                              (secret in k.secret or k.secret.strip() in secret)) for k in kept):
+            continue
+        kept.append(hit)
+    return kept
+
+
+def _decoded_text(text: str) -> str | None:
+    if len(text) % 4 or not _BASE64.match(text):
+        return None
+    try:
+        raw = base64.b64decode(text, altchars=b"-_" if ("-" in text or "_" in text) else None, validate=True)
+        decoded = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return decoded if decoded and all(ch.isprintable() or ch in "\n\r\t" for ch in decoded) else None

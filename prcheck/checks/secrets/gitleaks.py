@@ -1,0 +1,235 @@
+"""Rule sets in gitleaks' TOML config format: the ecosystem's way to write secret rules.
+
+A repository that already has a `.gitleaks.toml` keeps it: the same file
+drives prcheck. Supported keys (gitleaks v8.25+ semantics):
+
+- `[[rules]]`: `id`, `description`, `regex`, `secretGroup`, `entropy`,
+  `keywords`, `path`, `tags`, and per-rule `[[rules.allowlists]]` (or the
+  older single `[rules.allowlist]`);
+- global `[[allowlists]]` (or the older `[allowlist]`), with `targetRules`;
+- allowlists: `regexes`, `regexTarget` (`secret` | `match` | `line`),
+  `stopwords`, `paths`, `condition` (`OR` | `AND`); `commits` are accepted
+  and never match, because prcheck checks a tree, not commits;
+- `[extend]`: `useDefault`, `path` (relative to the repository), `disabledRules`;
+  chains up to two levels, as gitleaks allows. A rule with an id the base
+  already has replaces the fields it sets and appends its allowlists.
+
+Errors are `RuleSetError` with the file and what is wrong: a broken rule file
+is a one-line configuration error, never a silent fallback to no rules.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from prcheck.config import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+UPSTREAM_VERSION = "v8.30.1"
+MAX_EXTEND_DEPTH = 2
+REGEX_TARGETS = ("secret", "match", "line")
+
+
+class RuleSetError(ConfigError):
+    """An unusable rule file; the message starts with the file name (exit 2, like any config error)."""
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    description: str = ""
+    regexes: tuple[str, ...] = ()
+    regex_target: str = "secret"
+    stopwords: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    commits: tuple[str, ...] = ()
+    condition: str = "OR"
+    target_rules: tuple[str, ...] = ()  # global allowlists only: empty means every rule
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str = ""
+    regex: str | None = None
+    secret_group: int = 0
+    entropy: float = 0.0
+    keywords: tuple[str, ...] = ()
+    path: str | None = None
+    tags: tuple[str, ...] = ()
+    allowlists: tuple[Allowlist, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    allowlists: tuple[Allowlist, ...] = ()
+    title: str = ""
+    origin: str = ""  # what the user named it by, for messages and `prcheck rules`
+    disabled: frozenset[str] = field(default_factory=frozenset)
+
+    def without(self, ids: frozenset[str]) -> RuleSet:
+        return replace(self, rules=tuple(r for r in self.rules if r.id not in ids), disabled=self.disabled | ids)
+
+
+def default_path() -> Path:
+    from prcheck.checks.policy.builtin_catalog import pack_dir
+
+    return pack_dir() / "data" / "gitleaks" / "gitleaks.toml"
+
+
+def parse(text: str, origin: str, *, read: Callable[[str], tuple[str, str]] | None = None,
+          depth: int = 0) -> RuleSet:
+    """A rule set from TOML text. `read(path) -> (text, origin)` resolves `[extend] path`
+    (the caller decides which files may be read); without it, `path` is an error."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleSetError(f"{origin}: invalid TOML: {exc}") from None
+    own_rules = tuple(_rule(entry, origin, i) for i, entry in enumerate(_list(raw.get("rules"), origin, "rules")))
+    allowlists = _global_allowlists(raw, origin)
+    base = _extended(raw.get("extend"), origin, read, depth)
+    if base is None:
+        for rule in own_rules:
+            if rule.regex is None and rule.path is None:
+                raise RuleSetError(f"{origin}: rule {rule.id}: needs a regex or a path")
+        return RuleSet(rules=_unique(own_rules, origin), allowlists=allowlists, title=str(raw.get("title") or ""),
+                       origin=origin)
+    merged = {r.id: r for r in base.rules}
+    for rule in own_rules:
+        merged[rule.id] = _merge(merged[rule.id], rule) if rule.id in merged else rule
+        if merged[rule.id].regex is None and merged[rule.id].path is None:
+            raise RuleSetError(f"{origin}: rule {rule.id}: needs a regex or a path")
+    return RuleSet(rules=tuple(merged.values()), allowlists=base.allowlists + allowlists,
+                   title=str(raw.get("title") or base.title), origin=origin, disabled=base.disabled)
+
+
+def load_default() -> RuleSet:
+    path = default_path()
+    return parse(path.read_text(encoding="utf-8"), f"gitleaks {UPSTREAM_VERSION} default rules")
+
+
+def _extended(extend: Any, origin: str, read: Callable[[str], tuple[str, str]] | None, depth: int) -> RuleSet | None:
+    if extend is None:
+        return None
+    if not isinstance(extend, dict):
+        raise RuleSetError(f"{origin}: [extend] must be a table")
+    unknown = set(extend) - {"useDefault", "path", "disabledRules"}
+    if unknown:
+        raise RuleSetError(f"{origin}: [extend]: unknown key {', '.join(sorted(unknown))}")
+    if depth >= MAX_EXTEND_DEPTH:
+        raise RuleSetError(f"{origin}: [extend] chains deeper than {MAX_EXTEND_DEPTH} files")
+    disabled = frozenset(str(r) for r in _list(extend.get("disabledRules"), origin, "extend.disabledRules"))
+    if extend.get("useDefault") is True:
+        base = load_default()
+    elif isinstance(extend.get("path"), str) and extend["path"]:
+        if read is None:
+            raise RuleSetError(f"{origin}: [extend] path is not available here")
+        text, base_origin = read(extend["path"])
+        base = parse(text, base_origin, read=read, depth=depth + 1)
+    else:
+        return RuleSet(rules=(), disabled=disabled) if disabled else None
+    return base.without(disabled)
+
+
+def _merge(base: Rule, own: Rule) -> Rule:
+    """gitleaks' extend: fields the extending rule sets win; allowlists add up."""
+    return Rule(
+        id=base.id,
+        description=own.description or base.description,
+        regex=own.regex if own.regex is not None else base.regex,
+        secret_group=own.secret_group or base.secret_group,
+        entropy=own.entropy or base.entropy,
+        keywords=own.keywords or base.keywords,
+        path=own.path if own.path is not None else base.path,
+        tags=own.tags or base.tags,
+        allowlists=base.allowlists + own.allowlists,
+    )
+
+
+def _unique(rules: tuple[Rule, ...], origin: str) -> tuple[Rule, ...]:
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleSetError(f"{origin}: rule id {rule.id} is defined twice")
+        seen.add(rule.id)
+    return rules
+
+
+def _list(value: Any, origin: str, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RuleSetError(f"{origin}: {where} must be a list")
+    return value
+
+
+def _strings(entry: Mapping[str, Any], key: str, origin: str, where: str) -> tuple[str, ...]:
+    values = _list(entry.get(key), origin, f"{where}.{key}")
+    if not all(isinstance(v, str) for v in values):
+        raise RuleSetError(f"{origin}: {where}.{key} must be a list of strings")
+    return tuple(values)
+
+
+def _rule(entry: Any, origin: str, index: int) -> Rule:
+    if not isinstance(entry, dict):
+        raise RuleSetError(f"{origin}: rules[{index}] must be a table")
+    rule_id = entry.get("id")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise RuleSetError(f"{origin}: rules[{index}]: missing id")
+    where = f"rule {rule_id}"
+    regex, path = entry.get("regex"), entry.get("path")
+    for key, value in (("regex", regex), ("path", path), ("description", entry.get("description"))):
+        if value is not None and not isinstance(value, str):
+            raise RuleSetError(f"{origin}: {where}: {key} must be a string")
+    group = entry.get("secretGroup", 0)
+    entropy = entry.get("entropy", 0.0)
+    if not isinstance(group, int) or isinstance(group, bool) or group < 0:
+        raise RuleSetError(f"{origin}: {where}: secretGroup must be a non-negative integer")
+    if not isinstance(entropy, (int, float)) or isinstance(entropy, bool) or entropy < 0:
+        raise RuleSetError(f"{origin}: {where}: entropy must be a non-negative number")
+    if "allowlist" in entry and "allowlists" in entry:
+        raise RuleSetError(f"{origin}: {where}: use either [rules.allowlist] or [[rules.allowlists]], not both")
+    lists = [entry["allowlist"]] if "allowlist" in entry else _list(entry.get("allowlists"), origin, f"{where}.allowlists")
+    return Rule(
+        id=rule_id, description=str(entry.get("description") or ""), regex=regex, secret_group=group,
+        entropy=float(entropy), keywords=tuple(k.lower() for k in _strings(entry, "keywords", origin, where)),
+        path=path, tags=_strings(entry, "tags", origin, where),
+        allowlists=tuple(_allowlist(a, origin, f"{where} allowlist", rule_level=True) for a in lists),
+    )
+
+
+def _global_allowlists(raw: Mapping[str, Any], origin: str) -> tuple[Allowlist, ...]:
+    if "allowlist" in raw and "allowlists" in raw:
+        raise RuleSetError(f"{origin}: use either [allowlist] or [[allowlists]], not both")
+    lists = [raw["allowlist"]] if "allowlist" in raw else _list(raw.get("allowlists"), origin, "allowlists")
+    return tuple(_allowlist(a, origin, "global allowlist", rule_level=False) for a in lists)
+
+
+def _allowlist(entry: Any, origin: str, where: str, *, rule_level: bool) -> Allowlist:
+    if not isinstance(entry, dict):
+        raise RuleSetError(f"{origin}: {where} must be a table")
+    target = str(entry.get("regexTarget") or "secret").lower()
+    if target not in REGEX_TARGETS:
+        raise RuleSetError(f"{origin}: {where}: regexTarget must be one of {', '.join(REGEX_TARGETS)}")
+    condition = str(entry.get("condition") or "OR").upper()
+    if condition not in ("OR", "AND"):
+        raise RuleSetError(f"{origin}: {where}: condition must be OR or AND")
+    if rule_level and "targetRules" in entry:
+        raise RuleSetError(f"{origin}: {where}: targetRules is only for global allowlists")
+    allow = Allowlist(
+        description=str(entry.get("description") or ""),
+        regexes=_strings(entry, "regexes", origin, where), regex_target=target,
+        stopwords=tuple(s.lower() for s in _strings(entry, "stopwords", origin, where)),
+        paths=_strings(entry, "paths", origin, where), commits=_strings(entry, "commits", origin, where),
+        condition=condition, target_rules=_strings(entry, "targetRules", origin, where),
+    )
+    if not (allow.regexes or allow.stopwords or allow.paths or allow.commits):
+        raise RuleSetError(f"{origin}: {where} must have regexes, stopwords, paths or commits")
+    return allow

@@ -1,0 +1,250 @@
+"""Run a gitleaks rule set over text in time linear in the text.
+
+gitleaks' rules are written for Go's RE2, so `google-re2` gives both the
+exact semantics and the guarantee that no input backtracks: a hostile pull
+request cannot stall the check with a crafted value. A pattern RE2 rejects
+(a user's rule with a look-around or a back-reference) falls back to Python
+`re`; such a rule only sees texts up to `FALLBACK_MAX_CHARS`, so the bound
+holds for it too, and `prcheck rules` names it.
+
+Most values contain none of the rules' keywords, so one RE2 set of all
+keywords (a single pass over the lower-cased text) decides which rules run
+at all, as gitleaks' keyword prefilter does; in a long text a rule only runs
+on windows around its keywords' hits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import re2
+
+from prcheck.checks.secrets.gitleaks import Allowlist, Rule, RuleSet
+
+FALLBACK_MAX_CHARS = 100_000
+# Texts longer than this are scanned per rule only around its keywords (this far each side).
+WINDOW_FROM = 65_536
+WINDOW = 8_192
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+
+
+class Pattern:
+    """One compiled regex and which engine runs it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        try:
+            self._compiled: Any = re2.compile(source, _OPTIONS)
+            self.engine = "re2"
+        except re2.error:
+            try:
+                self._compiled = re.compile(source)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {source!r}: {exc}") from None
+            self.engine = "re"
+
+    @property
+    def groups(self) -> int:
+        return int(self._compiled.groups)
+
+    def finditer(self, text: str) -> Iterator[Any]:
+        if self.engine == "re" and len(text) > FALLBACK_MAX_CHARS:
+            return iter(())
+        return self._compiled.finditer(text)
+
+    def search(self, text: str) -> bool:
+        if self.engine == "re" and len(text) > FALLBACK_MAX_CHARS:
+            return False
+        return self._compiled.search(text) is not None
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of `text`'s own character distribution (gitleaks' `shannonEntropy`)."""
+    if not text:
+        return 0.0
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
+
+
+@dataclass(frozen=True)
+class Match:
+    """A rule's hit: `start`/`end` bound the secret in the scanned text."""
+
+    rule: str
+    start: int
+    end: int
+    secret: str
+
+
+class _Allow:
+    def __init__(self, allow: Allowlist) -> None:
+        self.raw = allow
+        self.regexes = [Pattern(r) for r in allow.regexes]
+        self.paths = [Pattern(p) for p in allow.paths]
+        self.targets = frozenset(allow.target_rules)
+
+    def applies_to(self, rule_id: str) -> bool:
+        return not self.targets or rule_id in self.targets
+
+    def path_allowed(self, path: str) -> bool:
+        return any(p.search(path) for p in self.paths)
+
+    def allows(self, secret: str, match: str, line: str, path: str) -> bool:
+        """gitleaks' allowlist check: any criterion (OR), or every criterion given (AND).
+        `commits` never match: a tree has no commit to compare."""
+        target = {"secret": secret, "match": match, "line": line}[self.raw.regex_target]
+        checks: list[bool] = []
+        if self.raw.commits:
+            checks.append(False)
+        if self.paths:
+            checks.append(self.path_allowed(path))
+        if self.regexes:
+            checks.append(any(r.search(target) for r in self.regexes))
+        if self.raw.stopwords:
+            lowered = secret.lower()
+            checks.append(any(word in lowered for word in self.raw.stopwords))
+        return all(checks) if self.raw.condition == "AND" else any(checks)
+
+
+class _Compiled:
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.regex = Pattern(rule.regex) if rule.regex is not None else None
+        self.path = Pattern(rule.path) if rule.path is not None else None
+        self.allow = [_Allow(a) for a in rule.allowlists]
+        if self.regex is not None and rule.secret_group > self.regex.groups:
+            raise ValueError(f"rule {rule.id}: secretGroup {rule.secret_group} but the regex has "
+                             f"{self.regex.groups} group(s)")
+
+    @property
+    def engine(self) -> str:
+        return self.regex.engine if self.regex is not None else "path"
+
+
+class Matcher:
+    """A compiled rule set. Immutable after construction; safe to share."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self.rules: list[_Compiled] = []
+        for rule in ruleset.rules:
+            try:
+                self.rules.append(_Compiled(rule))
+            except ValueError as exc:
+                from prcheck.checks.secrets.gitleaks import RuleSetError
+
+                raise RuleSetError(f"{ruleset.origin}: {exc}") from None
+        self.global_allow = [_Allow(a) for a in ruleset.allowlists]
+        keywords = sorted({k for c in self.rules for k in c.rule.keywords if k})
+        self._keyword_rules: list[list[int]] = [[] for _ in keywords]
+        index = {k: i for i, k in enumerate(keywords)}
+        self._always: list[int] = []
+        for i, compiled in enumerate(self.rules):
+            if compiled.regex is None:
+                continue
+            if compiled.rule.keywords:
+                for k in compiled.rule.keywords:
+                    self._keyword_rules[index[k]].append(i)
+            else:
+                self._always.append(i)
+        self._keywords = keywords
+        self._set: Any = None
+        if keywords:
+            self._set = re2.Set.SearchSet(_OPTIONS)
+            for keyword in keywords:
+                self._set.Add(re2.escape(keyword))
+            self._set.Compile()
+
+    def engines(self) -> dict[str, str]:
+        """rule id → `re2`, `re` (fallback) or `path` (a rule on file names only)."""
+        return {c.rule.id: c.engine for c in self.rules}
+
+    def path_skipped(self, path: str) -> bool:
+        """A global allowlist that lists the path (with no other condition) skips the file."""
+        return any(a.raw.condition == "OR" and a.path_allowed(path) for a in self.global_allow if not a.targets)
+
+    def candidates(self, lowered: str) -> list[int]:
+        """Indices of the rules whose keywords occur in `lowered` (plus rules without keywords)."""
+        found = self._set.Match(lowered) if self._set is not None else []
+        if not found:
+            return list(self._always)
+        picked = set(self._always)
+        for k in found:
+            picked.update(self._keyword_rules[k])
+        return sorted(picked)
+
+    def scan(self, text: str, path: str = "") -> list[Match]:
+        """Every allowed-through hit of every rule in `text`; `path` is the file the text is from."""
+        if not text:
+            return []
+        lowered = text.lower()
+        picked = self.candidates(lowered)
+        if not picked:
+            return []
+        out: list[Match] = []
+        for i in picked:
+            compiled = self.rules[i]
+            if compiled.path is not None and not compiled.path.search(path):
+                continue
+            for start, end in self._windows(compiled.rule.keywords, text, lowered):
+                out.extend(self._rule_matches(compiled, text, start, end, path))
+        return out
+
+    def _windows(self, keywords: Sequence[str], text: str, lowered: str) -> list[tuple[int, int]]:
+        """Spans of a long text within reach of one of `keywords`. After a hit the next search
+        starts `WINDOW` further on, so a text full of keywords costs len/WINDOW searches, not
+        one per hit; the span reaches far enough to cover every hit it skipped."""
+        size = len(text)
+        if size <= WINDOW_FROM or not keywords:
+            return [(0, size)]
+        spans: list[tuple[int, int]] = []
+        for keyword in keywords:
+            pos = 0
+            while (hit := lowered.find(keyword, pos)) >= 0:
+                spans.append((max(0, hit - WINDOW), min(size, hit + len(keyword) + 2 * WINDOW)))
+                pos = hit + WINDOW
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def _rule_matches(self, compiled: _Compiled, text: str, offset: int, stop: int, path: str) -> Iterator[Match]:
+        rule = compiled.rule
+        assert compiled.regex is not None
+        chunk = text if (offset, stop) == (0, len(text)) else text[offset:stop]
+        for found in compiled.regex.finditer(chunk):
+            start, end = found.span()
+            if rule.secret_group:
+                start, end = found.span(rule.secret_group)
+            elif compiled.regex.groups:
+                for g in range(1, compiled.regex.groups + 1):
+                    g_start, g_end = found.span(g)
+                    if g_start >= 0 and g_end > g_start:
+                        start, end = g_start, g_end
+                        break
+            if start < 0 or end <= start:
+                continue
+            secret = chunk[start:end]
+            if rule.entropy and shannon_entropy(secret) <= rule.entropy:
+                continue
+            matched = found.group(0)
+            line_start = chunk.rfind("\n", 0, start) + 1
+            line_end = chunk.find("\n", end)
+            line = chunk[line_start:line_end if line_end >= 0 else len(chunk)]
+            if self._allowed(rule.id, compiled.allow, secret, matched, line, path):
+                continue
+            yield Match(rule.id, offset + start, offset + end, secret)
+
+    def _allowed(self, rule_id: str, own: list[_Allow], secret: str, matched: str, line: str, path: str) -> bool:
+        return any(a.allows(secret, matched, line, path) for a in own) or any(
+            a.applies_to(rule_id) and a.allows(secret, matched, line, path) for a in self.global_allow)
