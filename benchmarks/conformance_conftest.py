@@ -10,6 +10,7 @@ folder its notes ask for, a stdin input) can be made without touching it.
 Each case's conftest argv is mapped to `prcheck check --no-builtin --format
 json` (`-p/--policy`, `-d/--data`, `-n/--namespace`, `--all-namespaces`,
 `--combine`, `--rego-version` with conftest's default `v1`, `--fail-on-warn`,
+`--capabilities`, `--strict` (as `--rego-strict`),
 `--no-fail`, the `policy`/`namespace`/`data` keys of `conftest.toml`, and a
 stdin input `-` written to a file). Flags that only shape conftest's output
 (`--no-color`, `-o`, `--quiet`, `--trace`, `--suppress-exceptions`) are dropped.
@@ -70,7 +71,7 @@ BOOL_FLAGS = {
 # change what conftest prints, never which results it finds or its exit code
 OUTPUT_ONLY = {"no-color", "quiet", "trace", "suppress-exceptions", "output", "show-builtin-errors"}
 # change what conftest evaluates, and prcheck has no counterpart
-UNSUPPORTED = {"capabilities", "parser", "ignore", "file", "proto-file-dirs", "strict", "update"}
+UNSUPPORTED = {"parser", "ignore", "file", "proto-file-dirs", "update"}
 
 SUMMARY = re.compile(
     r"(?P<tests>\d+) tests?, (?P<passed>\d+) passed, (?P<warnings>\d+) warnings?, (?P<failures>\d+) failures?"
@@ -104,6 +105,8 @@ class Invocation:
     rego_version: str = "v1"  # conftest's default
     fail_on: str = "error"
     config: str | None = None
+    capabilities: str | None = None
+    strict: bool = False
     output_only: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
 
@@ -131,6 +134,8 @@ def parse_argv(argv: list[str]) -> Invocation:
                 inv.rego_version = value
             elif key == "config":
                 inv.config = value
+            elif key == "capabilities":
+                inv.capabilities = value
             elif key in OUTPUT_ONLY:
                 inv.output_only.append(f"{name} {value}")
             else:
@@ -145,6 +150,8 @@ def parse_argv(argv: list[str]) -> Invocation:
                 inv.fail_on = "warning"
             elif key == "no-fail":
                 inv.fail_on = "never"
+            elif key == "strict":
+                inv.strict = True
             elif key in OUTPUT_ONLY:
                 inv.output_only.append(name)
             else:
@@ -203,6 +210,10 @@ def prcheck_argv(inv: Invocation, inputs: list[str]) -> list[str]:
         argv.append("--all-namespaces")
     if inv.combine:
         argv.append("--combine")
+    if inv.capabilities:
+        argv += ["--capabilities", inv.capabilities]
+    if inv.strict:
+        argv.append("--rego-strict")  # conftest's --strict is OPA's strict mode; prcheck's --strict is the schemas'
     return argv
 
 

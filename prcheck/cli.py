@@ -113,6 +113,8 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--rego-version", type=click.Choice(["auto", "v0", "v1"]), help="Rego syntax; auto detects per module.")
 @click.option("--gatekeeper-engine", type=click.Choice(["auto", "cel", "rego"]), help="ConstraintTemplate code to run: auto (CEL when the template has K8sNativeValidation, as Gatekeeper), cel or rego.")
 @click.option("--opa-url", help="OPA server URL for --rego-engine opa (default: start a local `opa run --server`).")
+@click.option("--capabilities", type=click.Path(dir_okay=False), help="OPA capabilities JSON: Rego may only call the built-ins it lists (conftest --capabilities).")
+@click.option("--rego-strict", is_flag=True, default=None, help="OPA strict mode for Rego policies: unused variables and imports are errors (conftest --strict).")
 @click.option("--builtin/--no-builtin", default=None, help="Run the built-in policy pack (default on; see `prcheck rules`).")
 @click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings.")
 @click.option("--head", help="Git ref of the change with --base (default: the work tree).")
@@ -144,7 +146,10 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
 
     if len(outputs) > max(len(formats), 1):
         raise click.UsageError("more -o files than --format values")
-    with decide(list(paths) or ["."], config_file, flags, Path.cwd()) as decision:
+    given = [p for p in paths if p != ""]  # conftest ignores an empty argument rather than reading "."
+    if paths and not given:
+        raise click.UsageError("no path given: empty path arguments are ignored")
+    with decide(given or ["."], config_file, flags, Path.cwd()) as decision:
         opts, fail_on = decision.config, decision.fail_on
         report = run_check(opts)
     chosen = list(formats) or ["text"]

@@ -127,6 +127,7 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
             opts.policies, opts.data, namespaces=opts.namespaces, all_namespaces=opts.all_namespaces,
             combine=opts.combine, rego_version=opts.rego_version,
             opa_url=opa_url if opts.rego_engine == "opa" else None,
+            capabilities=opts.capabilities, strict=opts.rego_strict,
         )
         if rego is not None:
             stack.callback(rego.close)
@@ -224,6 +225,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     with ExitStack() as stack:
         with timer.stage("policy-compile"):
             engines = build_policy_engines(opts, stack)
+        report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
             entries, findings = collect(targets, root, opts.exclude)
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None

@@ -44,6 +44,8 @@ class RunConfig:
     rego_version: str = "auto"
     gatekeeper_engine: str = "auto"  # auto | cel | rego: which code of a ConstraintTemplate runs
     opa_url: str | None = None
+    capabilities: str | None = None  # OPA capabilities file restricting Rego built-ins (a flag only)
+    rego_strict: bool = False  # OPA strict mode for Rego policies (a flag only)
     limits: Limits = field(default_factory=Limits)
     rule_config: dict[str, Any] = field(default_factory=dict, hash=False)
     jobs: int | None = None  # worker processes for large runs and renders; None: one per core

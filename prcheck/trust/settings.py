@@ -146,6 +146,8 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         rego_version=pick("rego_version", "auto"),
         gatekeeper_engine=str(pick("gatekeeper_engine", "auto")),
         opa_url=routed("opa_url", None),
+        capabilities=resolve_flag(str(flags["capabilities"])) if flags.get("capabilities") else None,
+        rego_strict=bool(flags.get("rego_strict")),
         limits=_limits(conf, source.trusted, ignored),
         rule_config=dict(conf.get("rules", {})),
         jobs=jobs,

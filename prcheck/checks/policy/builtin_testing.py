@@ -31,13 +31,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import regorus
 
 from prcheck.checks.policy.base import PolicyError
 from prcheck.checks.policy.builtin import ENTRY_PACKAGE, BuiltinEngine, pack_data
 from prcheck.checks.secrets import SecretsEngine, SecretsSettings
 from prcheck.checks.policy.builtin_catalog import pack_modules
 from prcheck.checks.policy.rego import RegoEngine
+from prcheck.checks.policy.rego_builtins import new_engine
 from prcheck.checks.policy.rego_modules import (
     RegoModule,
     load_data,
@@ -80,7 +80,7 @@ def run_unit_tests(root: Path, data_paths: Sequence[Path] = ()) -> list[CaseResu
     """Evaluate every `test_*` rule of every module under `root`."""
     modules = _test_modules(root)
     data = load_data(data_paths) if data_paths else pack_data(root) if root.is_dir() else {}
-    engine = regorus.Engine()
+    engine = new_engine()
     for module in modules:
         engine.set_rego_v0(module.v0)
         try:

@@ -15,13 +15,15 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Collection, Protocol, Sequence
 from urllib.parse import urlparse
 
-import regorus
-
 from prcheck.checks.policy.base import Evaluation, PolicyError
+from prcheck.checks.policy.rego_builtins import is_refusal, new_engine
+from prcheck.checks.policy.rego_calls import check_calls, load_capabilities
 from prcheck.checks.policy.rego_modules import RegoModule, load_data, load_modules, rego_error
+from prcheck.checks.policy.rego_rewrite.definitions import rename_definitions
+from prcheck.checks.policy.rego_strict import check_strict
 from prcheck.model import Document, Finding, Suppressed
 
 _SEVERITY = {"deny": "error", "violation": "error", "warn": "warning"}
@@ -43,34 +45,78 @@ def _json(value: Any) -> str:
 class EmbeddedBackend:
     """regorus in-process: modules compiled once, one input swap per document."""
 
-    def __init__(self, modules: Sequence[RegoModule], data: dict) -> None:
-        self._engine = regorus.Engine()
+    def __init__(self, modules: Sequence[RegoModule], data: dict, allowed: Collection[str] | None = None) -> None:
+        self._modules = list(modules)
+        self._allowed = allowed
+        self._data = _json(data) if data else ""
+        self._engine = self._load(self._modules)
+        self._input: str | None = None
+        # (package, rule) -> engine with that rule's definitions renamed apart, and their names
+        self._isolated: dict[tuple[str, str], tuple[Any, list[str]]] = {}
+
+    def _load(self, modules: Sequence[RegoModule], texts: dict[str, str] | None = None) -> Any:
+        engine = new_engine(self._allowed)
         for module in modules:
-            self._engine.set_rego_v0(module.v0)
+            engine.set_rego_v0(module.v0)
             try:
-                self._engine.add_policy(module.path, module.regorus_text)
+                engine.add_policy(module.path, (texts or {}).get(module.path, module.regorus_text))
             except RuntimeError as exc:
                 raise rego_error(exc, module.path) from None
-        self._engine.set_rego_v0(False)
-        if data:
-            self._engine.add_data_json(_json(data))
-        self._input: str | None = None
+        engine.set_rego_v0(False)
+        if self._data:
+            engine.add_data_json(self._data)
+        return engine
 
     def query(self, package: str, rule: str, input_json: str) -> Any:
         if input_json is not self._input:
             self._engine.set_input_json(input_json)
             self._input = input_json
         try:
-            raw = self._engine.eval_rule_as_json(f"data.{package}.{rule}")
+            return _value(self._engine.eval_rule_as_json(f"data.{package}.{rule}"))
         except RuntimeError as exc:
-            err = rego_error(exc, package)
-            raise PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}") from None
-        value = json.loads(raw) if raw else None
-        # regorus spells an undefined complete rule as this string
-        return None if value == _UNDEFINED else value
+            if not is_refusal(exc):
+                err = rego_error(exc, package)
+                raise PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}") from None
+        return self._query_definitions(package, rule, input_json)
+
+    def _query_definitions(self, package: str, rule: str, input_json: str) -> Any:
+        """A definition reaching a refused built-in (reported once at load time as
+        policy/builtin-refused) produces nothing; the rule's other definitions still count."""
+        key = (package, rule)
+        if key not in self._isolated:
+            texts: dict[str, str] = {}
+            names: list[str] = []
+            for module in self._modules:
+                if module.package == package:
+                    texts[module.path], more = rename_definitions(module.regorus_text, module.v0, rule, len(names))
+                    names += more
+            self._isolated[key] = (self._load(self._modules, texts), names)
+        engine, names = self._isolated[key]
+        engine.set_input_json(input_json)
+        results: list[Any] = []
+        complete = None
+        for name in names:
+            try:
+                value = _value(engine.eval_rule_as_json(f"data.{package}.{name}"))
+            except RuntimeError as exc:
+                if is_refusal(exc):
+                    continue
+                err = rego_error(exc, package)
+                raise PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}") from None
+            if isinstance(value, list):
+                results.extend(v for v in value if v not in results)
+            elif value is not None:
+                complete = value
+        return results or complete
 
     def close(self) -> None:
         pass
+
+
+def _value(raw: str) -> Any:
+    value = json.loads(raw) if raw else None
+    # regorus spells an undefined complete rule as this string
+    return None if value == _UNDEFINED else value
 
 
 class OpaServerBackend:
@@ -162,17 +208,28 @@ class RegoEngine:
             if any(h.name == "exception" for h in module.heads):
                 self.exception_packages.add(module.package)
         self.rules = sorted(rules.values(), key=lambda r: (r.package, r.name))
+        # findings about the policies themselves (refused built-ins), reported once per run
+        self.load_findings: list[Finding] = []
 
     @classmethod
     def from_paths(cls, policy_paths: Sequence[str], data_paths: Sequence[str] = (), *, namespaces: Sequence[str] = ("main",),
                    all_namespaces: bool = False, combine: bool = False, rego_version: str = "auto",
-                   opa_url: str | None = None, label: str = "rego") -> "RegoEngine | None":
+                   opa_url: str | None = None, label: str = "rego", capabilities: str | None = None,
+                   strict: bool = False) -> "RegoEngine | None":
+        """conftest's `test`: `capabilities` is an OPA capabilities file restricting the
+        built-ins; `strict` is OPA's strict mode (see rego_strict)."""
         modules = load_modules(policy_paths, rego_version)
         if not modules:
             return None
+        allowed = load_capabilities(capabilities) if capabilities else None
+        load_findings = check_calls(modules, allowed)
+        if strict:
+            check_strict(modules)
         data = load_data(data_paths)
-        backend: Backend = OpaServerBackend(opa_url, modules, data) if opa_url else EmbeddedBackend(modules, data)
-        return cls(modules, backend, namespaces, all_namespaces, combine, label)
+        backend: Backend = OpaServerBackend(opa_url, modules, data) if opa_url else EmbeddedBackend(modules, data, allowed)
+        engine = cls(modules, backend, namespaces, all_namespaces, combine, label)
+        engine.load_findings = load_findings
+        return engine
 
     def close(self) -> None:
         self.backend.close()

@@ -18,8 +18,9 @@ from typing import Any, Sequence
 import regorus
 
 from prcheck.checks.policy.base import PolicyError
-from prcheck.checks.policy.gatekeeper.calls import unknown_functions
-from prcheck.checks.policy.gatekeeper.isolation import rename_definitions
+from prcheck.checks.policy.rego_builtins import new_engine
+from prcheck.checks.policy.rego_calls import unknown_functions
+from prcheck.checks.policy.rego_rewrite.definitions import rename_definitions
 from prcheck.checks.policy.gatekeeper.load import RegoText, TemplateSource
 from prcheck.checks.policy.rego_rewrite.chains import data_roots
 from prcheck.checks.policy.rego_modules import RegoModule, parse_module, rego_error
@@ -106,7 +107,7 @@ class CompiledTemplate:
 
     @staticmethod
     def _load(modules: Sequence[_Prepared]) -> regorus.Engine:
-        engine = regorus.Engine()
+        engine = new_engine()
         for module in modules:
             engine.set_rego_v0(module.v0)
             engine.add_policy(module.label, module.text)
@@ -130,7 +131,7 @@ class CompiledTemplate:
             engine.add_data_json(f'{{"inventory":{self._inventory}}}')
 
     def violations(self, review_json: str, parameters_json: str) -> Answer:
-        """The template's `violation` set for one review (see isolation for failing built-ins)."""
+        """The template's `violation` set for one review (see rego_rewrite.definitions for failing built-ins)."""
         input_json = f'{{"review":{review_json},"parameters":{parameters_json}}}'
         try:
             return Answer(_collection(_query(self._engine, input_json, f"data.{self.package}.violation")))

@@ -33,11 +33,11 @@ def _span_text(raw: bytes, span: dict) -> str:
     return raw[span["start"]:span["end"]].decode("utf-8")
 
 
-def _occurrences(node: Any, raw: bytes) -> Iterator[tuple[str, int]]:
+def mentions(node: Any, raw: bytes) -> Iterator[tuple[str, int]]:
     """(name, offset) of every variable mention: Var terms, `some` and `every` declarations."""
     if isinstance(node, list):
         for item in node:
-            yield from _occurrences(item, raw)
+            yield from mentions(item, raw)
         return
     if not isinstance(node, dict):
         return
@@ -46,7 +46,7 @@ def _occurrences(node: Any, raw: bytes) -> Iterator[tuple[str, int]]:
         yield str(body.get("value")), body["span"]["start"]
         return
     if kind == "Call":
-        yield from _occurrences(body.get("params"), raw)  # the function's name is no variable
+        yield from mentions(body.get("params"), raw)  # the function's name is no variable
         return
     if kind == "SomeVars":
         for span in body.get("vars") or []:
@@ -56,20 +56,20 @@ def _occurrences(node: Any, raw: bytes) -> Iterator[tuple[str, int]]:
             if isinstance(span, dict):
                 yield _span_text(raw, span), span["start"]
     for value in node.values():
-        yield from _occurrences(value, raw)
+        yield from mentions(value, raw)
 
 
-def _pattern_vars(term: Any) -> Iterator[str]:
+def pattern_vars(term: Any) -> Iterator[str]:
     """Names a `:=` left-hand side or a `some ... in` key/value declares."""
     kind, body = term_node(term)
     if kind == "Var" and body.get("value") != "_":
         yield str(body.get("value"))
     elif kind == "Array":
         for item in body.get("items") or []:
-            yield from _pattern_vars(item)
+            yield from pattern_vars(item)
     elif kind == "Object":
         for field in body.get("fields") or []:
-            yield from _pattern_vars(field[-1])
+            yield from pattern_vars(field[-1])
 
 
 def _declared(query: dict, raw: bytes) -> set[str]:
@@ -81,11 +81,11 @@ def _declared(query: dict, raw: bytes) -> set[str]:
             names.update(_span_text(raw, span) for span in literal.get("vars") or [])
         elif kind == "SomeIn":
             for term in (literal.get("key"), literal.get("value")):
-                names.update(_pattern_vars(term))
+                names.update(pattern_vars(term))
         elif kind == "Expr":
             expr_kind, expr = term_node(literal.get("expr"))
             if expr_kind == "AssignExpr" and expr.get("op") == "ColEq":
-                names.update(_pattern_vars(expr.get("lhs")))
+                names.update(pattern_vars(expr.get("lhs")))
     names.discard("_")
     return names
 
@@ -93,7 +93,7 @@ def _declared(query: dict, raw: bytes) -> set[str]:
 class _Renamer:
     def __init__(self, raw: bytes, rule: dict) -> None:
         self.raw = raw
-        self.mentions = list(_occurrences(rule, raw))
+        self.mentions = list(mentions(rule, raw))
         self.edits: list[tuple[int, int, bytes]] = []
         self.counter = 0
 
