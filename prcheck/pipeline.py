@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Collection, Sequence
 
@@ -19,6 +20,7 @@ from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
+from prcheck.filter.changed_lines import FileBaseline
 from prcheck.filter.merge import merge as merge_findings
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
@@ -26,7 +28,7 @@ from prcheck.processes import default_jobs
 from prcheck.render import stage as render_stage
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
-from prcheck.sources import affected
+from prcheck.sources import affected, base_tree
 from prcheck.sources.collect import SourceEntry, collect, find_root
 from prcheck.sources.gitdiff import ChangeSet
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
@@ -210,6 +212,18 @@ def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: s
     return files, evaluation, store
 
 
+def check_base_tree(base: base_tree.BaseTree, files: Sequence[LoadedFile], ctx: CheckContext, store: SchemaStore,
+                    engines: Sequence[PolicyEngine], timer: Timer) -> FileBaseline:
+    """The same checks over the base versions of the changed files (run-wide rules
+    over them and the unchanged files of the run), for new-versus-pre-existing."""
+    changed = [f for f in base.files.values() if f is not None]
+    unchanged = [f for f in files if f.path not in base.files]
+    evaluation = check_documents(changed, ctx, store, engines, timer, scopes=("file",))
+    evaluation.extend(check_documents([*changed, *unchanged], ctx, store, engines, timer, scopes=("run",)))
+    loader = [finding for f in changed for finding in f.findings]
+    return FileBaseline.of(base.files, apply_rule_settings([*loader, *evaluation.findings], ctx.rule_config))
+
+
 def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
@@ -230,6 +244,11 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             entries, findings = collect(targets, root, opts.exclude)
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
             only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
+            base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
+                if change is not None else None
+        plain_ctx = ctx
+        if base is not None:
+            ctx = replace(ctx, base_objects=base.objects)
         report.findings.extend(affected.narrow(findings, only, lambda f: f.path))
         sizes = [_size(e) for e in entries]
         jobs = opts.jobs or default_jobs()
@@ -253,6 +272,10 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             evaluation = check_documents(files, ctx, store, engines, timer)
         for file in files:
             report.findings.extend(file.findings)
+        files_baseline = None
+        if base is not None and opts.render is not None and opts.render.filter_mode != "nofilter":
+            with timer.stage("base-checks"):
+                files_baseline = check_base_tree(base, files, plain_ctx, store, engines, timer)
         rendered = None
         if opts.render is not None and opts.render.render_envs:
             with timer.stage("render"):
@@ -271,7 +294,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
     if opts.render is not None:
-        report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change)
+        report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change,
+                                                           files_baseline)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(merge_findings(pre_existing))
     report.findings = merge_findings(report.findings)  # one problem seen in N environments: one finding
     report.findings.extend(opts.notices)  # the trust stage's own findings: never suppressed, always the change's

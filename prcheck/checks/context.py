@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -14,3 +15,7 @@ class CheckContext:
     schema_locations: tuple[str, ...] = ()
     env: str = ""
     rule_config: dict = field(default_factory=dict, hash=False, compare=False)
+    # With `--base`: the base version of each object the change touched, by (group, kind,
+    # namespace, name), for `oldObject` (CEL transition rules, immutable fields). Empty: no base.
+    base_objects: Mapping[tuple[str, str, str, str], Any] = field(default_factory=dict, hash=False, compare=False,
+                                                               repr=False)

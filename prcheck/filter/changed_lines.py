@@ -1,4 +1,15 @@
-"""Which findings the change introduced: reviewdog's filter modes.
+"""Which findings the change introduced.
+
+With the base tree's findings at hand (the same checks run on the base
+versions of the changed files, and on each environment's base render), a
+finding is new when its signature is absent from the base, wherever its line
+lands: a token typed into a block scalar, a hardening line deleted, an alias
+switched to another anchor all add findings on lines the change did not
+add. The filter mode then only decides where comments go (the publishers
+place them on the diff); `nofilter` counts everything.
+
+Without a base (a file git cannot read, findings of the run as a whole) the
+line decides, as in reviewdog's filter modes:
 
 - `added`: the finding is on a line the change added;
 - `diff_context`: on a line shown in the diff (added lines and their context);
@@ -20,20 +31,46 @@ diff. A render failure of the head side is always the change's own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
 
 from prcheck.diff import key_matches_resource
 from prcheck.model import EnvDiff, Finding
 from prcheck.sources.gitdiff import ChangeSet
 
 MODES = ("added", "diff_context", "file", "nofilter")
+# raised by the filter step itself (a suppression without a reason): no base run has them
+LINE_ONLY_PREFIXES = ("suppress/",)
 Signature = tuple[str, str, str, str]
 
 
 def signature(finding: Finding) -> Signature:
     """What makes two rendered findings the same across base and head: no path or line."""
     return finding.env, finding.rule, finding.resource, finding.message
+
+
+def file_signature(finding: Finding) -> Signature:
+    """The same for repository files: the resource when there is one (it may move
+    between files), else the file; never the line."""
+    return "", finding.rule, finding.resource or f"file:{finding.path}", finding.message
+
+
+@dataclass(frozen=True)
+class FileBaseline:
+    """Findings of the same checks on the base versions of the changed files
+    (and on the unchanged files the run-wide rules compare them with)."""
+
+    paths: frozenset[str] = frozenset()  # head paths whose base side was checked (new files included)
+    counts: Mapping[Signature, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, paths: Iterable[str], findings: Iterable[Finding]) -> "FileBaseline":
+        return cls(frozenset(paths), Counter(file_signature(f) for f in findings))
+
+    def covers(self, finding: Finding) -> bool:
+        return bool(finding.path) and finding.path in self.paths and not finding.env \
+            and not finding.rule.startswith(LINE_ONLY_PREFIXES)
 
 
 def _touched_resources(diffs: Iterable[EnvDiff]) -> dict[str, list[str]]:
@@ -78,24 +115,46 @@ def is_new(finding: Finding, changes: ChangeSet, mode: str, touched: dict[str, l
         return True
     if finding.env and finding.rule.startswith("render/"):
         return finding.severity != "info"  # info: the base side failed too
+    if finding.env and baseline is not None:
+        # an environment without a base render is new with this change: all of it is
+        return finding.env not in baseline.envs or signature(finding) not in baseline.signatures
     if _on_changed_line(finding, changes, mode):
         return True
     if not finding.env:
         return False
-    if baseline is not None:
-        # an environment without a base render is new with this change: all of it is
-        return finding.env not in baseline.envs or signature(finding) not in baseline.signatures
     return _in_rendered_change(finding, touched)
 
 
+def _new_by_count(findings: Sequence[Finding], files: FileBaseline, changes: ChangeSet, mode: str) -> set[int]:
+    """Indexes of the findings the base lacks. A signature seen n times at the base
+    and m > n times at the head makes m - n of them new: those on changed lines first."""
+    left = Counter(files.counts)
+    order = sorted((i for i, f in enumerate(findings) if files.covers(f)),
+                   key=lambda i: not _on_changed_line(findings[i], changes, mode))
+    new: set[int] = set()
+    for i in order:
+        sig = file_signature(findings[i])
+        if left[sig] > 0:
+            left[sig] -= 1
+        else:
+            new.add(i)
+    return new
+
+
 def split(findings: Sequence[Finding], changes: ChangeSet, mode: str = "added",
-          diffs: Sequence[EnvDiff] = (), baseline: Baseline | None = None) -> tuple[list[Finding], list[Finding]]:
+          diffs: Sequence[EnvDiff] = (), baseline: Baseline | None = None,
+          files: FileBaseline | None = None) -> tuple[list[Finding], list[Finding]]:
     """(findings the change introduced, pre-existing findings)."""
     if mode not in MODES:
         raise ValueError(f"unknown filter mode {mode!r} (one of {', '.join(MODES)})")
     touched = _touched_resources(diffs)
+    by_count = _new_by_count(findings, files, changes, mode) if files is not None and mode != "nofilter" else set()
     new: list[Finding] = []
     old: list[Finding] = []
-    for finding in findings:
-        (new if is_new(finding, changes, mode, touched, baseline) else old).append(finding)
+    for i, finding in enumerate(findings):
+        if files is not None and mode != "nofilter" and files.covers(finding):
+            fresh = i in by_count
+        else:
+            fresh = is_new(finding, changes, mode, touched, baseline)
+        (new if fresh else old).append(finding)
     return new, old

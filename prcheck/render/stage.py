@@ -21,10 +21,11 @@ from prcheck import kube_api
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation
 from prcheck.diff import DEFAULT_NOISY_LABELS
-from prcheck.filter.changed_lines import Baseline
+from prcheck.filter.changed_lines import Baseline, FileBaseline
 from prcheck.filter.changed_lines import split as split_changed
 from prcheck.model import Document, EnvDiff, Finding, Suppressed
 from prcheck.render.changes import compare
+from prcheck.sources.base_tree import index_objects
 from prcheck.sources.gitdiff import ChangeSet, changes
 from prcheck.sources.yaml_loader import LoadedFile
 
@@ -90,7 +91,7 @@ def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
     result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))
     for env, docs in sorted(found.head_docs.items()):
         files = as_files(docs)
-        evaluation = check(files, replace(ctx, env=env))
+        evaluation = check(files, replace(ctx, env=env, base_objects=index_objects(found.base_docs.get(env, ()))))
         result.findings.extend(replace(f, env=env, fingerprint="") for f in evaluation.findings)
         result.suppressed.extend(replace(s, finding=replace(s.finding, env=env, fingerprint=""))
                                  for s in evaluation.suppressed)
@@ -110,14 +111,14 @@ def change_set(req: RenderRequest, root: Path) -> ChangeSet:
 
 
 def split(findings: Sequence[Finding], req: RenderRequest, rendered: RenderedCheck | None,
-          change: ChangeSet | None = None) -> tuple[list[Finding], list[Finding]]:
-    """(findings the change introduced, pre-existing ones) by `req.filter_mode`;
-    without a render (`--no-render`) only by the changed lines."""
+          change: ChangeSet | None = None, files: FileBaseline | None = None) -> tuple[list[Finding], list[Finding]]:
+    """(findings the change introduced, pre-existing ones): by the base tree's findings
+    (`files`, and the base renders), else by `req.filter_mode`'s changed lines."""
     if rendered is None:
         assert change is not None
-        return split_changed(findings, change, req.filter_mode)
+        return split_changed(findings, change, req.filter_mode, files=files)
     assert rendered.changes is not None
-    return split_changed(findings, rendered.changes, req.filter_mode, rendered.diffs, rendered.baseline)
+    return split_changed(findings, rendered.changes, req.filter_mode, rendered.diffs, rendered.baseline, files)
 
 
 def pre_existing_stats(pre_existing: Sequence[Finding]) -> list[dict[str, Any]]:
