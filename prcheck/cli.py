@@ -26,6 +26,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "gatekeeper": "prcheck.commands.gatekeeper_cmd:gatekeeper",
     "rules": "prcheck.commands.rules_cmd:rules",
     "policy": "prcheck.commands.policy_cmd:policy",
+    "ci": "prcheck.commands.ci_cmd:ci",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

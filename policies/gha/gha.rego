@@ -66,10 +66,12 @@ _version_like(ref) if substring(trim_prefix(ref, "v"), 0, 1) in {"0", "1", "2", 
 #   A tag or branch of an action can be moved by whoever controls the action's
 #   repository (or steals its credentials), and the next run executes the new
 #   code with the workflow's token and secrets. Only a full commit SHA is
-#   immutable. Docker actions need an image digest for the same reason.
+#   immutable. Docker actions need an image digest for the same reason. An
+#   error by default (zizmor rates it High): this is the supply-chain failure
+#   of tj-actions/changed-files; trusted owners can be allowed to use tags.
 # custom:
 #   id: gha/unpinned-uses
-#   severity: warning
+#   severity: error
 #   remediation: >-
 #     Pin to the full 40-character commit SHA and keep the version as a comment, e.g. `uses: actions/checkout@<sha> # v4.2.2`; Dependabot and Renovate update both. Owners trusted with tags can be listed in `rules: {gha/unpinned-uses: {allowed_owners: [...]}}`.
 deny contains {

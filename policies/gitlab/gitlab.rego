@@ -23,6 +23,19 @@ _includes contains {"entry": entry, "path": ["include", i]} if {
 	some i, entry in _doc.include
 }
 
+# `rules: {gitlab/unpinned-include: {allowed_owners: [group, group/subgroup]}}`: projects
+# under these namespaces may follow a branch or tag. Remote URLs are never allowed.
+_allowed_owners := {lower(trim_suffix(owner, "/")) |
+	some i
+	owner := data.settings.rules["gitlab/unpinned-include"].allowed_owners[i]
+	is_string(owner)
+}
+
+_trusted_owner(project) if {
+	some owner in _allowed_owners
+	startswith(lower(project), concat("", [owner, "/"]))
+}
+
 # A full commit SHA or a version-like tag: both name fixed content.
 _fixed_ref(ref) if regex.match(`^[0-9a-f]{40}$`, ref)
 
@@ -34,11 +47,13 @@ _fixed_ref(ref) if regex.match(`^v?[0-9]+(\.[0-9]+){1,3}([-+][0-9A-Za-z.-]+)?$`,
 #   A `project:` include without a ref follows the other project's default
 #   branch, and a branch ref moves; a `remote:` URL can serve anything. Either
 #   way the pipeline (and its secrets) runs code no review in this
-#   repository saw.
+#   repository saw. An error by default; projects of trusted owners (groups)
+#   can be allowed to follow refs.
 # custom:
 #   id: gitlab/unpinned-include
-#   severity: warning
-#   remediation: Set `ref:` to a full commit SHA or a release tag; vendor remote files into the repository (or include them from a project at a pinned ref).
+#   severity: error
+#   remediation: >-
+#     Set `ref:` to a full commit SHA or a release tag; vendor remote files into the repository (or include them from a project at a pinned ref). Groups trusted with moving refs can be listed in `rules: {gitlab/unpinned-include: {allowed_owners: [...]}}`.
 deny contains {
 	"rule": "gitlab/unpinned-include",
 	"msg": sprintf("include of project %s has no ref and follows its default branch: set ref to a commit SHA or a release tag", [inc.entry.project]),
@@ -47,6 +62,7 @@ deny contains {
 	some inc in _includes
 	is_string(inc.entry.project)
 	not inc.entry.ref
+	not _trusted_owner(inc.entry.project)
 }
 
 deny contains {
@@ -58,6 +74,7 @@ deny contains {
 	is_string(inc.entry.project)
 	is_string(inc.entry.ref)
 	not _fixed_ref(inc.entry.ref)
+	not _trusted_owner(inc.entry.project)
 }
 
 deny contains {
@@ -89,6 +106,7 @@ deny contains {
 	is_string(inc.entry.component)
 	parts := split(inc.entry.component, "@")
 	not _fixed_ref(parts[count(parts) - 1])
+	not _trusted_owner(concat("/", array.slice(split(parts[0], "/"), 1, 1000)))
 }
 
 # Every image reference: global, default, job, and services, as string or {name: ...}.

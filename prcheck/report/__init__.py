@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from prcheck.model import Report
+from prcheck.model import Finding, Report
 
 FORMATS: dict[str, str] = {
     "text": "prcheck.report.text",
@@ -28,3 +28,11 @@ def available() -> list[str]:
 def render(fmt: str, report: Report, **options: Any) -> str:
     module = importlib.import_module(FORMATS[fmt])
     return module.render(report, **options)
+
+
+def pre_existing(report: Report) -> list[Finding]:
+    """`check --base` keeps findings the change did not introduce in `stats["pre_existing"]`."""
+    listed = report.stats.get("pre_existing")
+    if not isinstance(listed, list):
+        return []
+    return [f if isinstance(f, Finding) else Finding(**f) for f in listed if isinstance(f, (Finding, dict))]

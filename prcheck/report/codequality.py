@@ -6,6 +6,11 @@ across runs: it leaves the line out) is used as is for its first occurrence
 and salted with the occurrence number for repeats of the same finding on other
 lines. Severities map error -> critical, warning -> major, info -> info; a
 finding with no file is placed on `.` (GitLab requires a path).
+
+The report holds every finding, the pre-existing ones too (`check --base`
+keeps those apart): GitLab compares it with the target branch's report and
+shows what is new and what is fixed itself, so a report of new findings only
+would show every old one as fixed.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import json
 
 from prcheck.model import Finding, Report
+from prcheck.report import pre_existing
 
 SEVERITY = {"error": "critical", "warning": "major", "info": "info"}
 
@@ -44,7 +50,8 @@ def render(report: Report, **_: object) -> str:
     """The report as a Code Quality JSON array; terminal options (colour, quiet) do not apply."""
     issues = []
     seen: dict[str, int] = {}
-    ordered = sorted(report.findings, key=lambda f: (f.path, f.line, f.column, f.rule, f.fingerprint))
+    every = [*report.findings, *pre_existing(report)]
+    ordered = sorted(every, key=lambda f: (f.path, f.line, f.column, f.rule, f.fingerprint))
     for finding in ordered:
         count = seen.get(finding.fingerprint, 0)
         seen[finding.fingerprint] = count + 1

@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 from prcheck.model import EnvDiff, Finding, Report, ResourceChange, severity_at_least
+from prcheck.report import pre_existing
 from prcheck.report.escaping import escape_control
 
 LIMIT = 60_000
@@ -44,14 +45,6 @@ def _failing(findings: Iterable[Finding], fail_on: str) -> int:
     return sum(1 for f in findings if severity_at_least(f.severity, fail_on))
 
 
-def _pre_existing(report: Report) -> list[Finding]:
-    """`check --base` keeps findings the change did not introduce in `stats["pre_existing"]`."""
-    listed = report.stats.get("pre_existing")
-    if not isinstance(listed, list):
-        return []
-    return [f if isinstance(f, Finding) else Finding(**f) for f in listed if isinstance(f, (Finding, dict))]
-
-
 def _headline(report: Report, fail_on: str) -> str:
     failing = _failing(report.findings, fail_on)
     verdict = "❌ **prcheck failed**" if failing else "✅ **prcheck passed**"
@@ -60,7 +53,7 @@ def _headline(report: Report, fail_on: str) -> str:
     changed_envs = sum(1 for d in report.diffs if d.added or d.changed or d.removed or d.moved)
     if report.diffs:
         parts.append(f"{changed_envs} of {_plural(len(report.diffs), 'environment')} changed")
-    pre = _pre_existing(report)
+    pre = pre_existing(report)
     if pre:
         parts.append(f"{len(pre)} pre-existing not counted")
     if report.suppressed:
@@ -209,7 +202,7 @@ def render(report: Report, fail_on: str = "error", **_: Any) -> str:
             parts.append(section)
     parts.append(_findings_section("Findings", report.findings, budget, "findings"))
     parts.append(_diff_sections(report.diffs, budget))
-    pre = _pre_existing(report)
+    pre = pre_existing(report)
     if pre:
         parts.append(_findings_section("Pre-existing findings (not counted)", pre, budget, "pre-existing findings"))
     if report.suppressed:

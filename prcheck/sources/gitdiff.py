@@ -18,7 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prcheck.render.worktree import git, resolve_commit
+from prcheck.render.worktree import GitError, git, resolve_commit
 
 Ranges = tuple[tuple[int, int], ...]  # inclusive (first, last) line pairs, sorted
 
@@ -66,6 +66,11 @@ def merge_base(repo: Path, base: str, head: str | None) -> str:
     base_commit = resolve_commit(repo, base)
     other = resolve_commit(repo, head or "HEAD")
     found = git(repo, "merge-base", base_commit, other, check=False).strip()
+    if not found and git(repo, "rev-parse", "--is-shallow-repository", check=False).strip() == "true":
+        # Without the merge base the diff would hold every change the target branch made since.
+        raise GitError(f"no merge base of {base} and {head or 'HEAD'} in this shallow clone: fetch more history "
+                       "(`git fetch --deepen=50 origin`, actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`), "
+                       "or let `prcheck ci base` fetch it")
     return found or base_commit
 
 

@@ -54,7 +54,7 @@ def test_rules_lists_every_engine(run_cli, repo: Path):
     lines = result.output.splitlines()
     assert lines[0].split() == ["ID", "SEVERITY", "ENGINE", "TITLE"]
     table = {line.split()[0]: line.split()[1:3] for line in lines[1:]}
-    assert table["gha/unpinned-uses"] == ["warning", "rego"]
+    assert table["gha/unpinned-uses"] == ["error", "rego"]
     assert table["secrets/high-entropy"] == ["warning", "python"]
     assert table["yaml/duplicate-key"] == ["error", "lint"]
     assert table["schema/invalid"] == ["error", "schema"]

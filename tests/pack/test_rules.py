@@ -55,7 +55,7 @@ def test_findings_point_at_the_uses_line(evaluate):
     """, kind="github-workflow", path=".github/workflows/ci.yml")
     [finding] = [f for f in findings if f.rule == "gha/unpinned-uses"]
     assert finding.line == 9
-    assert finding.severity == "warning"
+    assert finding.severity == "error"  # an unpinned action fails the run by default
     assert "pin the full 40-character commit SHA of v4 and keep '# v4' as a comment" in finding.message
 
 
@@ -83,6 +83,24 @@ def test_allowed_owners_may_use_tags():
     finally:
         engine.close()
     assert refs == ["docker/build-push-action@v6"]
+
+
+def test_gitlab_allowed_owners_may_follow_refs_and_pins_are_errors():
+    engine = BuiltinEngine(rule_config={"gitlab/unpinned-include": {"allowed_owners": ["Platform/CI"]}})
+    try:
+        text = ("include:\n  - project: platform/ci/templates\n    ref: main\n    file: /a.yml\n"
+                "  - project: platform/cix/templates\n    file: /b.yml\n"
+                "  - project: other/templates\n    ref: main\n    file: /c.yml\n"
+                "  - component: gitlab.example/platform/ci/sast@main\n"
+                "  - component: gitlab.example/other/sast@main\n"
+                "  - remote: https://gitlab.example/platform/ci/raw/main/x.yml\n"
+                "stages: [test]\n")
+        docs = load_text(text, ".gitlab-ci.yml", "gitlab-ci").docs
+        found = [f for f in engine.evaluate(docs).findings if f.rule == "gitlab/unpinned-include"]
+    finally:
+        engine.close()
+    assert sorted(f.line for f in found) == [5, 8, 11, 12]  # platform/cix is not platform/ci; remotes never
+    assert {f.severity for f in found} == {"error"}
 
 
 def test_severities_come_from_the_rule_metadata(evaluate):

@@ -2,7 +2,9 @@
 
 `run_action` executes action.yml's composite steps as the Actions runner does
 (`bash --noprofile --norc -eo pipefail <script>`, `${{ }}` expressions filled
-in, one GITHUB_OUTPUT file per step); `run_gitlab_job` runs a template job's
+in, `if:` conditions evaluated, one GITHUB_OUTPUT file per step, and
+`actions/cache/restore` / `save` played by a local cache folder keyed like the
+real one); `run_gitlab_job` runs a template job's
 before_script and script in one bash session, as a GitLab shell runner does.
 `git_fixture` builds a real origin with a base branch and a pull request branch.
 `write_shim` puts a stand-in `prcheck` on PATH that records its arguments, so
@@ -14,8 +16,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,20 +100,30 @@ def pull_request_event(path: Path, fixture: GitFixture, number: int = 7, repo: s
 
 
 SHIM = '''#!{python}
-"""Stand-in prcheck: records argv and writes the reports it is asked for."""
+"""Stand-in prcheck: records argv and writes the reports it is asked for; `ci base` is the real one."""
 import json, os, sys
 
 args = sys.argv[1:]
+if args[:2] == ["ci", "base"]:
+    os.environ["PYTHONPATH"] = {repo!r}
+    os.execv(sys.executable, [sys.executable, "-m", "prcheck", *args])
 with open(os.environ["SHIM_LOG"], "a") as log:
     log.write(json.dumps({{"argv": args, "token": os.environ.get("GITHUB_TOKEN", ""), "cwd": os.getcwd()}}) + "\\n")
 if args == ["version"]:
     print("prcheck 0.0.0 (shim)")
     sys.exit(0)
 issues = json.loads(os.environ.get("SHIM_ISSUES", "[]"))
+count = lambda *levels: sum(1 for i in issues if i.get("severity") in levels)
 formats = [args[i + 1] for i, arg in enumerate(args) if arg == "--format"]
 outputs = [args[i + 1] for i, arg in enumerate(args) if arg == "-o"]
 for index, fmt in enumerate(formats):
-    body = json.dumps(issues) if fmt == "codequality" else "shim %s report\\n" % fmt
+    if fmt == "codequality":
+        body = json.dumps(issues)
+    elif fmt == "json":
+        body = json.dumps({{"summary": {{"errors": count("critical", "blocker"), "warnings": count("major"),
+                                        "info": count("info", "minor")}}}})
+    else:
+        body = "shim %s report\\n" % fmt
     if index < len(outputs):
         with open(outputs[index], "w") as out:
             out.write(body)
@@ -122,7 +136,7 @@ sys.exit(int(os.environ.get("SHIM_EXIT", "0")))
 def write_shim(bin_dir: Path) -> Path:
     bin_dir.mkdir(parents=True, exist_ok=True)
     shim = bin_dir / "prcheck"
-    shim.write_text(SHIM.format(python=sys.executable))
+    shim.write_text(SHIM.format(python=sys.executable, repo=str(REPO)))
     shim.chmod(0o755)
     return shim
 
@@ -133,6 +147,38 @@ class ActionRun:
     log: str
     steps: dict[str, dict[str, str]] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+CACHE_ACTIONS = ("actions/cache/restore@", "actions/cache/save@")
+_OPERAND = r"(?:'[^']*'|[A-Za-z_][\w.\-]*)"
+
+
+def _condition(expression: str, evaluate) -> bool:
+    """The `if:` forms action.yml uses: `a != 'x'`, `a == 'x'`, joined by `&&`."""
+    result = True
+    for part in expression.split("&&"):
+        match = re.fullmatch(rf"\s*({_OPERAND})\s*(==|!=)\s*({_OPERAND})\s*", part)
+        assert match, f"the harness cannot evaluate if: {expression}"
+        left, right = (evaluate(x) if not x.startswith("'") else x[1:-1] for x in match.group(1, 3))
+        op = match.group(2)
+        result = result and ((left == right) if op == "==" else (left != right))
+    return result
+
+
+def _cache_step(uses: str, with_: dict[str, str], store: Path) -> dict[str, str]:
+    """actions/cache/restore and save, with a folder per key standing in for the cache service."""
+    target, key = Path(with_["path"]), with_["key"]
+    entry = store / re.sub(r"[^\w.\-]", "_", key)
+    if uses.startswith("actions/cache/restore@"):
+        if entry.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(entry, target, symlinks=True)
+            return {"cache-hit": "true", "cache-primary-key": key, "cache-matched-key": key}
+        return {"cache-hit": "", "cache-primary-key": key}
+    if not entry.exists() and target.exists():
+        shutil.copytree(target, entry, symlinks=True)
+    return {}
 
 
 def _read_outputs(path: Path) -> dict[str, str]:
@@ -144,13 +190,17 @@ def _read_outputs(path: Path) -> dict[str, str]:
 
 
 def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str], env: dict[str, str],
-               action_file: Path = REPO / "action.yml") -> ActionRun:
+               action_file: Path = REPO / "action.yml", cache_store: Path | None = None) -> ActionRun:
     action = yaml.safe_load(action_file.read_text())
+    store = cache_store or runner_temp.parent / "actions-cache"
+    store.mkdir(parents=True, exist_ok=True)
     github = {"action_path": str(action_file.parent), "event_name": env.get("GITHUB_EVENT_NAME", ""),
               "token": env.get("GITHUB_TOKEN", "")}
     steps: dict[str, dict[str, str]] = {}
 
     def evaluate(expression: str) -> str:
+        if "||" in expression:
+            return next((v for v in (evaluate(x.strip()) for x in expression.split("||")) if v), "")
         scope, _, rest = expression.partition(".")
         if scope == "inputs":
             return resolved[rest]
@@ -170,24 +220,36 @@ def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str], env: 
     resolved.update(inputs)
 
     log = []
+    timings: dict[str, float] = {}
     runner_temp.mkdir(parents=True, exist_ok=True)
     for index, step in enumerate(action["runs"]["steps"]):
-        assert set(step) <= {"id", "name", "shell", "env", "run"}, "the harness runs plain bash steps only"
-        assert step["shell"] == "bash"
+        assert set(step) <= {"id", "name", "shell", "env", "run", "if", "uses", "with"}, f"unknown step keys: {step}"
         step_id = step.get("id", f"step{index}")
+        if "if" in step and not _condition(step["if"], evaluate):
+            steps[step_id] = {}
+            continue
+        started = time.monotonic()
+        if "uses" in step:
+            assert step["uses"].startswith(CACHE_ACTIONS), f"the harness plays only actions/cache: {step['uses']}"
+            assert re.search(r"@[0-9a-f]{40}$", step["uses"]), "actions used by the action are pinned by SHA"
+            steps[step_id] = _cache_step(step["uses"], {k: fill(str(v)) for k, v in step["with"].items()}, store)
+            timings[step_id] = time.monotonic() - started
+            continue
+        assert step["shell"] == "bash"
         output = runner_temp / f"output-{step_id}"
         script = runner_temp / f"script-{step_id}.sh"
         script.write_text(step["run"])
         step_env = {**env, **{key: fill(str(value)) for key, value in (step.get("env") or {}).items()},
                     "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(runner_temp), "GITHUB_WORKSPACE": str(workspace)}
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,
-                              env=step_env, capture_output=True, text=True, timeout=300)
+                              env=step_env, capture_output=True, text=True, timeout=600)
+        timings[step_id] = time.monotonic() - started
         log.append(f"## {step_id}\n{done.stdout}{done.stderr}")
         steps[step_id] = _read_outputs(output)
         if done.returncode:
-            return ActionRun(done.returncode, "".join(log), steps, {})
+            return ActionRun(done.returncode, "".join(log), steps, {}, timings)
     outputs = {name: fill(spec["value"]) for name, spec in action["outputs"].items()}
-    return ActionRun(0, "".join(log), steps, outputs)
+    return ActionRun(0, "".join(log), steps, outputs, timings)
 
 
 def run_gitlab_job(workspace: Path, job: str, env: dict[str, str],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -64,16 +65,21 @@ def test_gitlab_template_matches_the_published_schema():
 def test_action_interface():
     action = load("action.yml")
     assert set(action["inputs"]) == {
-        "paths", "config", "base-ref", "fail-on", "filter-mode", "policies", "kube-version", "version",
+        "paths", "config", "base-ref", "trusted-ref", "name", "fail-on", "filter-mode", "policies", "kube-version",
         "install", "github-token", "sarif-file",
     }
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
-    assert set(action["outputs"]) == {"findings", "errors", "sarif-file"}
+    assert set(action["outputs"]) == {"findings", "errors", "warnings", "conclusion", "base", "sarif-file", "json-file",
+                                      "summary-file"}
     for step in action["runs"]["steps"]:
+        if "uses" in step:  # the actions it uses are pinned by SHA, with the version as a comment
+            assert re.fullmatch(r"actions/cache/(restore|save)@[0-9a-f]{40}", step["uses"]), step["uses"]
+            continue
         assert "${{" not in step["run"], f"step {step['id']} splices an expression into its script"
         assert "set -x" not in step["run"]
     token_users = [s["id"] for s in action["runs"]["steps"] if "inputs.github-token" in json.dumps(s.get("env", {}))]
     assert token_users == ["run"]
+    assert "# v4.2.3" in (REPO / "action.yml").read_text()
 
 
 def test_gitlab_template_jobs():
@@ -84,16 +90,21 @@ def test_gitlab_template_jobs():
     hidden = template[".prcheck"]
     assert hidden["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json", "junit": "prcheck-junit.xml"}
     assert hidden["artifacts"]["when"] == "always"
-    assert all(key.startswith(("PRCHECK_", "GIT_")) for key in hidden["variables"])
+    # no job-level defaults: they would win over the user's top-level `variables:`
+    assert "variables" not in hidden
+    base_job = template["prcheck-codequality-base"]
+    assert base_job["rules"] == [{"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"'}]
+    assert base_job["variables"] == {"PRCHECK_BASE": "none", "PRCHECK_TRUSTED_REF": "none", "PRCHECK_FAIL_ON": "never"}
 
 
 def test_pre_commit_manifest_is_valid():
     clientlib = pytest.importorskip("pre_commit.clientlib")
     hooks = {hook["id"]: hook for hook in clientlib.load_manifest(str(REPO / ".pre-commit-hooks.yaml"))}
     assert set(hooks) == {"prcheck", "prcheck-diff"}
-    assert hooks["prcheck"]["entry"] == "prcheck check --no-render" and hooks["prcheck"]["pass_filenames"]
-    assert hooks["prcheck-diff"]["entry"] == "prcheck check --base origin/main"
-    assert not hooks["prcheck-diff"]["pass_filenames"]
+    assert hooks["prcheck"]["entry"] == "prcheck check --no-render --" and hooks["prcheck"]["pass_filenames"]
+    assert hooks["prcheck"]["types_or"] == ["yaml", "json"]
+    assert hooks["prcheck-diff"]["entry"] == "prcheck check" and hooks["prcheck-diff"]["args"] == ["--base", "origin/main"]
+    assert not hooks["prcheck-diff"]["pass_filenames"] and hooks["prcheck-diff"]["always_run"]
 
 
 @pytest.fixture
@@ -139,58 +150,75 @@ def test_action_steps_on_a_pull_request(tmp_path, repos, shim_env):
     temp = tmp_path / "runner-temp"
     sarif = str(tmp_path / "out.sarif")
     run = run_action(workspace, temp, {"install": "false", "policies": "policies", "kube-version": "1.31",
-                                       "sarif-file": sarif}, env)
+                                       "sarif-file": sarif, "name": "infra/prod"}, env)
 
     assert run.returncode == 0, run.log
     git(workspace, "cat-file", "-e", f"{fixture.base_sha}^{{commit}}")  # the base commit was fetched
     (call,) = shim_calls(env)
+    out = temp / "prcheck-infra-prod"
     assert call["argv"] == [
-        "check", ".", "--policy", "policies", "--base", fixture.base_sha, "--fail-on", "error",
-        "--filter-mode", "added", "--kube-version", "1.31",
-        "--format", "codequality", "-o", f"{temp}/prcheck-codequality.json", "--format", "sarif", "-o", sarif,
-        "--format", "text", "--publish", "github",
+        "check", "--name", "infra/prod", "--fail-on", "error", "--filter-mode", "added", "--add-policy", "policies",
+        "--base", fixture.base_sha, "--trusted-ref", fixture.base_sha, "--kube-version", "1.31",
+        "--format", "json", "-o", f"{out}/report.json", "--format", "markdown", "-o", f"{out}/summary.md",
+        "--format", "sarif", "-o", sarif, "--format", "text", "--publish", "github", "--", ".",
     ]
     assert call["token"] == TOKEN and TOKEN not in json.dumps(call["argv"])
     assert TOKEN not in run.log
-    assert run.outputs == {"findings": "2", "errors": "1", "sarif-file": sarif}
+    assert run.outputs == {"findings": "2", "errors": "1", "warnings": "1", "conclusion": "success",
+                           "base": fixture.base_sha, "sarif-file": sarif, "json-file": f"{out}/report.json",
+                           "summary-file": f"{out}/summary.md"}
     assert Path(sarif).read_text() == "shim sarif report\n"
     assert "shim text report" in run.log
+    assert set(run.steps["restore"]) == set() and set(run.steps["install"]) == set()  # install: false skips them
 
 
 def test_action_fails_by_the_findings_and_still_sets_outputs(tmp_path, repos, shim_env):
     fixture, workspace = repos
     env = dict(actions_env(tmp_path, fixture, "pull_request", shim_env), SHIM_EXIT="1")
-    run = run_action(workspace, tmp_path / "runner-temp", {"install": "false", "paths": "apps\nother dir"}, env)
+    run = run_action(workspace, tmp_path / "runner-temp", {"install": "false", "paths": "apps\n-weird dir"}, env)
     assert run.returncode == 1
-    assert run.steps["run"]["findings"] == "2"
-    assert shim_calls(env)[0]["argv"][:4] == ["check", "apps", "other", "dir"]
+    assert run.steps["run"]["findings"] == "2" and run.steps["run"]["conclusion"] == "failure"
+    argv = shim_calls(env)[0]["argv"]
+    assert argv[argv.index("--"):] == ["--", "apps", "-weird", "dir"]  # paths can never be read as options
 
 
-def test_action_on_pull_request_target_reads_rules_from_the_base(tmp_path, repos, shim_env):
+def test_action_trusted_ref_can_be_set_or_switched_off(tmp_path, repos, shim_env):
     fixture, workspace = repos
     env = actions_env(tmp_path, fixture, "pull_request_target", shim_env)
-    temp = tmp_path / "runner-temp"
-    run = run_action(workspace, temp, {"install": "false", "policies": "policies missing-dir"}, env)
-
-    assert run.returncode == 0, run.log
-    argv = shim_calls(env)[0]["argv"]
-    trusted = temp / "prcheck-trusted"
-    config = Path(argv[argv.index("--config") + 1])
-    policy = Path(argv[argv.index("--policy") + 1])
-    assert config == trusted / ".prcheck.yaml" and config.read_text() == "# base config\n"
-    assert policy == trusted / "policies"
-    assert sorted(p.name for p in policy.iterdir()) == ["base.rego"]  # not the pull request's evil.rego
-    assert argv.count("--policy") == 1 and "missing-dir is not on the base branch" in run.log
-    assert (workspace / ".prcheck.yaml").read_text().startswith("# pull request config")
+    run_action(workspace, tmp_path / "t1", {"install": "false", "trusted-ref": "none"}, env)
+    run_action(workspace, tmp_path / "t2", {"install": "false", "trusted-ref": "main"}, env)
+    first, second = (c["argv"] for c in shim_calls(env))
+    assert "--trusted-ref" not in first
+    assert second[second.index("--trusted-ref") + 1] == "main"
 
 
-def test_action_on_a_push_checks_everything(tmp_path, repos, shim_env):
+def test_action_on_pull_request_target_refuses_the_base_checkout(tmp_path, repos, shim_env):
+    fixture, _ = repos
+    base_checkout = shallow_checkout(fixture, tmp_path / "base-ws", branch="main")
+    env = actions_env(tmp_path, fixture, "pull_request_target", shim_env)
+    run = run_action(base_checkout, tmp_path / "runner-temp", {"install": "false"}, env)
+    assert run.returncode == 2 and "github.event.pull_request.head.sha" in run.log
+    assert shim_calls(env) == []  # nothing was checked, so nothing could pass
+
+
+def test_action_on_a_push_compares_before_and_after(tmp_path, repos, shim_env):
     fixture, workspace = repos
     env = actions_env(tmp_path, fixture, "push", shim_env)
-    Path(env["GITHUB_EVENT_PATH"]).write_text(json.dumps({"ref": "refs/heads/main", "after": fixture.head_sha}))
+    Path(env["GITHUB_EVENT_PATH"]).write_text(json.dumps(
+        {"ref": "refs/heads/feature", "before": fixture.base_sha, "after": fixture.head_sha}))
     run = run_action(workspace, tmp_path / "runner-temp", {"install": "false"}, env)
     assert run.returncode == 0, run.log
-    assert "--base" not in shim_calls(env)[0]["argv"]
+    argv = shim_calls(env)[0]["argv"]
+    assert argv[argv.index("--base") + 1] == fixture.base_sha and "--trusted-ref" not in argv
+
+
+def test_action_on_workflow_dispatch_checks_everything(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = actions_env(tmp_path, fixture, "workflow_dispatch", shim_env)
+    Path(env["GITHUB_EVENT_PATH"]).write_text("{}")
+    run = run_action(workspace, tmp_path / "runner-temp", {"install": "false"}, env)
+    assert run.returncode == 0, run.log
+    assert "--base" not in shim_calls(env)[0]["argv"] and run.outputs["base"] == ""
 
 
 def gitlab_env(fixture, shim_env: dict[str, str], **extra: str) -> dict[str, str]:
@@ -199,6 +227,7 @@ def gitlab_env(fixture, shim_env: dict[str, str], **extra: str) -> dict[str, str
         "GITLAB_CI": "true",
         "CI_PIPELINE_SOURCE": "merge_request_event",
         "CI_MERGE_REQUEST_IID": "3",
+        "CI_MERGE_REQUEST_EVENT_TYPE": "detached",
         "CI_MERGE_REQUEST_DIFF_BASE_SHA": fixture.base_sha,
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
         "CI_COMMIT_SHA": fixture.head_sha,
@@ -215,9 +244,10 @@ def test_gitlab_job_script(tmp_path, repos, shim_env):
     version, call = shim_calls(env)
     assert version["argv"] == ["version"]
     assert call["argv"] == [
-        "check", ".", "--policy", "policies", "--base", fixture.base_sha, "--fail-on", "error", "--filter-mode", "added",
+        "check", "--name", "prcheck", "--fail-on", "error", "--filter-mode", "added", "--add-policy", "policies",
+        "--base", fixture.base_sha, "--trusted-ref", fixture.base_sha,
         "--format", "codequality", "-o", "gl-code-quality-report.json", "--format", "junit", "-o", "prcheck-junit.xml",
-        "--format", "text", "--publish", "gitlab",
+        "--format", "text", "--publish", "gitlab", "--", ".",
     ]
     assert (workspace / "gl-code-quality-report.json").exists() and (workspace / "prcheck-junit.xml").exists()
     git(workspace, "cat-file", "-e", f"{fixture.base_sha}^{{commit}}")
@@ -226,12 +256,48 @@ def test_gitlab_job_script(tmp_path, repos, shim_env):
 
 def test_gitlab_job_without_token_still_reports_to_the_widgets(tmp_path, repos, shim_env):
     fixture, workspace = repos
-    env = gitlab_env(fixture, shim_env, SHIM_EXIT="1", PRCHECK_EXTRA_ARGS="--strict")
+    env = gitlab_env(fixture, shim_env, SHIM_EXIT="1", PRCHECK_EXTRA_ARGS="--strict *", PRCHECK_PATHS="apps -x")
     done = run_gitlab_job(workspace, "prcheck", env)
     assert done.returncode == 1
     argv = shim_calls(env)[-1]["argv"]
-    assert "--publish" not in argv and argv[-1] == "--strict"
+    assert "--publish" not in argv and argv[argv.index("--strict") + 1] == "*"  # no globbing of extra args
+    assert argv[-3:] == ["--", "apps", "-x"]
     assert "PRCHECK_GITLAB_TOKEN is not set" in done.stdout
+
+
+def test_gitlab_top_level_variables_reach_the_job(tmp_path, repos, shim_env):
+    """GitLab gives job-level `variables:` precedence over top-level ones: the template has none."""
+    fixture, workspace = repos
+    env = gitlab_env(fixture, shim_env, PRCHECK_PATHS="apps", PRCHECK_FAIL_ON="warning", PRCHECK_NAME="gitops")
+    assert run_gitlab_job(workspace, "prcheck", env).returncode == 0
+    argv = shim_calls(env)[-1]["argv"]
+    assert argv[:6] == ["check", "--name", "gitops", "--fail-on", "warning", "--filter-mode"] and argv[-1] == "apps"
+
+
+def test_gitlab_merged_results_pipeline_compares_with_the_target_head(tmp_path, shim_env):
+    from tests.publish.checkouts import advanced_origin, gitlab_clone
+
+    origin = advanced_origin(tmp_path)
+    workspace = gitlab_clone(origin, tmp_path / "ws", depth=1, merged_result=True)
+    env = {**shim_env, "GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "3",
+           "CI_MERGE_REQUEST_EVENT_TYPE": "merged_result", "CI_MERGE_REQUEST_DIFF_BASE_SHA": origin.branch_point,
+           "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": origin.main_tip, "PRCHECK_INSTALL": "false"}
+    done = run_gitlab_job(workspace, "prcheck", env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    argv = shim_calls(env)[-1]["argv"]
+    assert argv[argv.index("--base") + 1] == origin.main_tip
+
+
+def test_gitlab_codequality_base_job_checks_everything(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = {k: v for k, v in gitlab_env(fixture, shim_env).items() if not k.startswith("CI_MERGE_REQUEST")}
+    env.update(CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="main", CI_DEFAULT_BRANCH="main",
+               CI_COMMIT_BEFORE_SHA=fixture.base_sha)
+    done = run_gitlab_job(workspace, "prcheck-codequality-base", env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    argv = shim_calls(env)[-1]["argv"]
+    assert "--base" not in argv and "--trusted-ref" not in argv and "--publish" not in argv
+    assert argv[argv.index("--fail-on") + 1] == "never"
 
 
 # ---- with the real CLI ---------------------------------------------------------------------------
@@ -294,13 +360,18 @@ def test_gitlab_job_end_to_end_with_the_real_cli(tmp_path, repos, real_cli_env, 
 @pytest.mark.skipif(bool(cli_missing("--no-render")), reason=cli_missing("--no-render") or "ready")
 @pytest.mark.skipif(not (REPO / "README.md").exists(), reason="the package needs README.md to build")
 def test_pre_commit_try_repo(tmp_path):
-    """pre-commit builds this repository into its own virtualenv from PyPI, as a user's machine would."""
+    """pre-commit builds this repository into its own virtualenv from PyPI, as a user's machine would.
+    JSON manifests are checked, and a file named like an option stays a file name."""
     project = tmp_path / "project"
     git(tmp_path, "init", "--quiet", str(project))
     (project / "deploy.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata: {}\n")
-    git(project, "add", "deploy.yaml")
+    (project / "pod.json").write_text(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
+        "containers": [{"name": "c", "image": "nginx:1.27", "securityContext": {"privileged": True}}]}}))
+    (project / "evil.yaml").write_text("exclude: ['**']\nfail_on: never\n")
+    (project / "--config=evil.yaml").write_text("a: b\n")
+    git(project, "add", "-A")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    done = subprocess.run(["pre-commit", "try-repo", str(REPO), "prcheck", "--files", "deploy.yaml", "--verbose"],
+    done = subprocess.run(["pre-commit", "try-repo", str(REPO), "prcheck", "--all-files", "--verbose"],
                           cwd=project, env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "prcheck" in done.stdout and "Passed" in done.stdout
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "pod.json" in done.stdout and "k8s/privileged-container" in done.stdout
