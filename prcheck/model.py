@@ -175,6 +175,7 @@ class Suppressed:
     finding: Finding
     source: str  # "inline", "annotation", "config", "rego-exception"
     reason: str = ""
+    added: bool = False  # an inline or annotation suppression the change itself added or edited
 
 
 @dataclass(frozen=True)

@@ -290,7 +290,9 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         report.diffs = rendered.diffs
     with timer.stage("suppress"):
         filtered = suppress(apply_rule_settings(report.findings, opts.rule_config),
-                            [*files, *(rendered.files if rendered else [])], parse_exceptions(opts.exceptions))
+                            [*files, *(rendered.files if rendered else [])], parse_exceptions(opts.exceptions),
+                            base=base.files if base is not None else None,
+                            honour_added=opts.suppressions != "trusted")
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
     if opts.render is not None:
@@ -298,7 +300,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                                                            files_baseline)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(merge_findings(pre_existing))
     report.findings = merge_findings(report.findings)  # one problem seen in N environments: one finding
-    report.findings.extend(opts.notices)  # the trust stage's own findings: never suppressed, always the change's
+    # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
+    report.findings.extend([*opts.notices, *filtered.notices])
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
     report.stats.update({
         "root": str(root),

@@ -15,6 +15,9 @@ class CheckContext:
     schema_locations: tuple[str, ...] = ()
     env: str = ""
     rule_config: dict = field(default_factory=dict, hash=False, compare=False)
+    # A rendered Helm environment's values files as (path, text): where a value in a rendered
+    # object came from, for checks that report at the line a user edits (secrets).
+    values_files: tuple[tuple[str, str], ...] = field(default=(), hash=False, compare=False)
     # With `--base`: the base version of each object the change touched, by (group, kind,
     # namespace, name), for `oldObject` (CEL transition rules, immutable fields). Empty: no base.
     base_objects: Mapping[tuple[str, str, str, str], Any] = field(default_factory=dict, hash=False, compare=False,

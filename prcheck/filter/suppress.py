@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
+import yaml
+
 from prcheck.config import ConfigError
 from prcheck.model import Document, Finding, Suppressed
 from prcheck.sources.yaml_loader import LoadedFile
@@ -33,6 +35,7 @@ from prcheck.sources.yaml_loader import LoadedFile
 IGNORE_ANNOTATION = "prcheck.dev/ignore"
 REASON_ANNOTATION = "prcheck.dev/ignore-reason"
 MISSING_REASON = "suppress/missing-reason"
+SUPPRESSION_ADDED = "trust/suppression-added"
 EXPIRED_EXCEPTION = "suppress/expired-exception"
 META_RULES = frozenset({MISSING_REASON, EXPIRED_EXCEPTION})
 
@@ -75,22 +78,95 @@ class ConfigException:
 class Outcome:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
+    # `trust/suppression-added`: one per suppression the change added or edited; never
+    # suppressed themselves, and always the change's own
+    notices: list[Finding] = field(default_factory=list)
+
+
+class _Added:
+    """Which inline and annotation suppressions the change added or edited: those its
+    base versions of the same files do not have. `base` maps each changed file to its
+    base version (None: the change adds the file); unchanged files added nothing."""
+
+    def __init__(self, base: Mapping[str, LoadedFile | None] | None) -> None:
+        self.base = base
+        self._inline: dict[str, set[tuple[tuple[str, ...], str]]] = {}
+        self._annotations: dict[str, set[tuple[str, tuple[str, ...], str]]] = {}
+
+    def inline(self, path: str, directive: Directive) -> bool:
+        if self.base is None or path not in self.base:
+            return False
+        if path not in self._inline:
+            old = self.base[path]
+            text = old.text if old is not None else ""
+            self._inline[path] = {(d.patterns, d.reason) for ds in inline_directives(text).values() for d in ds}
+        return (directive.patterns, directive.reason) not in self._inline[path]
+
+    def annotation(self, annotated: "_Annotated") -> bool:
+        if self.base is None or annotated.path not in self.base:
+            return False
+        if annotated.path not in self._annotations:
+            old = self.base[annotated.path]
+            self._annotations[annotated.path] = {(a.resource, a.directive.patterns, a.directive.reason)
+                                                 for a in (_annotated(old) if old is not None else [])}
+        key = (annotated.resource, annotated.directive.patterns, annotated.directive.reason)
+        return key not in self._annotations[annotated.path]
 
 
 def _split_rules(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.split(",") if p.strip())
 
 
+def _scalar_spans(text: str) -> tuple[list[tuple[int, int]], int]:
+    """(start, end) offsets of every scalar in `text`, and the offset where scanning
+    stopped (a syntax error; len(text) when it did not). A `#` inside a scalar, such
+    as a block scalar's line, is data, not a comment."""
+    spans: list[tuple[int, int]] = []
+    loader = yaml.BaseLoader(text)
+    try:
+        while loader.check_token():
+            token = loader.get_token()
+            if isinstance(token, yaml.ScalarToken):
+                spans.append((token.start_mark.index, token.end_mark.index))
+    except (yaml.YAMLError, RecursionError):
+        mark = getattr(loader, "problem_mark", None) or getattr(loader, "context_mark", None)
+        return spans, mark.index if mark is not None else 0
+    finally:
+        loader.dispose()
+    return spans, len(text)
+
+
+def _comment_lines(text: str, lines: Sequence[str], numbers: Sequence[int]) -> set[int]:
+    """Which of the lines `numbers` hold their directive in a real YAML comment."""
+    spans, scanned = _scalar_spans(text)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    out: set[int] = set()
+    for number in numbers:
+        match = _INLINE.search(lines[number - 1])
+        assert match is not None
+        at = starts[number - 1] + match.group(0).index("#") + match.start()
+        if at >= scanned:  # past a syntax error: only a line that is nothing but a comment counts
+            if _COMMENT_ONLY.match(lines[number - 1]):
+                out.add(number)
+        elif not any(start <= at < end for start, end in spans):
+            out.add(number)
+    return out
+
+
 def inline_directives(text: str) -> dict[int, list[Directive]]:
     """Line number → directives that apply to it (their own line, and the
-    line below a block of comment-only lines)."""
+    line below a block of comment-only lines). Only YAML comments count: the
+    same words inside a block scalar or a quoted string are data."""
     lines = text.splitlines()
+    candidates = [n for n, line in enumerate(lines, start=1) if "prcheck:ignore" in line and _INLINE.search(line)]
+    comments = _comment_lines(text, lines, candidates) if candidates else set()
     found: dict[int, Directive] = {}
-    for number, line in enumerate(lines, start=1):
-        if "prcheck:ignore" not in line:
-            continue
+    for number in candidates:
+        line = lines[number - 1]
         match = _INLINE.search(line)
-        if match:
+        if match and number in comments:
             reason = match.group("reason").strip().lstrip("-:—").strip()
             found[number] = Directive(_split_rules(match.group("rules")), reason, number)
     applies: dict[int, list[Directive]] = {}
@@ -177,10 +253,17 @@ def apply_rule_settings(findings: Iterable[Finding], rules: Mapping[str, Any]) -
 
 
 def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exceptions: Sequence[ConfigException] = (),
-             today: dt.date | None = None) -> Outcome:
-    """Split findings into kept and suppressed; add the warnings suppressions themselves raise."""
+             today: dt.date | None = None, base: Mapping[str, LoadedFile | None] | None = None,
+             honour_added: bool = True) -> Outcome:
+    """Split findings into kept and suppressed; add the warnings suppressions themselves raise.
+
+    With `base` (the base versions of the changed files), a suppression the change
+    added or edited is listed as such (`trust/suppression-added`), and with
+    `honour_added=False` (`--suppressions trusted`) it silences nothing."""
     today = today or dt.date.today()
     outcome = Outcome()
+    added = _Added(base)
+    silenced: dict[tuple[str, str, int], tuple[Directive, list[str]]] = {}
     inline = {f.path: inline_directives(f.text) for f in files if f.text and "prcheck:ignore" in f.text}
     annotated = [a for f in files for a in _annotated(f)]
     active = [e for e in exceptions if e.expires is None or e.expires >= today]
@@ -197,8 +280,14 @@ def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exception
             continue
         hit = _inline_hit(finding, inline) or _annotation_hit(finding, annotated)
         if hit is not None:
-            source, directive = hit
-            outcome.suppressed.append(Suppressed(finding, source, directive.reason))
+            source, directive, where = hit
+            new = added.annotation(where) if where is not None else added.inline(finding.path, directive)
+            if new:
+                silenced.setdefault((source, finding.path, directive.line), (directive, []))[1].append(finding.rule)
+                if not honour_added:
+                    outcome.findings.append(finding)
+                    continue
+            outcome.suppressed.append(Suppressed(finding, source, directive.reason, added=new))
             if not directive.reason:
                 used_without_reason[(finding.path, directive.line)] = source
             continue
@@ -213,15 +302,45 @@ def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exception
         outcome.findings.append(Finding(
             rule=MISSING_REASON, severity="warning", path=path, line=line, engine="prcheck",
             message=f"{source} suppression has no reason: {how}"))
+    outcome.notices = _added_notices(silenced, inline, annotated, added, honour_added)
     return outcome
 
 
-def _inline_hit(finding: Finding, inline: Mapping[str, Mapping[int, list[Directive]]]) -> tuple[str, Directive] | None:
+def _added_notices(silenced: Mapping[tuple[str, str, int], tuple[Directive, list[str]]],
+                   inline: Mapping[str, Mapping[int, list[Directive]]], annotated: Sequence["_Annotated"],
+                   added: _Added, honoured: bool) -> list[Finding]:
+    """One finding per added or edited suppression, naming the rules it silenced (or would have)."""
+    every: dict[tuple[str, str, int], Directive] = {}
+    for path, lines in inline.items():
+        for directives in lines.values():
+            for d in directives:
+                if added.inline(path, d):
+                    every[("inline", path, d.line)] = d
+    for a in annotated:
+        if added.annotation(a):
+            every[("annotation", a.path, a.directive.line)] = a.directive
+    out: list[Finding] = []
+    for (source, path, line), directive in sorted(every.items()):
+        rules = sorted(set(silenced.get((source, path, line), (directive, []))[1]))
+        what = f"silencing {', '.join(rules)}" if rules else "silencing nothing in this run"
+        verdict = ("not honoured (--suppressions trusted): the findings count" if not honoured else
+                   "honoured: review it (--suppressions trusted refuses suppressions a change adds)")
+        out.append(Finding(
+            rule=SUPPRESSION_ADDED, severity="warning", path=path, line=line, engine="prcheck",
+            message=f"the change adds or edits an {source} suppression [{', '.join(directive.patterns)}] "
+                    f"({directive.reason or 'no reason given'}), {what}; {verdict}"))
+    return out
+
+
+Hit = tuple[str, Directive, "_Annotated | None"]
+
+
+def _inline_hit(finding: Finding, inline: Mapping[str, Mapping[int, list[Directive]]]) -> Hit | None:
     directives = inline.get(finding.path, {}).get(finding.line, []) if finding.line else []
     hit = next((d for d in directives if d.covers(finding.rule)), None)
-    return ("inline", hit) if hit else None
+    return ("inline", hit, None) if hit else None
 
 
-def _annotation_hit(finding: Finding, annotated: Sequence[_Annotated]) -> tuple[str, Directive] | None:
+def _annotation_hit(finding: Finding, annotated: Sequence[_Annotated]) -> Hit | None:
     hit = next((a for a in annotated if a.directive.covers(finding.rule) and a.contains(finding)), None)
-    return ("annotation", hit.directive) if hit else None
+    return ("annotation", hit.directive, hit) if hit else None

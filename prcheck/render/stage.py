@@ -12,6 +12,7 @@ it applies the changed-lines filter to all findings of the run.
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -23,7 +24,7 @@ from prcheck.checks.policy.base import Evaluation
 from prcheck.diff import DEFAULT_NOISY_LABELS
 from prcheck.filter.changed_lines import Baseline, FileBaseline
 from prcheck.filter.changed_lines import split as split_changed
-from prcheck.model import Document, EnvDiff, Finding, Suppressed
+from prcheck.model import Document, EnvDiff, Environment, Finding, Suppressed
 from prcheck.render.changes import compare
 from prcheck.sources.base_tree import index_objects
 from prcheck.sources.gitdiff import ChangeSet, changes
@@ -83,15 +84,38 @@ def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
     return [LoadedFile(path=path, kind="kubernetes", docs=group) for path, group in by_path.items()]
 
 
+MAX_VALUES_BYTES = 1_048_576
+
+
+def values_sources(env: Environment | None, root: Path) -> tuple[tuple[str, str], ...]:
+    """A Helm environment's values files (its chart's values.yaml first), as (path, text):
+    regular files inside the repository only, as the renderer read them."""
+    if env is None or env.kind != "helm":
+        return ()
+    out: list[tuple[str, str]] = []
+    for rel in dict.fromkeys([posixpath.join(env.path, "values.yaml"), *env.values]):
+        path = root / rel
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_VALUES_BYTES \
+                    or not path.resolve().is_relative_to(root.resolve()):
+                continue
+            out.append((posixpath.normpath(rel), path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return tuple(reversed(out))  # the last values file wins in Helm, so it is searched first
+
+
 def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
         change_set: ChangeSet | None = None) -> RenderedCheck:
     found = compare(root, req.base, req.head, config={"environments": list(req.environments)}, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
                     kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True,
                     change=change_set)
     result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))
+    envs = {e.name: e for e in found.environments}
     for env, docs in sorted(found.head_docs.items()):
         files = as_files(docs)
-        evaluation = check(files, replace(ctx, env=env, base_objects=index_objects(found.base_docs.get(env, ()))))
+        evaluation = check(files, replace(ctx, env=env, base_objects=index_objects(found.base_docs.get(env, ())),
+                                          values_files=values_sources(envs.get(env), root)))
         result.findings.extend(replace(f, env=env, fingerprint="") for f in evaluation.findings)
         result.suppressed.extend(replace(s, finding=replace(s.finding, env=env, fingerprint=""))
                                  for s in evaluation.suppressed)

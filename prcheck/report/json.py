@@ -46,7 +46,8 @@ def as_dict(report: Report) -> dict[str, Any]:
         },
         "findings": [finding_dict(f) for f in report.findings],
         "suppressed": [
-            {"source": s.source, "reason": s.reason, "finding": finding_dict(s.finding)} for s in report.suppressed
+            {"source": s.source, "reason": s.reason, "added_by_change": s.added, "finding": finding_dict(s.finding)}
+            for s in report.suppressed
         ],
         "diffs": [
             {

@@ -192,6 +192,24 @@ def _diff_sections(diffs: Sequence[EnvDiff], budget: _Budget) -> str:
     return "".join(out)
 
 
+def _suppressed_line(report: Report) -> str:
+    """How many each source silenced and which rules, the ones this change added first:
+    a reviewer must see that a suppression is part of what they approve."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    added: list[str] = []
+    for s in report.suppressed:
+        by_source[s.source].append(s.finding.rule)
+        if s.added:
+            added.append(s.finding.rule)
+    parts = [f"{len(rules)} by {src} ({', '.join(f'`{_escape(r)}`' for r in sorted(set(rules)))})"
+             for src, rules in sorted(by_source.items())]
+    line = "\n_Suppressed: " + ", ".join(parts) + "._\n"
+    if added:
+        line += (f"\n**{len(added)} suppressed by suppressions this change adds:** "
+                 + ", ".join(f"`{_escape(r)}`" for r in sorted(set(added))) + "\n")
+    return line
+
+
 def render(report: Report, fail_on: str = "error", **_: Any) -> str:
     """The summary body; other report options (colour, quiet) do not apply to Markdown."""
     budget = _Budget(LIMIT - _RESERVE)
@@ -206,10 +224,7 @@ def render(report: Report, fail_on: str = "error", **_: Any) -> str:
     if pre:
         parts.append(_findings_section("Pre-existing findings (not counted)", pre, budget, "pre-existing findings"))
     if report.suppressed:
-        by_source: dict[str, int] = defaultdict(int)
-        for s in report.suppressed:
-            by_source[s.source] += 1
-        line = "\n_Suppressed: " + ", ".join(f"{n} by {src}" for src, n in sorted(by_source.items())) + "._\n"
+        line = _suppressed_line(report)
         if budget.take(line):
             parts.append(line)
     body = "".join(parts)

@@ -53,7 +53,8 @@ def render(report: Report, **_: object) -> str:
     results = [_result(f, rule_index) for f in report.findings]
     results += [
         _result(s.finding, rule_index, {"kind": "inSource" if s.source == "inline" else "external",
-                                         "justification": s.reason or s.source})
+                                         "justification": s.reason or s.source,
+                                         **({"properties": {"addedByChange": True}} if s.added else {})})
         for s in report.suppressed
     ]
     log = {

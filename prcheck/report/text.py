@@ -58,7 +58,8 @@ def render(report: Report, colour: bool = False, quiet: bool = False, **_: objec
         lines.append("")
     for s in report.suppressed if not quiet else []:
         lines.append(paint(f"suppressed ({s.source}{': ' + esc(s.reason) if s.reason else ''}): "
-                           f"{esc(s.finding.location())} {esc(s.finding.rule)}", _DIM))
+                           f"{esc(s.finding.location())} {esc(s.finding.rule)}"
+                           f"{'  [added by this change]' if s.added else ''}", _DIM))
     for diff in report.diffs:
         counts = (f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.removed)} removed"
                   if not diff.skipped else "unchanged (inputs did not change)")

@@ -26,7 +26,7 @@ def test_summary_layout() -> None:
     assert "`policy/no-latest` base/deploy.yaml:12 (`Deployment/prod/web`): image uses &lt;latest&gt; \\| tag" in body
     assert "<details><summary><b>prod</b>: 0 added, 1 changed, 0 removed</summary>" in body
     assert "```diff\n--- base/Deployment.apps/prod/web\n" in body
-    assert "_Suppressed: 1 by inline._" in body
+    assert "_Suppressed: 1 by inline (`x`)._" in body  # names the rules
     assert "Left out" not in body
     assert markdown.render(report, fail_on="never").startswith("## prcheck\n\n✅ **prcheck passed**")
 

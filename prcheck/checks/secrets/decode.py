@@ -30,7 +30,8 @@ DOCKER_CONFIG_KEYS = frozenset({".dockerconfigjson", ".dockercfg"})
 FILE_SUFFIXES = (".env", ".ini", ".properties", ".conf", ".cfg", ".cnf", ".json", ".yaml", ".yml", ".toml")
 MAX_EMBEDDED_CHARS = 1_000_000
 MAX_EMBED_DEPTH = 2
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.\-\[\]]*)\s*(?:=|:(?!//))\s*(.*?)\s*[;,]?\s*$")
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.\-\[\]]{0,200})\s*(?:=|:(?!//))\s*(.*)$")
+MAX_LINE = 4096  # longer lines are data, not `KEY=value` settings
 _SKIP_LINE = re.compile(r"^\s*(?:$|[#;!]|//|\[[^\]]*\]\s*$)")
 
 KeyPath = tuple["str | int", ...]
@@ -220,7 +221,8 @@ def _scalar(value: Any, path: list[str | int], key: str | None, literal: bool, i
 
 def _embedded_file(value: str, key: str | None) -> bool:
     return "\n" in value.strip() or (key is not None and key.lower().endswith(FILE_SUFFIXES)) or (
-        value.lstrip()[:1] in "{[" and value.rstrip()[-1:] in "}]") or bool(_ASSIGNMENT.match(value) and "=" in value)
+        value.lstrip()[:1] in "{[" and value.rstrip()[-1:] in "}]") or (
+        len(value) <= MAX_LINE and "=" in value and bool(_ASSIGNMENT.match(value)))
 
 
 def _embedded(text: str, path: list[str | int], key: str | None, in_secret: bool, depth: int) -> Iterator[Unit]:
@@ -256,9 +258,9 @@ def _assignments(text: str) -> list[tuple[str, str]]:
         return []
     found: list[tuple[str, str]] = []
     for line in lines:
-        match = _ASSIGNMENT.match(line)
+        match = _ASSIGNMENT.match(line) if len(line) <= MAX_LINE else None
         if match:
-            value = match.group(2)
+            value = match.group(2).strip().rstrip(";,").strip()
             if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"`":
                 value = value[1:-1]
             found.append((match.group(1), value))

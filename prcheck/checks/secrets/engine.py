@@ -168,10 +168,10 @@ class SecretsEngine:
 
     def for_context(self, ctx: Any) -> SecretsEngine:
         """A rendered environment: its values files, to place secrets from Helm templates."""
-        values = getattr(ctx, "values_files", None) or {}
+        values = getattr(ctx, "values_files", ()) or ()
         if not values:
             return self if not self.values_lines else SecretsEngine(self.detector)
-        return SecretsEngine(self.detector, {path: text.splitlines() for path, text in values.items()})
+        return SecretsEngine(self.detector, {path: text.splitlines() for path, text in values})
 
     def close(self) -> None:
         """Nothing to release; here for the engine interface."""

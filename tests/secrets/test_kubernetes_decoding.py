@@ -1,0 +1,196 @@
+"""Kubernetes-aware scanning: what Kubernetes decodes is decoded before matching, and what is
+encrypted or a reference is never flagged. Each decoding test fails without its decoding path."""
+
+from __future__ import annotations
+
+import base64
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from prcheck.checks.secrets import SecretsEngine, SecretsSettings
+from prcheck.sources.yaml_loader import load_text
+from tests.conftest import write
+
+TOKEN = "ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr"
+PASSWORD = "Zx8vQ2mN4pL7sT1wY9bK3cR6"
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.fixture(scope="module")
+def engine() -> SecretsEngine:
+    return SecretsEngine.from_settings(SecretsSettings())
+
+
+def scan(engine: SecretsEngine, text: str, kind: str = "kubernetes", path: str = "x.yaml") -> list[tuple[str, int]]:
+    docs = load_text(textwrap.dedent(text).lstrip("\n"), path, kind).docs
+    return [(f.rule, f.line) for d in docs for f in engine.scan(d)]
+
+
+def test_secret_data_is_base64_decoded(engine: SecretsEngine):
+    found = scan(engine, f"""
+        apiVersion: v1
+        kind: Secret
+        metadata: {{name: s}}
+        data:
+          token: {b64(TOKEN)}
+    """)
+    assert found == [("secrets/github-pat", 5)]
+
+
+def test_dockerconfigjson_auth_is_decoded_to_user_and_password(engine: SecretsEngine):
+    config = json.dumps({"auths": {"ghcr.io": {"auth": b64(f"bot:{TOKEN}")}}})
+    found = scan(engine, f"""
+        apiVersion: v1
+        kind: Secret
+        type: kubernetes.io/dockerconfigjson
+        metadata: {{name: pull}}
+        data:
+          .dockerconfigjson: {b64(config)}
+    """)
+    assert found == [("secrets/github-pat", 6)]
+
+
+def test_configmap_binary_data_is_decoded(engine: SecretsEngine):
+    found = scan(engine, f"""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {{name: c}}
+        binaryData:
+          netrc: {b64("machine github.com login x password " + TOKEN)}
+    """)
+    assert found == [("secrets/github-pat", 5)]
+
+
+def test_embedded_ini_env_and_properties_files_are_parsed(engine: SecretsEngine):
+    found = scan(engine, """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: c}
+        data:
+          config.ini: |
+            [database]
+            host = db
+            password = hunter2hunter2
+          app.env: |
+            LOG_LEVEL=info
+            export SMTP_PASSWORD="tr0ub4dor&3"
+          application.properties: |
+            spring.datasource.password=s3cret-pw-42
+    """)
+    assert sorted(found) == [("secrets/env-literal", 5), ("secrets/env-literal", 9), ("secrets/env-literal", 12)]
+
+
+def test_embedded_json_is_parsed_with_its_keys(engine: SecretsEngine):
+    found = scan(engine, f"""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {{name: c}}
+        data:
+          settings.json: '{{"oauth": {{"clientSecret": "{PASSWORD}"}}, "retries": 3}}'
+    """)
+    assert found == [("secrets/high-entropy", 5)]
+
+
+def test_secret_generator_literals(engine: SecretsEngine):
+    found = scan(engine, f"""
+        secretGenerator:
+          - name: db
+            literals:
+              - username=admin
+              - token={TOKEN}
+    """, kind="kustomization", path="kustomization.yaml")
+    assert ("secrets/github-pat", 5) in found and ("secrets/k8s-secret-in-git", 4) in found
+
+
+@pytest.mark.parametrize("text", [
+    f"""
+    apiVersion: bitnami.com/v1alpha1
+    kind: SealedSecret
+    metadata: {{name: s}}
+    spec: {{encryptedData: {{token: AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq2a9xdn1nqN0xmH8P4P4K2t0jD8bLmqjsT8b}}}}
+    """,
+    """
+    apiVersion: external-secrets.io/v1
+    kind: ExternalSecret
+    metadata: {name: s}
+    spec:
+      secretStoreRef: {name: vault, kind: ClusterSecretStore}
+      data: [{secretKey: password, remoteRef: {key: db/password}}]
+    """,
+    f"""
+    apiVersion: v1
+    kind: Secret
+    metadata: {{name: s}}
+    stringData:
+      password: ENC[AES256_GCM,data:{PASSWORD},iv:abc,tag:def,type:str]
+    sops:
+      mac: ENC[AES256_GCM,data:abc]
+      version: 3.8.1
+    """,
+    """
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+      containers:
+        - name: a
+          image: a:1
+          env:
+            - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}
+            - {name: API_TOKEN, value: $(TOKEN_FROM_ENV)}
+            - {name: CHART_SECRET, value: "{{ .Values.secret }}"}
+          volumeMounts: [{name: creds, mountPath: /run/secrets/token}]
+    """,
+])
+def test_encrypted_objects_and_references_are_never_flagged(engine: SecretsEngine, text: str):
+    assert scan(engine, text) == []
+
+
+def test_ci_env_and_with_values(engine: SecretsEngine):
+    found = scan(engine, """
+        on: push
+        jobs:
+          release:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker/login-action@v3
+                with:
+                  username: bot
+                  password: tr0ub4dor-and-3
+              - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683
+              - run: make
+                env:
+                  TOKEN: ${{ secrets.TOKEN }}
+    """, kind="github-workflow", path=".github/workflows/r.yml")
+    assert found == [("secrets/env-literal", 9)]
+
+
+@pytest.mark.slow
+def test_rendered_helm_secret_is_reported_at_the_values_file_line(repo: Path, run_cli) -> None:
+    from tests.render.conftest import commit
+
+    write(repo, {
+        "charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "charts/db/values.yaml": "auth:\n  password: \"\"\n",
+        "charts/db/values-prod.yaml": "replicas: 1\n",
+        "charts/db/templates/secret.yaml": """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: db}
+            data:
+              password: {{ .Values.auth.password | b64enc | quote }}
+        """,
+    })
+    commit(repo, "base")
+    (repo / "charts/db/values-prod.yaml").write_text(f"replicas: 1\nauth:\n  password: {TOKEN}\n")
+    result = run_cli(["check", ".", "--base", "HEAD", "--format", "json"], repo)
+    report = json.loads(result.output)
+    found = [(f["rule"], f["path"], f["line"]) for f in report["findings"] if f["rule"].startswith("secrets/")]
+    assert ("secrets/github-pat", "charts/db/values-prod.yaml", 3) in found, found
+    assert TOKEN not in result.output

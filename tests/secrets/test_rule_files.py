@@ -1,0 +1,127 @@
+"""gitleaks' TOML rule format: rules, allowlists (global and per rule, every target and
+condition), `[extend]`, and the repository's `.gitleaks.toml` / `.prcheck.yaml` `secrets:`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from prcheck.checks.secrets.gitleaks import RuleSetError, load_default, parse
+from prcheck.checks.secrets.matcher import Matcher
+from tests.conftest import write
+
+TOKEN = "ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr"
+RULE = """
+[[rules]]
+id = "acme-key"
+description = "ACME key"
+regex = '''acme_(?P<body>[a-z0-9]{12})'''
+secretGroup = 1
+entropy = 2.5
+keywords = ["ACME_"]
+"""
+
+
+def secrets(toml: str, text: str, path: str = "x.yaml") -> list[tuple[str, str]]:
+    return [(m.rule, m.secret) for m in Matcher(parse(toml, "t.toml")).scan(text, path)]
+
+
+def test_rule_fields_secret_group_entropy_and_keywords():
+    assert secrets(RULE, "k: acme_q7w2e9r4t1y8") == [("acme-key", "q7w2e9r4t1y8")]
+    assert secrets(RULE, "k: acme_aaaaaaaaaaaa") == []  # entropy at or below 2.5
+    assert secrets(RULE, "k: ACME_Q7W2E9R4T1Y8") == []  # the regex is case-sensitive, the keyword is not
+
+
+@pytest.mark.parametrize("allowlist, allowed", [
+    ("regexes = ['''^q7''']", True),
+    ("regexTarget = 'match'\nregexes = ['''^acme_''']", True),
+    ("regexTarget = 'line'\nregexes = ['''^k: ''']", True),
+    ("stopwords = ['E9R4']", True),
+    ("paths = ['''\\.yaml$''']", True),
+    ("condition = 'AND'\npaths = ['''\\.yaml$''']\nregexes = ['''^zz''']", False),
+    ("condition = 'AND'\npaths = ['''\\.yaml$''']\nregexes = ['''^q7''']", True),
+    ("commits = ['abc123']", False),
+])
+def test_rule_and_global_allowlists(allowlist: str, allowed: bool):
+    rule_level = RULE + "[[rules.allowlists]]\n" + allowlist + "\n"
+    global_level = RULE + "[[allowlists]]\ntargetRules = ['acme-key']\n" + allowlist + "\n"
+    for toml in (rule_level, global_level):
+        assert (secrets(toml, "k: acme_q7w2e9r4t1y8") == []) is allowed, toml
+
+
+def test_extend_default_disables_and_overrides(tmp_path: Path):
+    default_ids = {r.id for r in load_default().rules}
+    ruleset = parse(RULE + """
+        [extend]
+        useDefault = true
+        disabledRules = ["github-pat"]
+
+        [[rules]]
+        id = "aws-access-token"
+        [[rules.allowlists]]
+        regexes = ['''^AKIAWQC3''']
+    """, "t.toml")
+    ids = {r.id for r in ruleset.rules}
+    assert ids == (default_ids - {"github-pat"}) | {"acme-key"}
+    matcher = Matcher(ruleset)
+    assert matcher.scan(f"t: {TOKEN}") == []
+    aws = next(r for r in ruleset.rules if r.id == "aws-access-token")
+    assert aws.regex and len(aws.allowlists) == 2  # the default's allowlist kept, ours added
+    assert [m.rule for m in matcher.scan("k: AKIAWQC3PHYFQSXMECOS")] == []
+
+
+def test_extend_path_chain_is_limited():
+    files = {"a.toml": '[extend]\npath = "b.toml"\n' + RULE, "b.toml": '[extend]\npath = "c.toml"\n',
+             "c.toml": '[extend]\npath = "d.toml"\n'}
+
+    def read(path: str) -> tuple[str, str]:
+        return files[path], path
+
+    with pytest.raises(RuleSetError, match="deeper than 2"):
+        parse(files["a.toml"], "a.toml", read=read)
+
+
+@pytest.mark.parametrize("toml, message", [
+    ("[[rules]]\nregex = 'x'", "missing id"),
+    ("[[rules]]\nid = 'a'", "needs a regex or a path"),
+    ("[[rules]]\nid = 'a'\nregex = 'x'\nsecretGroup = 2", "secretGroup 2"),
+    ("[[rules]]\nid = 'a'\nregex = 'x'\n[[rules.allowlists]]\nregexTarget = 'commit'\nregexes = ['y']", "regexTarget"),
+    ("[[rules]]\nid = 'a'\nregex = 'x'\n[[rules.allowlists]]\ndescription = 'empty'", "must have"),
+    ("[[rules]]\nid = 'a'\nregex = '(unclosed'", "invalid regex"),
+    ("title = ", "invalid TOML"),
+])
+def test_broken_rule_files_are_one_line_errors(toml: str, message: str):
+    with pytest.raises(RuleSetError, match=message):
+        Matcher(parse(toml, "t.toml"))
+
+
+def test_repository_gitleaks_toml_and_prcheck_settings(repo: Path, run_cli):
+    write(repo, {
+        "cm.yaml": f"""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {{name: c}}
+            data:
+              acme: acme_q7w2e9r4t1y8
+              github: {TOKEN}
+        """,
+        ".gitleaks.toml": RULE + "[extend]\nuseDefault = true\n",
+    })
+    report = json.loads(run_cli(["check", ".", "--format", "json"], repo).output)
+    assert {f["rule"] for f in report["findings"]} >= {"secrets/acme-key", "secrets/github-pat"}
+    write(repo, {".prcheck.yaml": "secrets:\n  disable: [secrets/github-pat]\n"})
+    report = json.loads(run_cli(["check", ".", "--format", "json"], repo).output)
+    rules = {f["rule"] for f in report["findings"]}
+    assert "secrets/acme-key" in rules and "secrets/github-pat" not in rules
+    write(repo, {".prcheck.yaml": "secrets:\n  config: missing.toml\n"})
+    result = run_cli(["check", "."], repo)
+    assert result.exit_code == 2 and "missing.toml" in result.output
+
+
+def test_rules_command_lists_gitleaks_rules_with_their_engine(run_cli, tmp_path: Path):
+    result = run_cli(["rules", "--format", "json"], tmp_path)
+    rules = {r["id"]: r for r in json.loads(result.output)}
+    assert rules["secrets/aws-access-token"]["engine"] == "re2"
+    assert rules["secrets/url-credentials"]["severity"] == "error"
