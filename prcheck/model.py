@@ -215,6 +215,7 @@ class Report:
     suppressed: list[Suppressed] = field(default_factory=list)
     diffs: list[EnvDiff] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    fixed: list[Finding] = field(default_factory=list)  # at the base, gone at the head (with --base)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -21,6 +21,7 @@ from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.changed_lines import FileBaseline
+from prcheck.filter.fixed import fixed as fixed_by_change
 from prcheck.filter.merge import merge as merge_findings
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
@@ -296,6 +297,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
     if opts.render is not None:
+        report.fixed = merge_findings(fixed_by_change([*report.findings, *(s.finding for s in report.suppressed)],
+                                                      files_baseline, rendered.baseline if rendered else None))
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change,
                                                            files_baseline)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(merge_findings(pre_existing))

@@ -56,6 +56,8 @@ def _headline(report: Report, fail_on: str) -> str:
     pre = pre_existing(report)
     if pre:
         parts.append(f"{len(pre)} pre-existing not counted")
+    if report.fixed:
+        parts.append(f"{len(report.fixed)} fixed by this change")
     if report.suppressed:
         parts.append(f"{len(report.suppressed)} suppressed")
     return "## prcheck\n\n" + " · ".join(parts) + "\n"
@@ -219,6 +221,7 @@ def render(report: Report, fail_on: str = "error", **_: Any) -> str:
         if section and budget.take(section):
             parts.append(section)
     parts.append(_findings_section("Findings", report.findings, budget, "findings"))
+    parts.append(_findings_section("Fixed by this change", report.fixed, budget, "fixed findings"))
     parts.append(_diff_sections(report.diffs, budget))
     pre = pre_existing(report)
     if pre:
