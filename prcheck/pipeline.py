@@ -313,6 +313,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "resources": sum(1 for f in files if f.kind == "kubernetes" for d in f.docs
                          if isinstance(d.obj, dict) and d.file_kind != "client-config"),
         "policy_passes": evaluation.passed,
+        "render_notes": [n for n in [render_stage.summary_note(opts.render, rendered, {e.kind for e in entries})] if n],
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
     return mask_report(report)  # before any format or publisher sees it
