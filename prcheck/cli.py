@@ -144,6 +144,7 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
     from prcheck.pipeline import run_check
     from prcheck.report import render
+    from prcheck.report.files import write_report
     from prcheck.report.text import use_colour
     from prcheck.trust import decide
 
@@ -161,7 +162,7 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
         body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on,
                       summary=summary)
         if target:
-            Path(target).write_text(body, encoding="utf-8")
+            write_report(target, body)
         else:
             click.echo(body, nl=False)
     if flags.get("publish"):  # after the report files, so a failed post still leaves them

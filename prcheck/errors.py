@@ -8,8 +8,9 @@ from prcheck.config import ConfigError
 from prcheck.publish.base import PublishError
 from prcheck.render.environments import EnvironmentConfigError
 from prcheck.render.worktree import GitError
+from prcheck.report.files import ReportPathError
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     ConfigError, PolicyError, SchemaConfigError, FileNotFoundError,
-    PublishError, GitError, EnvironmentConfigError,
+    PublishError, GitError, EnvironmentConfigError, ReportPathError,
 )

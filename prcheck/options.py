@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from prcheck.runconfig import RunConfig
-from prcheck.sources.collect import find_root
+from prcheck.sources.collect import root_for
 from prcheck.trust import settings, work_tree_source
 
 
@@ -22,7 +22,7 @@ def load_config(config_path: str | None, cwd: Path, root: Path) -> tuple[dict, P
 
 def build_check_options(paths: list[str], config_path: str | None, flags: dict[str, Any],
                         cwd: Path) -> tuple[RunConfig, str]:
-    root = find_root((cwd / paths[0]).resolve())
+    root = root_for(Path(paths[0]), cwd)
     notices: list = []
     config, fail_on = settings.build(paths, root, work_tree_source(config_path, cwd, root), flags,
                                      lambda p: p, notices)

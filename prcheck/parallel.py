@@ -10,6 +10,7 @@ finding that needs a precise line was made in the worker.
 
 from __future__ import annotations
 
+import signal
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Sequence
 
@@ -56,6 +57,8 @@ def _init(opts: "CheckOptions", crds: "dict | None" = None) -> None:
     from prcheck.pipeline import build_policy_engines, context_for
 
     global _worker
+    # a worker forked while the parent turned SIGTERM into an exception must just end on it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     stack = ExitStack()
     engines = [e for e in build_policy_engines(opts, stack) if e.per_document]
     store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations), crds=crds)

@@ -15,6 +15,7 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
+from prcheck.checks.policy.cel.engine import CelEngine
 from prcheck.checks.policy.gatekeeper import GatekeeperEngine
 from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
@@ -25,14 +26,14 @@ from prcheck.filter.fixed import fixed as fixed_by_change
 from prcheck.filter.merge import merge as merge_findings
 from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report
-from prcheck.processes import default_jobs
+from prcheck.processes import capped_jobs
 from prcheck.render import stage as render_stage
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected, base_tree
-from prcheck.sources.collect import SourceEntry, collect, find_root
+from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.gitdiff import ChangeSet
-from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, too_large
+from prcheck.sources.yaml_loader import Limits, LoadedFile, empty_file_input, load_bytes, too_large
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
 NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
@@ -66,7 +67,7 @@ def context_for(opts: CheckOptions) -> CheckContext:
     return CheckContext(
         kube_version=opts.kube_version, strict=opts.strict, skip_kinds=frozenset(opts.skip_kinds),
         skip_missing_schemas=opts.skip_missing_schemas, schema_locations=tuple(opts.schema_locations),
-        rule_config=opts.rule_config,
+        rule_config=opts.rule_config, cel=dict(opts.cel),
     )
 
 
@@ -147,6 +148,7 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
     if opts.builtin and opts.secrets.enabled:
         engines.append(SecretsEngine.from_settings(opts.secrets))
+    engines.append(CelEngine.from_paths([*opts.policies, *opts.kyverno]))  # also runs the run's own VAPs
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)
@@ -167,12 +169,14 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
             manifests = [d for f in files if f.kind == "kubernetes" for d in f.docs if d.file_kind != "client-config"]
             result.findings.extend(schema.check(manifests, ctx, store))
     policy_docs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in f.docs if d.obj is not None]
+    empty_inputs = [d for f in files if f.kind not in NOT_POLICY_INPUT for d in [empty_file_input(f)] if d]
     for engine in engines:
         if ("file" if engine.per_document else "run") not in scopes:
             continue
         with timer.stage(engine.name):
             bind = getattr(engine, "for_context", None)
-            result.extend((bind(ctx) if bind else engine).evaluate(policy_docs))
+            docs = policy_docs + empty_inputs if getattr(engine, "evaluates_empty_files", False) else policy_docs
+            result.extend((bind(ctx) if bind else engine).evaluate(docs))
     result.findings = _one_finding_per_removed_api(result.findings)
     return result
 
@@ -196,7 +200,7 @@ def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptio
                                   *opts.gatekeeper], str(root))
     related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
     return affected.affected_paths(paths, change.changed_paths(), related, inputs,
-                                   whole_run=any(not e.per_document for e in engines))
+                                   whole_run=any(getattr(e, "whole_run", not e.per_document) for e in engines))
 
 
 def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: set[str], changed: set[str],
@@ -229,11 +233,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
     timer = Timer()
-    targets = [(cwd / p).resolve() for p in opts.paths]
-    for target in targets:
-        if not target.exists() and not target.is_symlink():
-            raise FileNotFoundError(f"{target}: no such file or folder")
-    root = opts.root or find_root(targets[0])
+    root = opts.root or root_for(Path(opts.paths[0]), cwd)
+    targets, refused = contained_targets(opts.paths, cwd, root)
     ctx = context_for(opts)
     store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations))
     report = Report()
@@ -242,7 +243,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             engines = build_policy_engines(opts, stack)
         report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
-            entries, findings = collect(targets, root, opts.exclude)
+            entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
             only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
             base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
@@ -250,9 +251,9 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         plain_ctx = ctx
         if base is not None:
             ctx = replace(ctx, base_objects=base.objects)
-        report.findings.extend(affected.narrow(findings, only, lambda f: f.path))
+        report.findings.extend(refused + affected.narrow(findings, only, lambda f: f.path))
         sizes = [_size(e) for e in entries]
-        jobs = opts.jobs or default_jobs()
+        jobs = capped_jobs(opts.jobs)
         if only is not None and change is not None:
             files, evaluation, store = check_affected(entries, sizes, only, change.changed_paths(), ctx, store,
                                                       engines, opts, timer)

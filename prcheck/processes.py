@@ -11,6 +11,12 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def capped_jobs(jobs: int | None) -> int:
+    """Workers for a run: as asked, never more than the cores (more only thrash)."""
+    cores = default_jobs()
+    return max(1, min(jobs or cores, cores))
+
+
 def context() -> multiprocessing.context.BaseContext:
     """Fork (cheap, nothing re-imported) unless the Helm SDK is loaded: a forked
     child of a process with a running Go runtime can deadlock."""

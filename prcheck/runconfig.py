@@ -43,6 +43,7 @@ class RunConfig:
     rego_engine: str = "embedded"
     rego_version: str = "auto"
     gatekeeper_engine: str = "auto"  # auto | cel | rego: which code of a ConstraintTemplate runs
+    cel: dict[str, Any] = field(default_factory=dict, hash=False)  # config `cel:` (userInfo, authorizer rules)
     opa_url: str | None = None
     capabilities: str | None = None  # OPA capabilities file restricting Rego built-ins (a flag only)
     rego_strict: bool = False  # OPA strict mode for Rego policies (a flag only)

@@ -22,3 +22,4 @@ class CheckContext:
     # namespace, name), for `oldObject` (CEL transition rules, immutable fields). Empty: no base.
     base_objects: Mapping[tuple[str, str, str, str], Any] = field(default_factory=dict, hash=False, compare=False,
                                                                repr=False)
+    cel: dict = field(default_factory=dict, hash=False, compare=False)  # config `cel:` (userInfo, authorizer)

@@ -33,11 +33,12 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _config(config_file: str | None, root: Path) -> dict[str, Any]:
-    from prcheck.options import load_config
+def _config(config_file: str | None, root: Path, trusted_ref: str | None = None) -> dict[str, Any]:
+    """The work tree's config, or `--trusted-ref`'s (then the change cannot pick what is rendered)."""
+    from prcheck.trust import config_mapping
 
-    conf, _ = load_config(config_file, Path.cwd(), root)
-    return conf
+    with config_mapping(config_file, Path.cwd(), root, trusted_ref) as conf:
+        return dict(conf)
 
 
 def _root(path: str) -> Path:
@@ -85,18 +86,20 @@ def envs(path: str, config_file: str | None, fmt: str) -> None:
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Seconds per render.")
 @click.option("--kube-version", help="Kubernetes version for Helm's .Capabilities (default: config, else Helm's own).")
 @click.option("--path", "path", default=".", type=click.Path(exists=True, file_okay=False), help="A folder of the repository.")
+@click.option("--trusted-ref", help="Git ref whose .prcheck.yaml declares the environments (a pull request's base).")
 @guarded
 def diff(base_ref: str, head_ref: str | None, fmt: str, output: str | None, config_file: str | None,
          ignore_labels: bool, allow_remote: bool, jobs: int | None, timeout: float, kube_version: str | None,
-         path: str) -> None:
+         path: str, trusted_ref: str | None) -> None:
     """Render every environment at --base and --head and show what changes, per environment."""
+    from prcheck.processes import default_jobs
     from prcheck.render.changes import compare
 
     root = _root(path)
-    conf = _config(config_file, root)
+    conf = _config(config_file, root, trusted_ref)
     labels = tuple(DEFAULT_NOISY_LABELS) + tuple(conf.get("ignore_labels") or ()) if ignore_labels else ()
     try:
-        found = compare(root, base_ref, head_ref, config=conf, jobs=jobs or conf.get("jobs"),
+        found = compare(root, base_ref, head_ref, config=conf, jobs=jobs or min(conf.get("jobs") or default_jobs(), default_jobs()),
                         allow_remote=allow_remote, timeout=timeout,
                         kube_version=kube_version or str(conf.get("kube_version") or ""), ignore_labels=labels,
                         with_nodes=False)  # no checks run here, so no source lines are needed
@@ -110,7 +113,9 @@ def diff(base_ref: str, head_ref: str | None, fmt: str, output: str | None, conf
     })
     body = render_report(mask_report(report), fmt)
     if output:
-        Path(output).write_text(body, encoding="utf-8")
+        from prcheck.report.files import write_report
+
+        write_report(output, body)
     else:
         click.echo(body, nl=False)
     broken = any(f.severity == "error" for f in found.findings)

@@ -24,9 +24,11 @@ from prcheck.model import Document, EnvDiff, Environment, Finding
 from prcheck.render import argo, environments, flux, inputs
 from prcheck.render.kustomize import KUSTOMIZATION_FILES
 from prcheck.render.remotes import repository_urls
+from prcheck.processes import capped_jobs
 from prcheck.render.runner import RenderOptions, RenderResult, RenderTask, render_all
+from prcheck.render.sandbox import SandboxPool
 from prcheck.render.spec import RenderSpec
-from prcheck.render.worktree import git, materialise, toplevel
+from prcheck.render.worktree import git, materialise, remove_stale, toplevel
 from prcheck.sources.gitdiff import ChangeSet, merge_base
 
 # A change this large is compared the ordinary way (one base checkout).
@@ -91,8 +93,10 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
     repo = toplevel(root)
     result = Comparison()
     started = time.perf_counter()
+    remove_stale(repo)
     remotes = repository_urls(repo)
     result.base_commit = merge_base(repo, base_ref, head_ref)
+    options = RenderOptions(allow_remote=allow_remote, timeout=timeout, remotes=remotes)
     if change is not None and head_ref is None and change.base == result.base_commit:
         head = _specs(repo, environments.declared(config or {}, kube_version), remotes, kube_version)
         if _untouched_environments(repo, result.base_commit, change, head, inputs.Hasher(repo, remotes)):
@@ -101,8 +105,12 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
             result.timings["total"] = time.perf_counter() - started
             return result
     with ExitStack() as stack:
+        # workers start now, so their start-up overlaps the checkout and the hashing
+        pool = stack.enter_context(SandboxPool(capped_jobs(jobs), allow_remote=allow_remote,
+                                               memory_bytes=options.memory_bytes))
         base_root = stack.enter_context(materialise(repo, result.base_commit))
         head_root = stack.enter_context(materialise(repo, head_ref)) if head_ref else repo
+        stack.callback(pool.close)  # unwinding: end the workers before their checkouts go
         result.timings["checkout"] = time.perf_counter() - started
 
         mark = time.perf_counter()
@@ -130,8 +138,7 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
         result.timings["hash"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        options = RenderOptions(allow_remote=allow_remote, timeout=timeout, remotes=remotes)
-        rendered = render_all(tasks, options, jobs)
+        rendered = render_all(tasks, options, jobs, pool)
         result.timings["render"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

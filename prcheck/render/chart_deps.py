@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from prcheck.render.kustomize import RenderError, inside
+from prcheck.render.containment import inside
+from prcheck.render.kustomize import RenderError
 
 MAX_DEPTH = 5  # local dependencies of local dependencies: a cycle stops here
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from prcheck.render.containment import inside
 from prcheck.render.kustomize import Overlay
 from prcheck.render.remotes import same_repository
 
@@ -183,13 +184,10 @@ def targets(objs: Sequence[Any], repo_root: Path, remotes: Sequence[str]) -> tup
         if folder is None:
             skipped.append(f"{name}: {why}")
             continue
-        resolved = (repo_root / folder).resolve()
-        try:
-            resolved.relative_to(repo_root.resolve())
-        except ValueError:
-            skipped.append(f"{name}: path {folder} leaves the repository")
+        if not inside(repo_root / folder, repo_root):
+            skipped.append(f"{name}: path {folder} leaves the repository (or enters .git); not read")
             continue
-        if not resolved.is_dir():
+        if not (repo_root / folder).is_dir():
             skipped.append(f"{name}: path {folder} does not exist")
             continue
         found.append(Target(name=name, path=folder, overlay=overlay_of(obj, folder)))

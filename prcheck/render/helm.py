@@ -30,7 +30,8 @@ from typing import Any, Mapping
 
 from prcheck.model import Environment
 from prcheck.render import chart_deps
-from prcheck.render.kustomize import RenderError, inside
+from prcheck.render.containment import inside
+from prcheck.render.kustomize import RenderError, refuse_tree
 
 _SOURCE = re.compile(r"^# Source: (.+)$", re.M)
 _REMOTE_CHART = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)", re.I)
@@ -76,16 +77,17 @@ def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[s
 def _local_inputs(env: Environment, repo_root: Path) -> tuple[Path, list[Path]]:
     chart = repo_root / env.path
     if not inside(chart, repo_root):
-        raise RenderError("render/path-outside-repo", f"chart {env.path} is outside the repository")
+        raise RenderError("render/path-outside-repo", f"chart {env.path} is outside the repository (or in .git)")
     if not (chart / "Chart.yaml").is_file():
         raise RenderError("render/failed", f"{env.path}: no Chart.yaml (not a Helm chart)")
+    refuse_tree(chart, repo_root)  # Helm reads every file of the chart (`.Files`), following links
     values = []
     for entry in env.values:
         if is_remote(entry):
             raise RenderError("render/remote-refused", f"values file {entry} is remote; only repository files are read")
         path = repo_root / entry
         if not inside(path, repo_root):
-            raise RenderError("render/path-outside-repo", f"values file {entry} is outside the repository")
+            raise RenderError("render/path-outside-repo", f"values file {entry} is outside the repository (or in .git)")
         if not path.is_file():
             raise RenderError("render/failed", f"values file {entry} does not exist")
         values.append(path)

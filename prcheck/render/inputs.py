@@ -15,26 +15,64 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import yaml
-
 from prcheck.render import flux
+from prcheck.render.containment import inside
 from prcheck.render.kustomize import scan
 from prcheck.render.output import YAML_SUFFIXES
 from prcheck.render.spec import RenderSpec
+from prcheck.sources.yaml_loader import Limits, load_bytes
 
 MAX_FOLLOW_DEPTH = 5
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_HASHED_BYTES = 64 * 1024 * 1024  # larger files are identified by size and mtime, not read
 _FLUX_HINTS = (flux.MARKER.encode(), b"ArtifactGenerator", b"GitRepository")
 
 
-def _walk(folder: Path | str) -> Iterable[str]:
-    for current, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if d != ".git"]
-        for name in names:
-            yield os.path.join(current, name)
+def _walk(folder: Path | str, root: Path | str | None = None) -> Iterable[str]:
+    """Every file under `folder`, links to folders inside `root` followed once
+    (renderers follow them too, so a change behind one must show)."""
+    seen: set[str] = set()
+    pending = [str(folder)]
+    while pending:
+        top = pending.pop()
+        real = os.path.realpath(top)
+        if real in seen:
+            continue
+        seen.add(real)
+        for current, dirs, names in os.walk(top):
+            seen.add(os.path.realpath(current))
+            dirs[:] = [d for d in dirs if d != ".git"]
+            for d in dirs:
+                link = os.path.join(current, d)
+                if os.path.islink(link):
+                    if root is not None and inside(link, root):
+                        pending.append(link)
+                    else:
+                        yield link  # hashed by its target's name; the render refuses it
+            for name in names:
+                yield os.path.join(current, name)
+
+
+def _read_regular(path: str, size_cap: int) -> bytes | None:
+    """Content of a regular file, opened without following a link and without
+    blocking (a FIFO swapped in after the check is not read); None otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > size_cap:
+            return f"<large file {info.st_size} {info.st_mtime_ns}>".encode()
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(size_cap + 1)
+    finally:
+        os.close(fd)
 
 
 class Hasher:
@@ -47,28 +85,36 @@ class Hasher:
         self._files: dict[str, tuple[bytes, list[Any]]] = {}
 
     def _read(self, path: str) -> tuple[bytes, list[Any]]:
-        """(content digest, Flux-related objects in the file)."""
+        """(content digest, Flux-related objects in the file). Only regular files
+        are read: a link is hashed by its target's name (and by the target's
+        content when that is a file of the repository); FIFOs, devices and
+        links out of the repository (`/proc/self/fd/1`, `/dev/zero`) never are."""
         cached = self._files.get(path)
         if cached is None:
-            try:
-                with open(path, "rb") as fh:
-                    raw = fh.read()
-            except OSError:
-                cached = (b"<missing>", [])
+            raw = None
+            prefix = b""
+            if os.path.islink(path):
+                try:
+                    prefix = b"<link " + os.fsencode(os.readlink(path)) + b">"
+                except OSError:
+                    prefix = b"<link>"
+                if inside(path, self.root):
+                    raw = _read_regular(os.path.realpath(path), MAX_HASHED_BYTES)
+            else:
+                raw = _read_regular(path, MAX_HASHED_BYTES)
+            if raw is None:
+                cached = (hashlib.sha256(prefix or b"<missing or not a regular file>").digest(), [])
             else:
                 objs: list[Any] = []
                 if path.endswith(YAML_SUFFIXES) and any(h in raw for h in _FLUX_HINTS):
-                    try:
-                        objs = list(yaml.load_all(raw.decode("utf-8"), Loader=_SafeLoader))
-                    except (UnicodeDecodeError, yaml.YAMLError):
-                        objs = []
-                cached = (hashlib.sha256(raw).digest(), objs)
+                    objs = [d.obj for d in load_bytes(raw, path, limits=Limits()).docs]
+                cached = (hashlib.sha256(prefix + raw).digest(), objs)
             self._files[path] = cached
         return cached
 
     def _flux_folders(self, folders: Sequence[Path]) -> list[Path]:
         """Folders that Flux Kustomizations found in `folders` build."""
-        objs = [o for folder in folders for path in _walk(folder) for o in self._read(path)[1]]
+        objs = [o for folder in folders for path in _walk(folder, self.root) for o in self._read(path)[1]]
         if not objs:
             return []
         found, _ = flux.targets(objs, self.root, self.remotes)
@@ -87,7 +133,8 @@ class Hasher:
                         fresh.append(found)
             if not fresh:
                 break
-            pending = [f.resolve() for f in self._flux_folders(fresh) if f.resolve() not in seen]
+            pending = [Path(os.path.realpath(f)) for f in self._flux_folders(fresh)
+                       if Path(os.path.realpath(f)) not in seen]
             if not pending:
                 break
         return seen
@@ -102,11 +149,11 @@ class Hasher:
             values = {os.path.normpath(self.root / v) for v in env.values}
             chart_files = set(values)
             for folder in [chart] + _file_dependencies(chart):
-                chart_files.update(_walk(folder) if folder.is_dir() else [])
+                chart_files.update(_walk(folder, self.root) if folder.is_dir() and inside(folder, self.root) else [])
             return sorted(chart_files - (_other_values(spec, self.root) - values))
         every: set[str] = set()
         for folder in self._kustomize_folders(spec):
-            every.update(_walk(folder))
+            every.update(_walk(folder, self.root))
         return sorted(every)
 
     def digest(self, spec: RenderSpec) -> str:
@@ -130,27 +177,23 @@ def _other_values(spec: RenderSpec, root: Path) -> set[str]:
     unless a template does, editing `values-prod.yaml` leaves staging alone."""
     chart = root / spec.env.path
     templates = chart / "templates"
-    for path in _walk(templates) if templates.is_dir() else []:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                if ".Files" in fh.read():
-                    return set()
-        except OSError:
+    for path in _walk(templates, root) if templates.is_dir() else []:
+        raw = _read_regular(path, MAX_HASHED_BYTES)
+        if raw is None or b".Files" in raw:
             return set()
     return {os.path.normpath(p) for p in chart.glob("values[-.]*.y*ml")}
 
 
 def _file_dependencies(chart: Path) -> list[Path]:
     """`file://` dependencies of Chart.yaml: folders helm reads when they are not vendored."""
-    try:
-        meta = yaml.load((chart / "Chart.yaml").read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return []
+    raw = _read_regular(str(chart / "Chart.yaml"), Limits().max_file_bytes)
+    docs = load_bytes(raw, "Chart.yaml").docs if raw else []
+    meta = docs[0].obj if docs and isinstance(docs[0].obj, dict) else {}
     out = []
-    for dep in meta.get("dependencies") or [] if isinstance(meta, dict) else []:
-        repo = str((dep or {}).get("repository") or "")
+    for dep in meta.get("dependencies") or [] if isinstance(meta.get("dependencies"), list) else []:
+        repo = str(dep.get("repository") or "") if isinstance(dep, dict) else ""
         if repo.startswith("file://"):
-            out.append((chart / repo[len("file://"):]).resolve())
+            out.append(Path(os.path.realpath(chart / repo[len("file://"):])))
     return out
 
 

@@ -9,10 +9,14 @@ carries the fields a GitOps controller adds on top of the folder (a Flux
 Kustomization's `patches` and `targetNamespace`, an Argo CD Application's
 `namePrefix`, …).
 
-Before anything runs, the kustomization graph is read statically: a
-reference that is not a local path would make kustomize fetch it from the
-network, so it is refused unless remote resources were allowed; a folder
-outside the repository is refused always.
+Before anything runs, the kustomization graph is read statically, every
+list kustomize loads from (resources, components, generators, transformers,
+validators, crds, configurations, patches, replacements, generator files,
+openapi, and the file references inside generator and transformer configs):
+anything that is not an existing local path would make kustomize fetch it
+(kustomize tries a non-path as a git URL, which is how `user@host:repo`
+reaches ssh), so it is refused unless remote resources were allowed; a path
+that resolves outside the repository or into `.git` is refused always.
 """
 
 from __future__ import annotations
@@ -28,12 +32,19 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from prcheck.render.containment import inside, shown, tree_problems
+from prcheck.sources.yaml_loader import load_text
+
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|git::|ssh:|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I)
 _PATH_LISTS = ("resources", "bases", "components")
-_FILE_LISTS = ("crds", "configurations", "patchesStrategicMerge", "generators", "transformers", "validators")
+# lists whose entries may be a folder: kustomize builds it as a kustomization
+_PLUGIN_LISTS = ("generators", "transformers", "validators")
+_FILE_LISTS = ("crds", "configurations", "patchesStrategicMerge")
+# keys of builtin generator/transformer configs that name files to load
+_PLUGIN_FILE_KEYS = frozenset({"files", "envs", "env", "path", "paths", "valuesFile", "additionalValuesFiles",
+                               "chartHome"})
 
 
 class RenderError(Exception):
@@ -102,17 +113,6 @@ def command() -> list[str] | None:
     return None
 
 
-def inside(path: Path, root: Path) -> bool:
-    """Whether `path` lies in `root` once links are resolved: the one containment
-    test both renderers use before reading a repository path (a chart, a values
-    file, a kustomization folder), so a link cannot lead out of the checkout."""
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -134,50 +134,127 @@ def _generator_files(kustomization: Mapping[str, Any]) -> Iterable[str]:
                     yield entry.split("=", 1)[-1]
 
 
+def _parse(path: Path) -> list[Any]:
+    """Objects of a kustomization or plugin config, through the guarded loader
+    (a 900-deep or alias-bomb kustomization is kustomize's error to report)."""
+    try:
+        loaded = load_text(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [d.obj for d in loaded.docs if isinstance(d.obj, dict)]
+
+
 def scan(start: Path, repo_root: Path) -> Scan:
     """Walk the kustomization graph from `start` without running anything."""
     result = Scan()
-    seen: set[Path] = set()
-    stack = [start.resolve()]
+    seen: set[str] = set()
+    if not inside(start, repo_root):
+        result.outside.append(f"{shown(start, repo_root)} (outside the repository or in .git)")
+        return result
+    stack = [Path(os.path.realpath(start))]
     while stack:
         folder = stack.pop()
-        if folder in seen:
+        if str(folder) in seen:
             continue
-        seen.add(folder)
+        seen.add(str(folder))
         result.dirs.append(folder)
         kfile = kustomization_file(folder)
         if kfile is None:
             continue
-        try:
-            data = yaml.load(kfile.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue  # kustomize reports the syntax error itself
-        if not isinstance(data, dict):
+        where = _rel(kfile, repo_root)
+        if not inside(kfile, repo_root):
+            result.outside.append(f"{where} (a symlink out of the repository)")
             continue
+        docs = _parse(kfile)
+        if not docs:
+            continue  # kustomize reports the syntax error itself
+        data = docs[0]
         if data.get("helmCharts") or data.get("helmChartInflationGenerator"):
-            result.remote.append(f"{_rel(kfile, repo_root)}: helmCharts (inflating charts can download them)")
+            result.remote.append(f"{where}: helmCharts (inflating charts can download them)")
         for key in _PATH_LISTS:
             for entry in _strings(data.get(key)):
-                _follow(entry, folder, kfile, repo_root, result, stack)
-        files = [e for key in _FILE_LISTS for e in _strings(data.get(key)) if "\n" not in e]
-        files += [e for key in ("patches", "patchesJson6902", "replacements") for e in _strings(data.get(key))]
+                _follow(entry, folder, where, repo_root, result, stack)
+        for key in _PLUGIN_LISTS:
+            for entry in _strings(data.get(key)):
+                if "\n" in entry:  # an inline config
+                    _plugin_config(_inline(entry), folder, where, repo_root, result)
+                elif os.path.isdir(os.path.join(folder, entry.strip())):
+                    _follow(entry, folder, where, repo_root, result, stack)
+                elif _local_file(entry, folder, where, repo_root, result):
+                    _plugin_config(_parse(folder / entry.strip()), folder, where, repo_root, result)
+        for entry in (e for key in _FILE_LISTS for e in _strings(data.get(key)) if "\n" not in e):
+            _local_file(entry, folder, where, repo_root, result)
+        # files kustomize only ever reads from disk (or over http(s), which `_URL` knows):
+        # a missing one is kustomize's own error to report
+        files = [e for key in ("patches", "patchesJson6902", "replacements") for e in _strings(data.get(key))]
         files += list(_generator_files(data))
         openapi = data.get("openapi")
         if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
             files.append(openapi["path"])
         for entry in files:
-            if _URL.match(entry.strip()):
-                result.remote.append(f"{_rel(kfile, repo_root)}: {entry.strip()}")
+            _local_file(entry, folder, where, repo_root, result, missing_is_remote=False)
     return result
 
 
-def _follow(entry: str, folder: Path, kfile: Path, repo_root: Path, result: Scan, stack: list[Path]) -> None:
+def _inline(text: str) -> list[Any]:
+    return [d.obj for d in load_text(text, "<inline>").docs if isinstance(d.obj, dict)]
+
+
+def _plugin_config(docs: list[Any], folder: Path, where: str, repo_root: Path, result: Scan) -> None:
+    """Files a builtin generator/transformer config loads (relative to the kustomization)."""
+    for doc in docs:
+        if doc.get("kind") in ("HelmChartInflationGenerator", "HelmChartInflation") or doc.get("helmCharts"):
+            result.remote.append(f"{where}: {doc.get('kind') or 'helmCharts'} (inflating charts can download them)")
+        for entry in _file_values(doc):
+            _local_file(entry, folder, where, repo_root, result, missing_is_remote=False)
+
+
+def _file_values(node: Any, depth: int = 0) -> Iterable[str]:
+    if depth > 20:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _PLUGIN_FILE_KEYS:
+                for text in ([value] if isinstance(value, str) else value if isinstance(value, list) else []):
+                    if isinstance(text, str) and "\n" not in text:
+                        yield text.split("=", 1)[-1] if key in ("files", "envs") else text
+            elif isinstance(value, (dict, list)):
+                yield from _file_values(value, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _file_values(item, depth + 1)
+
+
+def _local_file(entry: str, folder: Path, where: str, repo_root: Path, result: Scan,
+                missing_is_remote: bool = True) -> bool:
+    """True for an existing local path inside the repository; otherwise the reference
+    is recorded as remote (kustomize would fetch it) or outside."""
     entry = entry.strip()
-    where = _rel(kfile, repo_root)
+    if not entry:
+        return False
+    if _URL.match(entry):
+        result.remote.append(f"{where}: {entry}")
+        return False
+    target = os.path.normpath(os.path.join(folder, entry))
+    if not os.path.lexists(target):
+        if missing_is_remote:
+            result.remote.append(f"{where}: {entry} (not a local file or folder)")
+        return False
+    if not inside(target, repo_root):
+        result.outside.append(f"{where}: {entry}")
+        return False
+    return True
+
+
+def _follow(entry: str, folder: Path, where: str, repo_root: Path, result: Scan, stack: list[Path]) -> None:
+    entry = entry.strip()
     if _URL.match(entry):
         result.remote.append(f"{where}: {entry}")
         return
     target = os.path.normpath(os.path.join(folder, entry))
+    if os.path.lexists(target) and not inside(target, repo_root):
+        result.outside.append(f"{where}: {entry}")
+        return
     if os.path.isfile(target):
         # kustomize's load restrictor keeps files inside the kustomization's own folder
         result.resource_files.append(target)
@@ -186,23 +263,36 @@ def _follow(entry: str, folder: Path, kfile: Path, repo_root: Path, result: Scan
         # kustomize tries anything that is not a local path as a git URL
         result.remote.append(f"{where}: {entry} (not a local file or folder)")
         return
-    if not inside(Path(target), repo_root):
-        result.outside.append(f"{where}: {entry}")
-        return
-    stack.append(Path(target).resolve())
+    stack.append(Path(os.path.realpath(target)))
 
 
 def _rel(path: Path, root: Path) -> str:
+    """The repository path of `path` as written (links not followed, so a message names the link)."""
+    real_root = os.path.realpath(root)
+    for base in (os.path.normpath(root), real_root):
+        try:
+            return Path(os.path.normpath(path)).relative_to(base).as_posix()
+        except ValueError:
+            continue
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return Path(os.path.realpath(path)).relative_to(real_root).as_posix()
     except ValueError:
         return str(path)
+
+
+def refuse_tree(folder: Path, repo_root: Path) -> None:
+    """A folder read file by file (plain folders, Flux folders without a
+    kustomization, charts) renders only if nothing under it leads out."""
+    problems = tree_problems(folder, repo_root)
+    if problems:
+        raise RenderError("render/path-outside-repo", "; ".join(problems), path=problems[0].split(" ", 1)[0].rstrip(":"))
 
 
 def check_scan(found: Scan, allow_remote: bool) -> None:
     if found.outside:
         raise RenderError("render/path-outside-repo",
-                          "kustomization refers to a folder outside the repository: " + "; ".join(found.outside[:3]))
+                          "kustomization refers to a path outside the repository (or into .git): "
+                          + "; ".join(found.outside[:3]))
     if found.remote and not allow_remote:
         raise RenderError("render/remote-refused",
                           "remote kustomize resource refused (use --allow-remote to fetch it): " + "; ".join(found.remote[:3]))
@@ -217,7 +307,7 @@ def build(target: Path, repo_root: Path, *, overlay: Overlay = Overlay(), timeou
     if cmd is None:
         raise RenderError("render/tool-missing", "neither `kustomize` nor `kubectl` is on PATH; cannot build kustomizations")
     if not inside(target, repo_root):
-        raise RenderError("render/path-outside-repo", f"{target} is outside the repository")
+        raise RenderError("render/path-outside-repo", f"{shown(target, repo_root)} is outside the repository (or in .git)")
     if not target.is_dir():
         raise RenderError("render/failed", f"{_rel(target, repo_root)}: no such folder")
     found = scan(target, repo_root)
@@ -227,8 +317,9 @@ def build(target: Path, repo_root: Path, *, overlay: Overlay = Overlay(), timeou
     with tempfile.TemporaryDirectory(prefix="prcheck-kustomize-") as tmp:
         wrapper = Path(tmp).resolve()
         path_map: tuple[tuple[str, str], ...] = ()
-        source = target.resolve()
+        source = Path(os.path.realpath(target))
         if kustomization_file(source) is None:
+            refuse_tree(source, repo_root)
             copied = wrapper / "src"
             _generate(source, copied, repo_root)
             path_map = ((str(copied), str(source)),)
@@ -238,7 +329,7 @@ def build(target: Path, repo_root: Path, *, overlay: Overlay = Overlay(), timeou
     if overlay.substitute:
         text = substitute(text, overlay.substitute)
     resource_files = tuple(found.resource_files) if path_map == () else tuple(
-        str(p) for p in sorted(target.resolve().rglob("*")) if p.suffix in (".yaml", ".yml"))
+        str(p) for p in sorted(Path(os.path.realpath(target)).rglob("*")) if p.suffix in (".yaml", ".yml"))
     return Output(text=text, origin_base=str(wrapper), path_map=path_map,
                   resource_files=() if origins else resource_files)
 
@@ -253,7 +344,7 @@ def _write_wrapper(wrapper: Path, source: Path, repo_root: Path, overlay: Overla
         content["buildMetadata"] = ["originAnnotations"]
     content.update({k: v for k, v in overlay.fields.items() if k not in ("resources", "buildMetadata")})
     if overlay.components:
-        content["components"] = [os.path.relpath((repo_root / c).resolve(), wrapper) for c in overlay.components]
+        content["components"] = [os.path.relpath(os.path.realpath(repo_root / c), wrapper) for c in overlay.components]
     (wrapper / "kustomization.yaml").write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
 
 
@@ -264,11 +355,7 @@ def _generate(source: Path, copy_to: Path, repo_root: Path) -> None:
     for path in sorted(source.rglob("*")):
         if path.suffix not in (".yaml", ".yml") or not path.is_file() or not inside(path, repo_root):
             continue
-        try:
-            docs = [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
-                    if isinstance(d, dict)]
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
+        docs = _parse(path)
         if not any("apiVersion" in d and "kind" in d for d in docs):
             continue
         if any(str(d.get("apiVersion", "")).startswith("kustomize.config.k8s.io/") for d in docs):

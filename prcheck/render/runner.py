@@ -1,12 +1,10 @@
 """Render environments in parallel; every failure becomes a finding.
 
-One task is one environment at one side (base or head). Tasks run in a
-process pool because part of the work is CPU-bound Python (parsing the
-rendered YAML, matching objects to source documents) and because the Helm
-SDK runs Go code in-process, where a timeout can only abandon it. Workers
-are forked (cheap, and nothing needs re-importing) unless this process has
-already loaded the Helm SDK: a forked child of a process with a running Go
-runtime can deadlock, so then `forkserver` (or `spawn`) starts them clean.
+One task is one environment at one side (base or head). Every task runs in
+a sandboxed worker process (`sandbox`): renders execute pull-request
+content, the Helm SDK is Go code that can abort its process, and part of
+the work is CPU-bound Python (parsing the rendered YAML, matching objects to
+source documents) that gains from a second core anyway.
 
 A task never raises: a missing tool, a failed build, a timeout, even a bug
 in prcheck comes back as a `Finding` naming the environment, so one broken
@@ -17,17 +15,17 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
 from prcheck.model import Document, Finding
-from prcheck.processes import context, default_jobs
+from prcheck.processes import capped_jobs
 from prcheck.render import flux, helm, kustomize, output
+from prcheck.render.containment import inside
 from prcheck.render.kustomize import Overlay, RenderError
 from prcheck.render.remotes import hide_credentials
+from prcheck.render.sandbox import DEFAULT_MEMORY_BYTES, SandboxPool
 from prcheck.report.masking import mask_text
 from prcheck.render.spec import RenderSpec
 
@@ -39,6 +37,7 @@ class RenderOptions:
     allow_remote: bool = False
     timeout: float = 60.0  # seconds per render (one kustomize build or helm template)
     remotes: tuple[str, ...] = ()  # this repository's URLs, to recognise its Flux sources
+    memory_bytes: int = DEFAULT_MEMORY_BYTES  # address-space limit of each render process
 
 
 @dataclass(frozen=True)
@@ -92,10 +91,16 @@ def render_one(task: RenderTask, options: RenderOptions) -> RenderResult:
 def _render_into(result: RenderResult, task: RenderTask, options: RenderOptions) -> None:
     spec, root = task.spec, Path(task.root)
     env = spec.env
-    if "://" not in env.path and not (root / env.path).exists():
+    if "://" not in env.path and not os.path.lexists(root / env.path):
         if task.missing_ok:
             return
         raise RenderError("render/failed", f"{env.path} does not exist")
+    if "://" not in env.path and not inside(root / env.path, root):
+        raise RenderError("render/path-outside-repo", f"{env.path} is outside the repository (or in .git); not read")
+    for component in spec.overlay.components:
+        if not inside(root / component, root):
+            raise RenderError("render/path-outside-repo", f"component {component} is outside the repository "
+                                                          "(or in .git); not read")
     overlay = spec.overlay
     if env.namespace and env.kind != "helm" and "namespace" not in overlay.fields:
         overlay = replace(overlay, fields={**overlay.fields, "namespace": env.namespace})
@@ -114,6 +119,7 @@ def _folder(folder: str, is_kustomize: bool, overlay: Overlay, root: Path, task:
             options: RenderOptions) -> output.Converted:
     name = task.spec.name
     if not is_kustomize and not overlay and kustomize.kustomization_file(root / folder) is None:
+        kustomize.refuse_tree(root / folder, root)
         return output.from_folder(root / folder, env=name, side=task.side, root=root, with_nodes=task.with_nodes)
     built = kustomize.build(root / folder, root, overlay=overlay, timeout=options.timeout,
                             allow_remote=options.allow_remote, origins=task.origins or task.with_nodes)
@@ -154,35 +160,41 @@ def _target_key(target: flux.Target) -> tuple[str, str]:
                               sorted(overlay.substitute.items())))
 
 
-def render_all(tasks: Sequence[RenderTask], options: RenderOptions, jobs: int | None = None) -> list[RenderResult]:
-    """Results in task order. One task, or `jobs=1`, runs in this process."""
-    jobs = jobs or default_jobs()
-    if len(tasks) <= 1 or jobs <= 1:
-        return [render_one(t, options) for t in tasks]
-    results: list[RenderResult] = []
-    # the per-render timeout is enforced inside the task; this only catches a worker that is wedged
-    backstop = options.timeout * (MAX_FOLLOW_DEPTH + 2) + 30
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context())
-    # until every result is in, an exception or Ctrl-C must not wait for running renders; after a
-    # timeout a worker may still run an abandoned Helm SDK call: in both cases end the workers
-    terminate = True
+def task_deadline(options: RenderOptions) -> float:
+    """How long one task may take in its worker: every build it can run (the
+    environment and the Flux Kustomizations it leads to) has its own timeout
+    inside the task; this only catches a worker that is wedged."""
+    return options.timeout * (MAX_FOLLOW_DEPTH + 2) + 30
+
+
+def _reusable(result: RenderResult) -> bool:
+    """A timed-out Helm SDK call keeps running on its thread: retire that worker."""
+    return not any(f.rule == "render/timeout" for f in result.findings)
+
+
+def render_all(tasks: Sequence[RenderTask], options: RenderOptions, jobs: int | None = None,
+               pool: SandboxPool | None = None) -> list[RenderResult]:
+    """Results in task order, each rendered in a sandboxed worker (see `sandbox`)."""
+    if not tasks:
+        return []
+    own = pool is None
+    if pool is None:
+        pool = SandboxPool(min(capped_jobs(jobs), len(tasks)), allow_remote=options.allow_remote,
+                           memory_bytes=options.memory_bytes)
+    backstop = task_deadline(options)
     try:
-        futures: list[Future[RenderResult]] = [pool.submit(render_one, t, options) for t in tasks]
-        deadline = time.monotonic() + backstop
-        for task, future in zip(tasks, futures):
-            try:
-                results.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
-            except FutureTimeout:
-                results.append(RenderResult(env=task.spec.name, side=task.side, failed=True, findings=[
-                    _finding(task, "render/timeout", f"no result within {backstop:g} s")]))
-            except Exception as exc:  # a worker process died (killed, out of memory)
-                results.append(RenderResult(env=task.spec.name, side=task.side, failed=True, findings=[
-                    _finding(task, "render/failed", f"render worker failed: {type(exc).__name__}: {exc}")]))
-        terminate = any(f.rule == "render/timeout" for r in results for f in r.findings)
+        outcomes = pool.map(f"{__name__}:render_one", [(t, options) for t in tasks], backstop, _reusable)
     finally:
-        if terminate:
-            workers = getattr(pool, "_processes", None) or {}  # the executor offers no public way to stop a worker
-            for process in list(workers.values()):
-                process.terminate()
-        pool.shutdown(wait=not terminate, cancel_futures=True)
+        if own:
+            pool.close()
+    results: list[RenderResult] = []
+    for task, outcome in zip(tasks, outcomes):
+        if isinstance(outcome.value, RenderResult):
+            results.append(outcome.value)
+        elif outcome.timed_out:
+            results.append(RenderResult(env=task.spec.name, side=task.side, failed=True, findings=[
+                _finding(task, "render/timeout", f"no result within {backstop:g} s")]))
+        else:
+            results.append(RenderResult(env=task.spec.name, side=task.side, failed=True, findings=[
+                _finding(task, "render/failed", outcome.error or "no result")]))
     return results

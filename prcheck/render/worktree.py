@@ -74,19 +74,59 @@ def _sigterm_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+PREFIX = "prcheck-base-"
+_LOCK_REASON = "prcheck run, pid "
+
+
 @contextmanager
 def materialise(repo: Path, ref: str) -> Iterator[Path]:
-    """Yield a folder holding the tree of `ref`; always removed afterwards."""
+    """Yield a folder holding the tree of `ref`; always removed afterwards.
+    The worktree is locked with this process's id, so a later run can tell a
+    leftover of a killed run (`remove_stale`) from one still in use."""
     commit = resolve_commit(repo, ref)
-    parent = Path(tempfile.mkdtemp(prefix="prcheck-base-"))
+    parent = Path(tempfile.mkdtemp(prefix=PREFIX))
     target = parent / "tree"
     with _sigterm_unwinds():
         try:
-            git(repo, "worktree", "add", "--detach", "--force", "--quiet", str(target), commit)
+            git(repo, "worktree", "add", "--detach", "--force", "--quiet", "--lock",
+                "--reason", f"{_LOCK_REASON}{os.getpid()}", str(target), commit)
             yield target
         finally:
             remove(repo, target)
             shutil.rmtree(parent, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(repo: Path) -> list[str]:
+    """Remove `prcheck-base-*` worktrees left by runs that were killed (SIGKILL,
+    OOM, a crashed runner); never one whose run is still alive. Returns their paths."""
+    try:
+        listing = git(repo, "worktree", "list", "--porcelain", check=False)
+    except OSError:
+        return []
+    removed: list[str] = []
+    for block in listing.split("\n\n"):
+        fields = dict(line.partition(" ")[::2] for line in block.splitlines() if line)
+        path = fields.get("worktree", "")
+        if not path or not Path(path).parent.name.startswith(PREFIX):
+            continue
+        reason = fields.get("locked", "")
+        pid = reason[len(_LOCK_REASON):] if reason.startswith(_LOCK_REASON) else ""
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        remove(repo, Path(path))
+        shutil.rmtree(Path(path).parent, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def remove(repo: Path, target: Path) -> None:

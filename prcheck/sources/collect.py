@@ -8,6 +8,7 @@ git top level), which is what annotations on a pull request need.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import subprocess
@@ -42,6 +43,54 @@ def find_root(start: Path) -> Path:
         return Path(out).resolve()
     except (subprocess.CalledProcessError, FileNotFoundError):
         return directory.resolve()
+
+
+def root_for(target: Path, cwd: Path) -> Path:
+    """The repository a command-line path belongs to, found without following a
+    link inside it: a pull request can turn `clusters/` (the action's `paths:`) or
+    a file named by pre-commit into a symlink, and resolving it first would move
+    the root out of the checkout. A path under the working folder's repository
+    belongs to that repository; any other path to the one holding its nearest
+    ancestor that is not a link."""
+    lexical = Path(os.path.normpath(cwd / target))
+    home = _toplevel(cwd)
+    if home is not None and (lexical == home or home in lexical.parents):
+        return home
+    anchor = lexical
+    while (anchor.is_symlink() or not anchor.exists()) and anchor != anchor.parent:
+        anchor = anchor.parent
+    return find_root(anchor)
+
+
+def _toplevel(folder: Path) -> Path | None:
+    try:
+        out = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    except (subprocess.CalledProcessError, FileNotFoundError, NotADirectoryError):
+        return None
+    return Path(os.path.realpath(out)) if out else None
+
+
+def contained_targets(paths: Sequence[str], cwd: Path, root: Path) -> tuple[list[Path], list[Finding]]:
+    """Command-line paths as written (not resolved), minus those whose target
+    leaves `root`: each of those is a finding, and nothing behind it is read."""
+    targets: list[Path] = []
+    findings: list[Finding] = []
+    for p in paths:
+        target = Path(os.path.normpath(cwd / p))
+        if not target.exists() and not target.is_symlink():
+            raise FileNotFoundError(f"{target}: no such file or folder")
+        real = os.path.realpath(target)
+        top = os.path.realpath(root)
+        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+            targets.append(target)
+            continue
+        shown = os.path.relpath(target, root) if target.is_relative_to(root) else str(p)
+        findings.append(Finding(
+            rule="path/symlink-outside-repo", severity="error",
+            message="path leads outside the repository through a symlink; not read",
+            path=shown.replace(os.sep, "/"), engine="lint"))
+    return targets, findings
 
 
 def _git_files(root: Path, targets: Sequence[Path]) -> list[str] | None:
@@ -142,11 +191,17 @@ def _listed(value: object) -> list[object]:
 
 
 def _escapes(abspath: Path, root: Path) -> bool:
+    real = os.path.realpath(abspath)  # never raises: a link loop resolves to where the loop starts
+    top = os.path.realpath(root)
+    return not (real == top or real.startswith(top.rstrip(os.sep) + os.sep))
+
+
+def _link_loop(abspath: Path) -> bool:
     try:
-        abspath.resolve().relative_to(root)
-        return False
-    except ValueError:
-        return True
+        os.stat(abspath)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def collect(targets: Sequence[Path], root: Path, exclude: Sequence[str] = ()) -> tuple[list[SourceEntry], list[Finding]]:
@@ -166,6 +221,11 @@ def collect(targets: Sequence[Path], root: Path, exclude: Sequence[str] = ()) ->
                 rule="path/symlink-outside-repo", severity="error",
                 message=f"symlink points outside the repository ({os.readlink(abspath)}); not read",
                 path=path, engine="lint"))
+            continue
+        if abspath.is_symlink() and _link_loop(abspath):
+            findings.append(Finding(rule="path/symlink-loop", severity="error",
+                                    message="symlink loop (the link leads back to itself); not read",
+                                    path=path, engine="lint"))
             continue
         if not abspath.is_file():
             continue  # deleted but still in the index, or a link to a folder

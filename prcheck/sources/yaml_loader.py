@@ -225,6 +225,17 @@ def _tab_indented(text: str, line: int) -> bool:
     return False
 
 
+def empty_file_input(file: LoadedFile) -> Document | None:
+    """The document conftest evaluates for a file without content (empty, only
+    comments, or only `---`): one evaluation with `input` null. None when the
+    file has content or could not be read."""
+    if file.findings or any(doc.obj is not None for doc in file.docs):
+        return None
+    if file.docs:
+        return file.docs[0]
+    return Document(path=file.path, index=0, line=1, obj=None, origin="file", file_kind=file.kind, source=file.text)
+
+
 def load_bytes(raw: bytes, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file") -> LoadedFile:
     text, problem = decode(raw, path, limits)
     if problem is not None:

@@ -25,7 +25,7 @@ from typing import Any, Iterator, Mapping
 from prcheck import config as config_file
 from prcheck.model import Finding
 from prcheck.runconfig import RunConfig
-from prcheck.sources.collect import find_root
+from prcheck.sources.collect import root_for
 from prcheck.trust import changes, settings
 from prcheck.trust.settings import ConfigSource
 from prcheck.trust.tree import TrustedTree, inside_repo
@@ -127,9 +127,22 @@ def _head_config(config_path: str | None, cwd: Path, root: Path, notices: list[F
 
 
 @contextmanager
+def config_mapping(config_path: str | None, cwd: Path, root: Path, ref: str | None) -> Iterator[Mapping[str, Any]]:
+    """Just the config mapping (for `prcheck diff`/`envs`): the work tree's, or REF's."""
+    if not ref:
+        yield work_tree_source(config_path, cwd, root).conf
+        return
+    tree = TrustedTree.create(root, ref)
+    try:
+        yield trusted_source(tree, config_path, cwd, root).conf
+    finally:
+        tree.close()
+
+
+@contextmanager
 def decide(paths: list[str], config_path: str | None, flags: Mapping[str, Any], cwd: Path) -> Iterator[Decision]:
     """The run's `RunConfig` (and `--fail-on`); the trusted ref's files live until the block ends."""
-    root = find_root((cwd / paths[0]).resolve())
+    root = root_for(Path(paths[0]), cwd)
     notices: list[Finding] = []
     ref = flags.get("trusted_ref")
     if not ref:

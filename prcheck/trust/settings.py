@@ -145,6 +145,7 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         rego_engine=routed("rego_engine", "embedded"),
         rego_version=pick("rego_version", "auto"),
         gatekeeper_engine=str(pick("gatekeeper_engine", "auto")),
+        cel=dict(conf.get("cel") or {}),
         opa_url=routed("opa_url", None),
         capabilities=resolve_flag(str(flags["capabilities"])) if flags.get("capabilities") else None,
         rego_strict=bool(flags.get("rego_strict")),

@@ -326,9 +326,11 @@ def test_apply_rules_one_stops_after_the_first_applied_rule():
 
 
 def test_other_kyverno_documents_are_reported_not_ignored(tmp_path: Path):
-    (tmp_path / "vpol.yaml").write_text(
-        "apiVersion: policies.kyverno.io/v1alpha1\nkind: ValidatingPolicy\nmetadata: {name: cel-only}\nspec: {}\n")
+    (tmp_path / "mpol.yaml").write_text(
+        "apiVersion: policies.kyverno.io/v1alpha1\nkind: MutatingPolicy\nmetadata: {name: cel-only}\nspec: {}\n")
+    (tmp_path / "vpol.yaml").write_text(  # ValidatingPolicies belong to the CEL engine
+        "apiVersion: policies.kyverno.io/v1alpha1\nkind: ValidatingPolicy\nmetadata: {name: vp}\nspec: {}\n")
     eng = KyvernoEngine.from_paths([tmp_path])
     assert eng is not None and eng.policies == []
     [note] = eng.evaluate(docs(POD)).findings
-    assert note.severity == "info" and "ValidatingPolicy cel-only: not evaluated offline" in note.message
+    assert note.severity == "info" and "MutatingPolicy cel-only: not evaluated offline" in note.message

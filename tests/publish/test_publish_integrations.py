@@ -243,12 +243,17 @@ def test_gitlab_job_script(tmp_path, repos, shim_env):
     assert done.returncode == 0, done.stdout + done.stderr
     version, call = shim_calls(env)
     assert version["argv"] == ["version"]
-    assert call["argv"] == [
+    argv = call["argv"]
+    reports = [argv[i + 1] for i, a in enumerate(argv) if a == "-o"]
+    assert argv == [
         "check", "--name", "prcheck", "--fail-on", "error", "--filter-mode", "added", "--add-policy", "policies",
         "--base", fixture.base_sha, "--trusted-ref", fixture.base_sha,
-        "--format", "codequality", "-o", "gl-code-quality-report.json", "--format", "junit", "-o", "prcheck-junit.xml",
+        "--format", "codequality", "-o", reports[0], "--format", "junit", "-o", reports[1],
         "--format", "text", "--publish", "gitlab", "--", ".",
     ]
+    # written outside the checkout, then copied in as new files (never through a committed link)
+    assert [Path(r).name for r in reports] == ["gl-code-quality-report.json", "prcheck-junit.xml"]
+    assert not any(Path(r).resolve().is_relative_to(workspace.resolve()) for r in reports)
     assert (workspace / "gl-code-quality-report.json").exists() and (workspace / "prcheck-junit.xml").exists()
     git(workspace, "cat-file", "-e", f"{fixture.base_sha}^{{commit}}")
     assert "glpat-secret" not in done.stdout + done.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, write
+from tests.render.conftest import needs_kustomize
 
 POLICY = 'package main\n\ndeny contains msg if {\n  input.kind == "Pod"\n  msg := "pods are forbidden here"\n}\n'
 POD = """
@@ -204,3 +205,46 @@ def test_trusted_ref_config_may_choose_routing(pr_repo: Path, run_cli) -> None:
     _, report = check_json(run_cli, pr_repo, "--trusted-ref", "main")
     assert "trust/untrusted-setting" not in rules(report)
     assert "trust/config-changed" not in rules(report)
+
+
+@needs_kustomize
+@pytest.mark.parametrize("head_config", [
+    "environments:\n- {name: prod, path: base}\n",  # points the environment away from the patched overlay
+    "environments: [1]\n",  # malformed: must not crash a trusted run
+    "environments:\n- {name: prod, path: base}\n- {name: prod, path: base}\n",  # duplicate names
+])
+def test_the_head_config_never_decides_what_is_rendered(repo: Path, run_cli, head_config: str) -> None:
+    write(repo, {
+        "base/kustomization.yaml": "resources: [dep.yaml]\n",
+        "base/dep.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec: {containers: [{name: web, image: nginx:1.27}]}
+        """,
+        "overlays/prod/kustomization.yaml": "resources: [../../base]\nnamespace: prod\n",
+    })
+    commit(repo, "base")
+    git(repo, "checkout", "-q", "-b", "pr")
+    write(repo, {
+        "overlays/prod/kustomization.yaml": "resources: [../../base]\nnamespace: prod\npatches: [{path: priv.yaml}]\n",
+        "overlays/prod/priv.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              template:
+                spec: {containers: [{name: web, securityContext: {privileged: true}}]}
+        """,
+        ".prcheck.yaml": head_config,
+    })
+    commit(repo, "pr")
+    result = run_cli(["check", ".", "--base", "main", "--trusted-ref", "main", "--format", "json"], repo)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert any(f["rule"] == "k8s/privileged-container" and f["env"] == "prod" for f in report["findings"])
+    assert "trust/config-changed" in rules(report)

@@ -210,6 +210,8 @@ class RegoEngine:
         self.rules = sorted(rules.values(), key=lambda r: (r.package, r.name))
         # findings about the policies themselves (refused built-ins), reported once per run
         self.load_findings: list[Finding] = []
+        # conftest evaluates a file without content once, with input null (user policies only)
+        self.evaluates_empty_files = False
 
     @classmethod
     def from_paths(cls, policy_paths: Sequence[str], data_paths: Sequence[str] = (), *, namespaces: Sequence[str] = ("main",),
@@ -229,6 +231,7 @@ class RegoEngine:
         backend: Backend = OpaServerBackend(opa_url, modules, data) if opa_url else EmbeddedBackend(modules, data, allowed)
         engine = cls(modules, backend, namespaces, all_namespaces, combine, label)
         engine.load_findings = load_findings
+        engine.evaluates_empty_files = True
         return engine
 
     def close(self) -> None:
@@ -236,7 +239,7 @@ class RegoEngine:
 
     def evaluate(self, docs: Sequence[Document]) -> Evaluation:
         result = Evaluation()
-        targets = [d for d in docs if isinstance(d.obj, (dict, list))]
+        targets = [d for d in docs if isinstance(d.obj, (dict, list)) or (d.obj is None and self.evaluates_empty_files)]
         if self.combine:
             payload = _json([{"path": d.path, "contents": d.obj} for d in targets])
             result.extend(self._evaluate_input(payload, None))
@@ -276,14 +279,27 @@ class RegoEngine:
             line = doc.line_of([int(p) if isinstance(p, str) and p.isdigit() else p for p in parts])
         loc = meta.get("_loc")
         if isinstance(loc, dict):
-            path = str(loc.get("file") or path)
-            line = int(loc.get("line") or line)
+            # conftest: the result is about the input file, its location may be elsewhere
+            # (a Terraform module, a values file); the annotation goes to the location and
+            # the message still names the file that was evaluated
+            where = str(loc.get("file") or path)
+            if doc is not None and where != doc.path:
+                text = f"{text} (evaluating {doc.path})"
+            path = where
+            line = _int(loc.get("line"), line)
         severity = meta.get("severity") if meta.get("severity") in ("error", "warning", "info") else rule.severity
         rule_id = meta.get("rule") or meta.get("id") or f"{rule.package}/{rule.name}"
         return Finding(
             rule=str(rule_id), severity=severity, message=text, path=path, line=line,
             resource=doc.resource if doc else "", engine=self.engine_label,
         )
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else default
+    except (TypeError, ValueError):
+        return default
 
 
 def _document_input(doc: Document) -> Any:

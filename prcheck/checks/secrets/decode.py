@@ -16,8 +16,8 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Iterator
+import functools
+from typing import Any, Iterator, NamedTuple
 
 # Objects whose values are ciphertext or references, never plaintext secrets.
 ENCRYPTED_KINDS = frozenset({
@@ -25,7 +25,7 @@ ENCRYPTED_KINDS = frozenset({
     "SopsSecret", "VaultStaticSecret", "VaultDynamicSecret", "OnePasswordItem", "SecretProviderClass",
 })
 # Mappings whose scalar values are environment variables or step inputs (CI files, compose, Helm values).
-LITERAL_BLOCKS = frozenset({"env", "with", "variables", "environment", "extraEnv", "envVars", "secretEnv"})
+LITERAL_BLOCKS = frozenset({"env", "with", "variables", "environment", "extraEnv", "envVars"})
 DOCKER_CONFIG_KEYS = frozenset({".dockerconfigjson", ".dockercfg"})
 FILE_SUFFIXES = (".env", ".ini", ".properties", ".conf", ".cfg", ".cnf", ".json", ".yaml", ".yml", ".toml")
 MAX_EMBEDDED_CHARS = 1_000_000
@@ -37,8 +37,9 @@ _SKIP_LINE = re.compile(r"^\s*(?:$|[#;!]|//|\[[^\]]*\]\s*$)")
 KeyPath = tuple["str | int", ...]
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
+    """A NamedTuple, not a dataclass: a run builds one per scalar of every document."""
+
     keypath: KeyPath
     key: str | None  # the name the value is stored under (an env var's `name` for name/value pairs)
     text: str
@@ -76,13 +77,13 @@ def units(obj: Any) -> Iterator[Unit]:
         data = obj.get("data")
         if isinstance(data, dict):
             for key, value in data.items():
-                yield from _scalar(value, ["data", str(key)], str(key), True, False, 0, "")
+                yield from _scalar_units(value, ["data", str(key)], str(key), True, False, "")
         binary = obj.get("binaryData")
         if isinstance(binary, dict):
             for key, value in binary.items():
                 text = _b64_text(value)
                 if text is not None:
-                    yield from _scalar(text, ["binaryData", str(key)], str(key), True, False, 0, "base64-decoded")
+                    yield from _scalar_units(text, ["binaryData", str(key)], str(key), True, False, "base64-decoded")
         rest = {k: v for k, v in obj.items() if k not in ("data", "binaryData")}
         yield from _walk(rest, [], None, False, 0)
         return
@@ -128,7 +129,7 @@ def _secret(obj: dict[str, Any]) -> Iterator[Unit]:
             if key in DOCKER_CONFIG_KEYS:
                 yield from _docker_config(text, tuple(path))
                 continue
-            yield from _scalar(text, path, str(key), True, True, 0, how)
+            yield from _scalar_units(text, path, str(key), True, True, how)
 
 
 def _docker_config(text: str, path: KeyPath) -> Iterator[Unit]:
@@ -174,55 +175,75 @@ def _generators(obj: dict[str, Any]) -> Iterator[Unit]:
 
 
 def _walk(node: Any, path: list[str | int], name: str | None, literal: bool, depth: int) -> Iterator[Unit]:
-    """Depth-first; `path` is one shared list copied only into units. Depth is bounded by the loader."""
+    out: list[Unit] = []
+    _collect(node, path, name, literal, depth, out)
+    return iter(out)
+
+
+def _collect(node: Any, path: list[str | int], name: str | None, literal: bool, depth: int, out: list[Unit]) -> None:
+    """Depth-first into `out` (no generators: every scalar of every document passes here);
+    `path` is one shared list copied only into units. Depth is bounded by the loader."""
     if isinstance(node, dict):
-        if isinstance(node.get("name"), str) and "value" in node and not isinstance(node.get("value"), (dict, list)):
+        value = node.get("value")
+        if "value" in node and isinstance(node.get("name"), str) and not isinstance(value, (dict, list)):
             # `- name: API_KEY` / `value: ...`: Kubernetes env, Helm values env lists, Tekton params
-            yield from _scalar(node["value"], [*path, "value"], node["name"], True, False, depth, "")
+            path.append("value")
+            _scalar(value, path, node["name"], True, False, depth, "", out)
+            path.pop()
             others = {k: v for k, v in node.items() if k not in ("name", "value")}
             if others:
-                yield from _walk(others, path, name, literal, depth)
+                _collect(others, path, name, literal, depth, out)
             return
         for key, value in node.items():
-            label = str(key)
+            label = key if isinstance(key, str) else str(key)
             path.append(label)
             if isinstance(value, (dict, list)):
                 # GitLab's `VAR: {value: ..., description: ...}` form stays a variable named VAR
                 nested = literal and isinstance(value, dict) and "value" in value
-                yield from _walk(value, path, label, label in LITERAL_BLOCKS or nested, depth)
+                _collect(value, path, label, label in LITERAL_BLOCKS or nested, depth, out)
             else:
-                named = name if label == "value" and literal and name else label
-                yield from _scalar(value, path, named, literal, False, depth, "")
+                _scalar(value, path, name if label == "value" and literal and name else label, literal, False,
+                        depth, "", out)
             path.pop()
     elif isinstance(node, list):
         for index, value in enumerate(node):
             path.append(index)
             if isinstance(value, (dict, list)):
-                yield from _walk(value, path, name, literal, depth)
+                _collect(value, path, name, literal, depth, out)
             else:
-                yield from _scalar(value, path, name, literal, False, depth, "")
+                _scalar(value, path, name, literal, False, depth, "", out)
             path.pop()
 
 
+def _scalar_units(value: Any, path: list[str | int], key: str, literal: bool, in_secret: bool, how: str) -> list[Unit]:
+    out: list[Unit] = []
+    _scalar(value, path, key, literal, in_secret, 0, how, out)
+    return out
+
+
 def _scalar(value: Any, path: list[str | int], key: str | None, literal: bool, in_secret: bool, depth: int,
-            how: str) -> Iterator[Unit]:
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, (int, float)):
-        if key is not None:  # an unquoted number under DB_PASSWORD is still a password
-            yield Unit(tuple(path), key, str(value), literal, in_secret, how)
-        return
-    if not isinstance(value, str) or not value.strip():
-        return
-    yield Unit(tuple(path), key, value, literal, in_secret, how)
-    if depth < MAX_EMBED_DEPTH and len(value) <= MAX_EMBEDDED_CHARS and _embedded_file(value, key):
-        yield from _embedded(value, path, key, in_secret, depth + 1)
+            how: str, out: list[Unit]) -> None:
+    if isinstance(value, str):
+        if not value or value.isspace():
+            return
+        out.append(Unit(tuple(path), key, value, literal, in_secret, how))
+        if depth < MAX_EMBED_DEPTH and len(value) <= MAX_EMBEDDED_CHARS and _embedded_file(value, key):
+            out.extend(_embedded(value, path, key, in_secret, depth + 1))
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and key is not None:
+        out.append(Unit(tuple(path), key, str(value), literal, in_secret, how))  # unquoted DB_PASSWORD: 1234
 
 
 def _embedded_file(value: str, key: str | None) -> bool:
-    return "\n" in value.strip() or (key is not None and key.lower().endswith(FILE_SUFFIXES)) or (
+    if "\n" not in value and "=" not in value and value[:1] not in "{[ " and (key is None or not _file_key(key)):
+        return False  # the common case, decided without a regex
+    return "\n" in value.strip() or (key is not None and _file_key(key)) or (
         value.lstrip()[:1] in "{[" and value.rstrip()[-1:] in "}]") or (
         len(value) <= MAX_LINE and "=" in value and bool(_ASSIGNMENT.match(value)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_key(key: str) -> bool:
+    return key.lower().endswith(FILE_SUFFIXES)
 
 
 def _embedded(text: str, path: list[str | int], key: str | None, in_secret: bool, depth: int) -> Iterator[Unit]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -37,6 +38,7 @@ _HEX = re.compile(r"^[0-9a-f]+$|^[0-9A-F]+$")
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+={0,2}$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_PATH = re.compile(r"^/?[\w.${}-]+(?:/[\w.${}-]+)+/?$")
 
 
 @dataclass(frozen=True)
@@ -77,20 +79,45 @@ class Detector:
     # -- one unit ---------------------------------------------------------------------------------
 
     def hits(self, unit: Unit, path: str = "") -> list[Hit]:
-        out = self._rule_hits(unit, path)
-        out.extend(self._url_hits(unit))
-        keyed = None if unit.in_secret else self._key_hit(unit)  # a Secret's value: k8s-secret-in-git
-        if keyed is not None:
-            out.append(keyed)
-        return [h for h in out if h.rule not in self.disabled]
+        return self.document_hits([unit], path)
 
-    def _rule_hits(self, unit: Unit, path: str) -> list[Hit]:
-        # gitleaks reads files as text, so many rules expect the key beside the value (`api_key: ...`).
-        prefix = f"{unit.key}: " if unit.key else ""
+    def document_hits(self, units: Sequence[Unit], path: str = "") -> list[Hit]:
+        """Every hit in one document's units. The gitleaks rules run once over all units
+        joined as `key: value` lines (one prefilter pass and one regex pass per document,
+        as gitleaks reads a file), and each match is mapped back to its unit."""
+        out = self._joined_rule_hits(units, path)
+        known = self.words._names
+        for unit in units:
+            if "://" in unit.text:
+                out.extend(self._url_hits(unit))
+            if unit.in_secret or unit.key is None or known.get(unit.key) is False:
+                continue
+            keyed = self._key_hit(unit)
+            if keyed is not None:  # (a Secret's own values are secrets/k8s-secret-in-git)
+                out.append(keyed)
+        return [h for h in out if h.rule not in self.disabled] if self.disabled else out
+
+    def _joined_rule_hits(self, units: Sequence[Unit], path: str) -> list[Hit]:
+        if not units:
+            return []
+        parts: list[str] = []
+        starts: list[int] = []  # where each unit's value starts in the joined text
+        position = 0
+        for unit in units:
+            prefix = f"{unit.key}: " if unit.key else ""
+            parts.append(prefix + unit.text)
+            starts.append(position + len(prefix))
+            position += len(prefix) + len(unit.text) + 1
+        joined = "\n".join(parts)
         out: list[Hit] = []
-        for match in self.matcher.scan(prefix + unit.text, path):
-            start, end = max(0, match.start - len(prefix)), match.end - len(prefix)
-            if end <= 0:
+        for match in self.matcher.scan(joined, path):
+            i = bisect.bisect_right(starts, match.start) - 1
+            if i < 0:
+                continue
+            unit = units[i]
+            start = match.start - starts[i]
+            end = min(match.end - starts[i], len(unit.text))
+            if start < 0 or end <= start:
                 continue  # the match is all key
             secret = unit.text[start:end]
             if self.words.is_placeholder(secret) or self._trap(unit, secret, match.rule):
@@ -135,6 +162,8 @@ class Detector:
         if unit.literal:
             if self.words.is_placeholder(text) or _URL.match(text):
                 return None
+            if _PATH.match(text) and not self.random_looking(text, decode=False):
+                return None  # a resource path (projects/P/instances/I, a Secret Manager name), not a value
             return Hit(ENV_LITERAL, unit, text, start, start + len(text))
         if len(text) < self.min_length or _URL.match(text) or text.startswith(("/", "./", "~/")):
             return None
@@ -167,7 +196,7 @@ class Detector:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of every secret in arbitrary text, merged and sorted."""
         unit = Unit((), None, text)
-        found = [(h.start, h.end) for h in self._rule_hits(unit, "") + self._url_hits(unit)]
+        found = [(h.start, h.end) for h in self._joined_rule_hits([unit], "") + self._url_hits(unit)]
         from prcheck.checks.secrets.decode import _assignments
 
         if "=" in text or ":" in text:

@@ -191,7 +191,7 @@ class SecretsEngine:
         if obj is None or skipped(obj):
             return []
         try:
-            hits = [h for unit in units(obj) for h in self.detector.hits(unit, doc.path)]
+            hits = self.detector.document_hits(list(units(obj)), doc.path)
         except RecursionError:
             return []  # deeper than any nesting limit lets through; the loader reports depth
         kept = settle(hits)

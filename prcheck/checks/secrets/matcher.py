@@ -32,6 +32,8 @@ WINDOW = 8_192
 # Matches one rule may report in one text: a value with thousands is hostile or generated, is
 # reported anyway, and must not cost a Python loop per match.
 MAX_MATCHES_PER_RULE = 500
+FEW_RULES = 8
+LINE_REACH = 4096
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False
@@ -193,11 +195,14 @@ class Matcher:
         if not picked:
             return []
         out: list[Match] = []
+        windowed = len(picked) > FEW_RULES  # a few rules over the whole text cost less than finding windows
         for i in picked:
             compiled = self.rules[i]
             if compiled.path is not None and not compiled.path.search(path):
                 continue
-            for start, end in self._windows(compiled.rule.keywords, text, lowered):
+            spans = self._windows(compiled.rule.keywords, text, lowered) if windowed or compiled.engine == "re" \
+                else [(0, len(text))]
+            for start, end in spans:
                 out.extend(self._rule_matches(compiled, text, start, end, path))
         return out
 
@@ -245,9 +250,11 @@ class Matcher:
             if rule.entropy and shannon_entropy(secret) <= rule.entropy:
                 continue
             matched = found.group(0)
-            line_start = chunk.rfind("\n", 0, start) + 1
-            line_end = chunk.find("\n", end)
-            line = chunk[line_start:line_end if line_end >= 0 else len(chunk)]
+            # the line around the match, at most LINE_REACH each side: a 10 MB line is not copied per match
+            low = max(0, start - LINE_REACH)
+            line_start = chunk.rfind("\n", low, start) + 1 or low
+            line_end = chunk.find("\n", end, end + LINE_REACH)
+            line = chunk[line_start:line_end if line_end >= 0 else min(len(chunk), end + LINE_REACH)]
             if self._allowed(rule.id, compiled.allow, secret, matched, line, path):
                 continue
             yield Match(rule.id, offset + start, offset + end, secret)

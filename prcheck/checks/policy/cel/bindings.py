@@ -33,10 +33,14 @@ def match_request(obj: Mapping[str, Any], operation: str, kinds: KindTable,
     api_version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
     group, _, version = api_version.rpartition("/")
     meta = metadata(obj)
+    namespace = str(meta.get("namespace") or "")
+    if namespace_obj is not None:
+        namespace_labels: "dict[str, str] | None" = labels_of(namespace_obj)
+    else:  # the label the API server puts on every namespace is known without the object
+        namespace_labels = {"kubernetes.io/metadata.name": namespace} if namespace else None
     return Request(group=group, version=version, kind=kind, resource=kinds.resource(group, kind),
-                   namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""),
-                   operation=operation, labels=labels_of(obj),
-                   namespace_labels=labels_of(namespace_obj) if namespace_obj is not None else None,
+                   namespace=namespace, name=str(meta.get("name") or ""),
+                   operation=operation, labels=labels_of(obj), namespace_labels=namespace_labels,
                    namespaced=kinds.namespaced(group, kind))
 
 

@@ -65,13 +65,13 @@ def _resource(pattern: str, resource: str) -> bool:
 
 @dataclass
 class Constraints:
-    rules: list[Rule] = field(default_factory=list)
+    rules: "list[Rule] | None" = field(default_factory=list)  # None: every resource (a binding's matchResources)
     excludes: list[Rule] = field(default_factory=list)
     namespace_selector: "LabelSelector | None" = None
     object_selector: "LabelSelector | None" = None
 
     def matches(self, req: Request) -> bool:
-        if not any(r.matches(req) for r in self.rules):
+        if self.rules is not None and not any(r.matches(req) for r in self.rules):
             return False
         if any(r.matches(req) for r in self.excludes):
             return False
@@ -86,7 +86,7 @@ class Constraints:
 
     def resources(self) -> set[str]:
         """Every resource name the rules could match (`*` included), for indexing."""
-        return {r for rule in self.rules for r in rule.resources}
+        return {r for rule in self.rules or () for r in rule.resources}
 
 
 def _strings(raw: Any) -> tuple[str, ...]:
@@ -101,10 +101,13 @@ def _rule(raw: Any) -> Rule:
                 str(raw.get("scope") or "*"))
 
 
-def compile_constraints(raw: Any) -> Constraints:
+def compile_constraints(raw: Any, empty_matches_all: bool = False) -> Constraints:
+    """`empty_matches_all`: a binding's `matchResources` without resourceRules narrows
+    nothing by resource (the policy's matchConstraints already did)."""
     raw = raw if isinstance(raw, dict) else {}
+    rules = [_rule(r) for r in raw.get("resourceRules") or [] if isinstance(r, dict)]
     return Constraints(
-        rules=[_rule(r) for r in raw.get("resourceRules") or [] if isinstance(r, dict)],
+        rules=rules if rules or not empty_matches_all else None,
         excludes=[_rule(r) for r in raw.get("excludeResourceRules") or [] if isinstance(r, dict)],
         namespace_selector=_selector(raw.get("namespaceSelector")),
         object_selector=_selector(raw.get("objectSelector")),

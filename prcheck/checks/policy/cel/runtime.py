@@ -26,7 +26,7 @@ from .library import declarations
 # is what the API server reports for a variable the context does not offer.
 VARIABLES = (
     "object", "oldObject", "request", "params", "namespaceObject", "authorizer", "variables",
-    "self", "oldSelf", "anyObject",  # CRD rules; Gatekeeper's predefined variable is variables.anyObject
+    "self", "oldSelf", "oldSelfList", "anyObject",  # CRD rules; Gatekeeper's predefined variable is variables.anyObject
     "resource", "image", "imagedata", "http", "globalContext", "time", "exceptions",  # Kyverno libraries
 )
 

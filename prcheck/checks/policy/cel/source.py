@@ -165,3 +165,21 @@ def lenient_optionals(source: str) -> str:
             continue
         text = text[:found.start()] + text[end:]
         search_from = found.start()
+
+
+_OLD_SELF = re.compile(r"(?<![A-Za-z0-9_.])oldSelf\b")
+
+
+def optional_old_self(source: str) -> str:
+    """A rule with `optionalOldSelf: true` sees `oldSelf` as an optional; the runtime
+    cannot receive optionals, so the rule reads a one-element (or empty) list instead."""
+    out = []
+    for start, end, code in _code_spans(source):
+        piece = source[start:end]
+        out.append(_OLD_SELF.sub("(size(oldSelfList) > 0 ? optional.of(oldSelfList[0]) : optional.none())", piece)
+                   if code else piece)
+    return "".join(out)
+
+
+def mentions_old_self(source: str) -> bool:
+    return any(code and _OLD_SELF.search(source[start:end]) for start, end, code in _code_spans(source))

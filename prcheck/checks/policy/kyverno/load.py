@@ -31,6 +31,8 @@ def is_other_kyverno(doc: Document) -> bool:
     """Kyverno objects this engine does not run (CEL policy types, exceptions, cleanup
     policies): reported, so that a policy directory never passes silently."""
     group = doc.api_version.split("/", 1)[0]
+    if group == "policies.kyverno.io" and doc.kind in ("ValidatingPolicy", "NamespacedValidatingPolicy"):
+        return False  # the CEL engine runs these
     return isinstance(doc.obj, dict) and group in ("kyverno.io", "policies.kyverno.io") and not is_policy(doc)
 
 
