@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from prcheck.render.containment import inside
-from prcheck.render.kustomize import RenderError
+from prcheck.render.kustomize import RenderError, refuse_tree
 
 MAX_DEPTH = 5  # local dependencies of local dependencies: a cycle stops here
 
@@ -81,6 +81,7 @@ def ready(chart: Path, chart_rel: str, repo_root: Path, scratch: Path, depth: in
             raise RenderError("render/missing-dependency",
                               f"chart {chart_rel}: dependency {dep['name']} points at {dep['repository']}, "
                               "which holds no Chart.yaml", path=f"{chart_rel}/Chart.yaml")
+        refuse_tree(source, repo_root)  # the same link checks as the chart itself
         rel = source.relative_to(repo_root.resolve()).as_posix()
         built = ready(source, rel, repo_root, scratch / f"dep-{depth}-{dep['name']}", depth + 1)
         shutil.copytree(built, copy / "charts" / dep["name"], symlinks=True, dirs_exist_ok=True)
