@@ -142,19 +142,6 @@ def _client_side_pattern() -> "re.Pattern[str]":
     """Every (apiVersion, kind) glob pair of the data file as one regex over `api\\0kind`."""
     alternatives = [f"{fnmatch.translate(a)[4:-3]}\\x00{fnmatch.translate(k)[4:-3]}" for a, k in _client_side()[0]]
     return re.compile("(?s:" + "|".join(f"(?:{alt})" for alt in alternatives) + r")\Z")
-    kind_text = kind or ""
-    if any(fnmatch.fnmatchcase(api, a) and fnmatch.fnmatchcase(kind_text, k) for a, k in _client_side()[0]):
-        return CLIENT_CONFIG
-    match = _API_VERSION.match(api)
-    group = match.group(1) or "" if match else ""
-    if match is None or (group and "." not in group and group not in _newest_builtins()[0]):
-        # Not an API group an API server could serve (a CRD group must contain a
-        # dot: `skaffold/v4`, `mytool/v1`) -- unless the kind is a built-in one,
-        # where it is far likelier a typo (`app/v1` Deployment) worth reporting.
-        if kind_text in _newest_builtins()[1]:
-            return OBJECT
-        return NOT_KUBERNETES if kind is None else CLIENT_CONFIG
-    return OBJECT
 
 
 def objects_in(path: str, objs: Iterable[Any]) -> list[str]:
