@@ -40,7 +40,8 @@ class Origin:
     commits: int  # commits on the pull request
 
 
-def advanced_origin(root: Path, pr_commits: int = 3, main_commits: int = 4) -> Origin:
+def author_and_origin(root: Path) -> tuple[Path, Path]:
+    """An author's repository and the bare origin it pushes to (commits fetchable by id)."""
     origin = root / "origin.git"
     git(root, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
     git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
@@ -48,6 +49,12 @@ def advanced_origin(root: Path, pr_commits: int = 3, main_commits: int = 4) -> O
     git(root, "init", "--quiet", "--initial-branch=main", str(work))
     for key, value in (("user.name", "Author"), ("user.email", "a@example.com"), ("commit.gpgsign", "false")):
         git(work, "config", key, value)
+    git(work, "remote", "add", "origin", origin.as_uri())
+    return work, origin
+
+
+def advanced_origin(root: Path, pr_commits: int = 3, main_commits: int = 4) -> Origin:
+    work, origin = author_and_origin(root)
     (work / "apps").mkdir()
     (work / "apps/web.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {n: \"0\"}\n")
     git(work, "add", "-A")
@@ -70,17 +77,16 @@ def advanced_origin(root: Path, pr_commits: int = 3, main_commits: int = 4) -> O
     git(work, "checkout", "--quiet", "--detach", main_tip)
     git(work, "merge", "--quiet", "--no-ff", "-m", "Merge feature into main", head)
     merge = git(work, "rev-parse", "HEAD")
-    git(work, "remote", "add", "origin", origin.as_uri())
     git(work, "push", "--quiet", "origin", "main", "feature", f"{head}:refs/pull/7/head", f"{merge}:refs/pull/7/merge",
         f"{merge}:refs/merge-requests/3/merge")
     return Origin(origin, branch_point, main_tip, head, merge, pr_commits)
 
 
-def actions_checkout(origin: Origin, dest: Path, sha: str, depth: int = 1) -> Path:
+def actions_checkout(origin: Path, dest: Path, sha: str, depth: int = 1) -> Path:
     """What actions/checkout does: init, add origin, fetch one commit shallowly, detach."""
     dest.mkdir(parents=True)
     git(dest, "init", "--quiet")
-    git(dest, "remote", "add", "origin", origin.path.as_uri())
+    git(dest, "remote", "add", "origin", origin.as_uri())
     depth_args = [f"--depth={depth}"] if depth else []
     git(dest, "-c", "protocol.version=2", "fetch", "--no-tags", "--prune", "--quiet", *depth_args, "origin",
         f"+{sha}:refs/remotes/pull/7/merge")

@@ -27,7 +27,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
-CHECK_FLAGS = ("--config", "--base", "--filter-mode", "--fail-on", "--policy", "--kube-version", "--format",
+CHECK_FLAGS = ("--config", "--base", "--filter-mode", "--fail-on", "--add-policy", "--kube-version", "--format", "--name",
+               "--trusted-ref",
                "--publish", "--dry-run", "--github-token")
 
 

@@ -41,7 +41,7 @@ def changed(workspace: Path, base: str) -> set[str]:
 
 
 def test_pull_request_merge_ref_depth_1_uses_the_first_parent(tmp_path, origin):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.merge)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.merge)
     resolved = ci_base("github", github_env(tmp_path, "pull_request", pr_event(origin)), workspace)
     assert resolved.base == origin.main_tip and resolved.trusted_ref == origin.main_tip
     assert changed(workspace, resolved.base) == {"apps/web.yaml"}
@@ -49,7 +49,7 @@ def test_pull_request_merge_ref_depth_1_uses_the_first_parent(tmp_path, origin):
 
 @pytest.mark.parametrize("event_name", ["pull_request", "pull_request_target"])
 def test_head_sha_depth_1_is_deepened_to_the_merge_base(tmp_path, origin, event_name):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.head)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.head)
     assert git(workspace, "rev-parse", "--is-shallow-repository") == "true"
     resolved = ci_base("github", github_env(tmp_path, event_name, pr_event(origin)), workspace)
     assert resolved.base == origin.main_tip
@@ -58,13 +58,13 @@ def test_head_sha_depth_1_is_deepened_to_the_merge_base(tmp_path, origin, event_
 
 
 def test_pull_request_target_on_the_base_checkout_is_refused(tmp_path, origin):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.main_tip)  # actions/checkout's default there
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.main_tip)  # actions/checkout's default there
     with pytest.raises(BaseError, match=r"ref: \$\{\{ github.event.pull_request.head.sha \}\}"):
         ci_base("github", github_env(tmp_path, "pull_request_target", pr_event(origin)), workspace)
 
 
 def test_merge_group_uses_its_base_sha(tmp_path, origin):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.merge)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.merge)
     event = {"merge_group": {"base_sha": origin.main_tip, "head_sha": origin.merge, "base_ref": "refs/heads/main"}}
     resolved = ci_base("github", github_env(tmp_path, "merge_group", event), workspace)
     assert resolved.base == origin.main_tip and resolved.trusted_ref == ""
@@ -72,7 +72,7 @@ def test_merge_group_uses_its_base_sha(tmp_path, origin):
 
 
 def test_push_compares_before_and_after(tmp_path, origin):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.head)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.head)
     event = {"ref": "refs/heads/feature", "before": origin.branch_point, "after": origin.head,
              "repository": {"default_branch": "main"}}
     resolved = ci_base("github", github_env(tmp_path, "push", event), workspace)
@@ -80,7 +80,7 @@ def test_push_compares_before_and_after(tmp_path, origin):
 
 
 def test_push_of_a_new_branch_uses_the_default_branch_merge_base(tmp_path, origin):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.head)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.head)
     event = {"ref": "refs/heads/feature", "before": "0" * 40, "after": origin.head, "created": True,
              "repository": {"default_branch": "main"}}
     resolved = ci_base("github", github_env(tmp_path, "push", event), workspace)
@@ -89,7 +89,7 @@ def test_push_of_a_new_branch_uses_the_default_branch_merge_base(tmp_path, origi
 
 
 def test_first_push_of_the_default_branch_and_dispatch_check_everything(tmp_path, origin):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.main_tip)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.main_tip)
     event = {"ref": "refs/heads/main", "before": "0" * 40, "repository": {"default_branch": "main"}}
     assert ci_base("github", github_env(tmp_path, "push", event), workspace).base == ""
     dispatched = ci_base("github", github_env(tmp_path, "workflow_dispatch", {}), workspace)
@@ -126,7 +126,7 @@ def test_gitlab_branch_pipeline_uses_the_before_sha(tmp_path, origin):
 
 
 def test_an_unreachable_base_says_exactly_what_to_set(tmp_path, origin):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.head)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.head)
     git(workspace, "remote", "set-url", "origin", (tmp_path / "gone.git").as_uri())  # e.g. credentials not persisted
     with pytest.raises(BaseError) as caught:
         ci_base("github", github_env(tmp_path, "pull_request", pr_event(origin)), workspace)
@@ -140,14 +140,14 @@ def test_an_unreachable_base_says_exactly_what_to_set(tmp_path, origin):
 def test_a_shallow_clone_without_a_merge_base_is_an_error_not_a_wrong_diff(tmp_path, origin):
     from prcheck.render.worktree import GitError
 
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.head)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.head)
     git(workspace, "fetch", "--quiet", "--depth=1", "origin", origin.main_tip)
     with pytest.raises(GitError, match="fetch-depth: 0"):
         changes(workspace, origin.main_tip)
 
 
 def test_the_command_prints_github_output_lines(tmp_path, origin):
-    workspace = actions_checkout(origin, tmp_path / "ws", origin.merge)
+    workspace = actions_checkout(origin.path, tmp_path / "ws", origin.merge)
     env = {**github_env(tmp_path, "pull_request", pr_event(origin)), "PATH": __import__("os").environ["PATH"],
            "PYTHONPATH": str(REPO), "HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "prcheck", "ci", "base"], cwd=workspace, env=env,

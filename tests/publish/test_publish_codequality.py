@@ -64,3 +64,14 @@ def test_rendered_through_the_format_registry():
 
 def test_empty_report_is_an_empty_array():
     assert validate(codequality.render(Report())) == []
+
+
+def test_pre_existing_findings_are_in_the_report_for_gitlab_to_compare():
+    """GitLab diffs the merge request's report against the target branch's: an old
+    finding missing from the MR's report would show as fixed."""
+    from dataclasses import asdict
+
+    report = Report(findings=[ROFS], stats={"pre_existing": [asdict(LATEST), asdict(REPLICAS)]})
+    data = validate(codequality.render(report))
+    assert sorted(issue["check_name"] for issue in data) == sorted([ROFS.rule, LATEST.rule, REPLICAS.rule])
+    assert {issue["fingerprint"] for issue in data} >= {LATEST.fingerprint, REPLICAS.fingerprint}
