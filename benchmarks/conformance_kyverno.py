@@ -93,20 +93,26 @@ def main(argv: list[str]) -> int:
     for outcome, counts in sorted(by_outcome.items()):
         n = counts["ok"] + counts["miss"]
         print(f"  {outcome:<6} {counts['ok']}/{n}")
+    print_mismatches(worst, causes, total - matched, verbose)
+    return 0
+
+
+def print_mismatches(worst: list[tuple[int, int, str]], causes: dict[str, list[str]], missed: int,
+                     verbose: bool) -> None:
+    """The ten worst tests and every mismatch grouped by cause (five examples each unless verbose)."""
     failing = sorted((w for w in worst if w[0]), reverse=True)[:10]
     if failing:
         print("\nworst tests:")
-        for missed, n, case_id in failing:
-            print(f"  {case_id}: {missed}/{n} mismatched")
+        for count, n, case_id in failing:
+            print(f"  {case_id}: {count}/{n} mismatched")
     if causes:
-        print(f"\nmismatches by cause ({total - matched}):")
+        print(f"\nmismatches by cause ({missed}):")
         for why, refs in sorted(causes.items(), key=lambda kv: -len(kv[1])):
             print(f"  [{len(refs)}] {why}")
             for ref in refs if verbose else refs[:5]:
                 print(f"      {ref}")
             if not verbose and len(refs) > 5:
                 print(f"      ... {len(refs) - 5} more")
-    return 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import json
 import sys
 from collections import Counter, defaultdict
 
-from conformance_kyverno import score_case
+from conformance_kyverno import print_mismatches, score_case
 from corpus import corpus_dir
 
 
@@ -48,19 +48,7 @@ def main(argv: list[str]) -> int:
         print(f"\n{title}:")
         for name, counts in sorted(table.items()):
             print(f"  {name:<52} {counts['ok']}/{counts['ok'] + counts['miss']}")
-    failing = sorted((w for w in worst if w[0]), reverse=True)[:10]
-    if failing:
-        print("\nworst tests:")
-        for missed, n, case_id in failing:
-            print(f"  {case_id}: {missed}/{n} mismatched")
-    if causes:
-        print(f"\nmismatches by cause ({total - matched}):")
-        for why, refs in sorted(causes.items(), key=lambda kv: -len(kv[1])):
-            print(f"  [{len(refs)}] {why}")
-            for ref in refs if verbose else refs[:5]:
-                print(f"      {ref}")
-            if not verbose and len(refs) > 5:
-                print(f"      ... {len(refs) - 5} more")
+    print_mismatches(worst, causes, total - matched, verbose)
     return 0
 
 

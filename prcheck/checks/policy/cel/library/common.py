@@ -1,4 +1,4 @@
-"""Small helpers shared by the library modules: types, overloads, tagged values."""
+"""What the library modules share: types, overloads, tagged values."""
 
 from __future__ import annotations
 

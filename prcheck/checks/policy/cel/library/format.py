@@ -22,34 +22,25 @@ _1035 = r"[a-z]([-a-z0-9]*[a-z0-9])?"
 _QUALIFIED = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 
 
-def _dns1123_label(value: str) -> list:
-    errors = []
-    if len(value) > 63:
-        errors.append("must be no more than 63 characters")
-    if not re.fullmatch(_LABEL, value):
-        errors.append("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                      "and must start and end with an alphanumeric character")
-    return errors
+def _shaped(limit: int, pattern: str, message: str, allow_empty: bool = False) -> Callable[[str], list]:
+    """apimachinery's checks: a length limit and a pattern, each with its own message."""
+    def check(value: str) -> list:
+        errors = [f"must be no more than {limit} characters"] if len(value) > limit else []
+        if not (allow_empty and not value) and not re.fullmatch(pattern, value):
+            errors.append(message)
+        return errors
+    return check
 
 
-def _dns1123_subdomain(value: str) -> list:
-    errors = []
-    if len(value) > 253:
-        errors.append("must be no more than 253 characters")
-    if not re.fullmatch(rf"{_LABEL}(\.{_LABEL})*", value):
-        errors.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                      "and must start and end with an alphanumeric character")
-    return errors
-
-
-def _dns1035_label(value: str) -> list:
-    errors = []
-    if len(value) > 63:
-        errors.append("must be no more than 63 characters")
-    if not re.fullmatch(_1035, value):
-        errors.append("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-                      "alphabetic character, and end with an alphanumeric character")
-    return errors
+_dns1123_label = _shaped(63, _LABEL, "a lowercase RFC 1123 label must consist of lower case alphanumeric "
+                         "characters or '-', and must start and end with an alphanumeric character")
+_dns1123_subdomain = _shaped(253, rf"{_LABEL}(\.{_LABEL})*", "a lowercase RFC 1123 subdomain must consist of lower "
+                             "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+                             "character")
+_dns1035_label = _shaped(63, _1035, "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+                         "start with an alphabetic character, and end with an alphanumeric character")
+_label_value = _shaped(63, _QUALIFIED, "a valid label must be an empty string or consist of alphanumeric characters, "
+                       "'-', '_' or '.', and must start and end with an alphanumeric character", allow_empty=True)
 
 
 def _prefix(check: Callable[[str], list]) -> Callable[[str], list]:
@@ -69,16 +60,6 @@ def _qualified_name(value: str) -> list:
     elif not re.fullmatch(_QUALIFIED, name):
         errors.append("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
                       "with an alphanumeric character")
-    return errors
-
-
-def _label_value(value: str) -> list:
-    errors = []
-    if len(value) > 63:
-        errors.append("must be no more than 63 characters")
-    if value and not re.fullmatch(_QUALIFIED, value):
-        errors.append("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-                      "and must start and end with an alphanumeric character")
     return errors
 
 
