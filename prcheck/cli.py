@@ -64,7 +64,8 @@ def _shard(value: str | None) -> Any:
         raise click.BadParameter(str(exc)) from None
 
 
-def emit_reports(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...], quiet: bool, fail_on: str) -> None:
+def emit_reports(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...], quiet: bool, fail_on: str,
+                 **options: Any) -> None:
     """Each `--format` to its `-o` file (in order), the rest to stdout; `check` and `merge` alike."""
     from prcheck.report import render
     from prcheck.report.files import write_report
@@ -72,7 +73,7 @@ def emit_reports(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...]
 
     for index, fmt in enumerate(list(formats) or ["text"]):
         target = outputs[index] if index < len(outputs) else None
-        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on)
+        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on, **options)
         if target:
             write_report(target, body)
         else:
@@ -165,9 +166,11 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--trusted-ref", help="Git ref whose tree supplies config, policies, data, schemas, environments and exceptions (a pull request's base); the checked tree is only data.")
 @click.option("--suppressions", type=click.Choice(["all", "trusted"]), help="trusted: suppressions the change added or edited are reported, not honoured (default all).")
 @click.option("--quiet", "-q", is_flag=True, help="Hide info findings and the summary of a clean run.")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB (a path or any parent folder; repeatable, adds to the config's exclude).")
+@click.option("--summary", "summary", is_flag=True, default=False, help="End text output with the findings per rule (always shown past 20 findings).")
 @guarded
 def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats: tuple[str, ...],
-          outputs: tuple[str, ...], **flags: Any) -> None:
+          outputs: tuple[str, ...], summary: bool, **flags: Any) -> None:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
     from prcheck.pipeline import run_check
     from prcheck.trust import decide
@@ -180,7 +183,7 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
     with decide(given or ["."], config_file, flags, Path.cwd()) as decision:
         opts, fail_on = decision.config, decision.fail_on
         report = run_check(opts)
-    emit_reports(report, formats, outputs, quiet, fail_on)
+    emit_reports(report, formats, outputs, quiet, fail_on, summary=summary)
     if flags.get("publish"):  # after the report files, so a failed post still leaves them
         from prcheck.publish.cli_glue import publish_from_flags
 
