@@ -50,11 +50,22 @@ def _relative_to(base: Path, raw: str) -> str:
     return str(path if path.is_absolute() else base / path)
 
 
+def _contained(path: Path, rel: str | None, root: Path) -> Path:
+    """A config inside the checked tree must be a file of it: a committed symlink to
+    `/proc/self/environ` or `~/.docker/config.json` is refused, not read."""
+    if rel is not None:
+        real = os.path.realpath(path)
+        if not (real == str(root) or real.startswith(str(root).rstrip(os.sep) + os.sep)):
+            raise config_file.ConfigError(f"{rel}: a symlink to a file outside the repository; not read")
+    return path
+
+
 def work_tree_source(config_path: str | None, cwd: Path, root: Path) -> ConfigSource:
     """The config a run without `--trusted-ref` uses: `--config`, else `.prcheck.yaml` found upward."""
     if config_path:
         path = cwd / config_path
         rel = _rel(path, root)
+        _contained(path, rel, root)
         base = path.resolve().parent
         # a file outside the checked tree was put there by whoever runs prcheck
         return ConfigSource(config_file.load(path), label=config_path, path=rel or "", trusted=rel is None,
@@ -63,6 +74,7 @@ def work_tree_source(config_path: str | None, cwd: Path, root: Path) -> ConfigSo
     if found is None:
         return ConfigSource({}, label="(no config)", trusted=True, resolve=lambda p: _relative_to(cwd, p))
     rel = _rel(found, root) or ""
+    _contained(found, rel or None, root)
     return ConfigSource(config_file.load(found), label=rel or str(found), path=rel,
                         resolve=lambda p: _relative_to(found.parent, p))
 

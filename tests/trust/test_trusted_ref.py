@@ -248,3 +248,15 @@ def test_the_head_config_never_decides_what_is_rendered(repo: Path, run_cli, hea
     report = json.loads(result.output)
     assert any(f["rule"] == "k8s/privileged-container" and f["env"] == "prod" for f in report["findings"])
     assert "trust/config-changed" in rules(report)
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_a_config_symlinked_outside_is_never_read(pr_repo: Path, run_cli, tmp_path: Path, trusted: bool) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("exclude: ['**']\nOUTSIDE-CANARY-4711: 1\n")
+    (pr_repo / ".prcheck.yaml").unlink()
+    (pr_repo / ".prcheck.yaml").symlink_to(outside)
+    result = run_cli(["check", ".", *(["--trusted-ref", "main"] if trusted else [])], pr_repo)
+    assert "OUTSIDE-CANARY-4711" not in result.output
+    assert result.exit_code == (1 if trusted else 2), result.output
+    assert "outside the repository" in result.output
