@@ -33,6 +33,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 UPSTREAM_VERSION = "v8.30.1"
+EXTRA_FILE = "prcheck-extra.toml"
 MAX_EXTEND_DEPTH = 2
 REGEX_TARGETS = ("secret", "match", "line")
 
@@ -111,8 +112,13 @@ def parse(text: str, origin: str, *, read: Callable[[str], tuple[str, str]] | No
 
 
 def load_default() -> RuleSet:
+    """gitleaks' default rule file plus prcheck's additions (prcheck-extra.toml, same format)."""
     path = default_path()
-    return parse(path.read_text(encoding="utf-8"), f"gitleaks {UPSTREAM_VERSION} default rules")
+    upstream = parse(path.read_text(encoding="utf-8"), f"gitleaks {UPSTREAM_VERSION} default rules")
+    extra = parse((path.parent / EXTRA_FILE).read_text(encoding="utf-8"), EXTRA_FILE)
+    taken = {r.id for r in upstream.rules}
+    return replace(upstream, rules=upstream.rules + tuple(r for r in extra.rules if r.id not in taken),
+                   allowlists=upstream.allowlists + extra.allowlists)
 
 
 def _extended(extend: Any, origin: str, read: Callable[[str], tuple[str, str]] | None, depth: int) -> RuleSet | None:
