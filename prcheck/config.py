@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from prcheck.resources import data_dir
+from prcheck.sources.yaml_loader import load_bytes
 
 CONFIG_NAME = ".prcheck.yaml"
 
@@ -73,12 +73,18 @@ def validate(config: Any, path: str) -> dict:
 
 def load(path: Path) -> dict:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise ConfigError(f"{path}:{mark.line + 1 if mark else 0}: invalid YAML: {exc.problem}") from None
-    return validate(raw, str(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    # the guarded loader: a config is part of the change, and an alias bomb or a 3,000-deep
+    # nesting in it must be a one-line error, not gigabytes of expansion or a RecursionError
+    loaded = load_bytes(raw_bytes, str(path))
+    if loaded.findings:
+        problem = loaded.findings[0]
+        raise ConfigError(f"{path}:{problem.line}: {problem.message}")
+    docs = [d for d in loaded.docs if d.obj is not None]
+    if len(docs) > 1:
+        raise ConfigError(f"{path}: the config must be one YAML document")
+    return validate(docs[0].obj if docs else None, str(path))

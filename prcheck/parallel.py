@@ -65,14 +65,15 @@ def _init(opts: "CheckOptions", crds: "dict | None" = None) -> None:
     _worker = (context_for(opts), store, engines, stack)
 
 
-def _work(args: "tuple[list[SourceEntry], CheckOptions]") -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
+def _work(args: "tuple[list[SourceEntry], CheckOptions, int]") -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
     from prcheck.pipeline import Timer, check_documents, load_files
+    from prcheck.sources.yaml_loader import AliasBudget
 
-    entries, opts = args
+    entries, opts, shares = args  # each chunk gets its share of the run's alias budget
     assert _worker is not None, "worker used before its initializer ran"
     ctx, store, engines, _ = _worker
     timer = Timer()
-    files = load_files(entries, opts.limits, timer)
+    files = load_files(entries, opts.limits, timer, AliasBudget.for_run(opts.limits, shares))
     evaluation = check_documents(files, ctx, store, engines, timer, scopes=("file",))  # type: ignore[arg-type]
     for file in files:
         for doc in file.docs:
@@ -91,7 +92,8 @@ def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts:
     files: list[LoadedFile] = []
     evaluation = Evaluation()
     timings: dict[str, float] = {}
-    work = [(chunk, opts) for chunk in chunks(entries, sizes, jobs * CHUNKS_PER_WORKER)]
+    parts = chunks(entries, sizes, jobs * CHUNKS_PER_WORKER)
+    work = [(chunk, opts, len(parts)) for chunk in parts]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context(), initializer=_init, initargs=(opts, crds)) as pool, \
             paused_gc():
         for chunk_files, chunk_eval, chunk_timings in pool.map(_work, work):

@@ -31,7 +31,7 @@ from prcheck.runconfig import RunConfig
 from prcheck.sources import affected, base_tree
 from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.gitdiff import ChangeSet
-from prcheck.sources.yaml_loader import Limits, LoadedFile, empty_file_input, load_bytes, too_large
+from prcheck.sources.yaml_loader import AliasBudget, Limits, LoadedFile, empty_file_input, load_bytes, too_large
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
 NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
@@ -76,12 +76,15 @@ def _size(entry: SourceEntry) -> int:
         return 0
 
 
-def load_files(entries: Sequence[SourceEntry], limits: Limits, timer: Timer) -> list[LoadedFile]:
+def load_files(entries: Sequence[SourceEntry], limits: Limits, timer: Timer,
+               budget: AliasBudget | None = None) -> list[LoadedFile]:
+    """`budget`: alias expansion left for the run (a fresh one when None)."""
+    budget = budget or AliasBudget.for_run(limits)
     with timer.stage("load"), paused_gc():
-        return [read_file(e, limits) for e in entries]
+        return [read_file(e, limits, budget) for e in entries]
 
 
-def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
+def read_file(entry: SourceEntry, limits: Limits, budget: AliasBudget | None = None) -> LoadedFile:
     """Stat before reading, so a multi-gigabyte file is refused without being read."""
     try:
         oversize = too_large(os.stat(entry.abspath).st_size, entry.path, limits)
@@ -93,7 +96,7 @@ def read_file(entry: SourceEntry, limits: Limits) -> LoadedFile:
         return LoadedFile(path=entry.path, kind=entry.kind, findings=[Finding(
             rule="path/unreadable", severity="error", message=f"cannot read file: {exc.strerror}",
             path=entry.path, engine="lint")])
-    loaded = load_bytes(raw, entry.path, entry.kind, limits)
+    loaded = load_bytes(raw, entry.path, entry.kind, limits, budget=budget)
     if loaded.kind in MANIFEST_CANDIDATES:
         kube_api.mark_manifests(loaded)
     return loaded

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from prcheck import kube_api
 from prcheck.checks.context import CheckContext
+from prcheck.checks.policy.rego_input import sanitise
 from prcheck.checks.schema_store import GVK, SchemaStore
 from prcheck.model import Document, Finding
 
@@ -34,8 +35,11 @@ def _skipped(doc: Document, skip_kinds: frozenset[str]) -> bool:
 
 
 def _jsonable(obj: Any) -> Any:
-    """YAML allows non-string keys and sets; Kubernetes' decoder stringifies them."""
-    return json.loads(json.dumps(obj, default=str))
+    """YAML allows non-string keys (`!!binary` ones too) and sets; Kubernetes' decoder stringifies them."""
+    try:
+        return json.loads(json.dumps(obj, default=str))
+    except (TypeError, ValueError, RecursionError):
+        return json.loads(json.dumps(sanitise(obj, max_depth=10_000)))
 
 
 def _items(doc: Document) -> Iterator[tuple[list[Any], dict]]:

@@ -40,6 +40,10 @@ def kubernetes_validate_root() -> Path:
     return Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
 
 
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,62}$")  # a Kubernetes kind (a DNS-1035 label in CamelCase)
+_API_VERSION = re.compile(r"^(?:[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?/)?[a-z0-9]{1,63}$")
+
+
 def _version_key(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
 
@@ -144,7 +148,15 @@ class SchemaStore:
     def _lookup(self, api_version: str, kind: str) -> tuple[Any, str]:
         key = (api_version, kind)
         if key not in self._cache:
-            self._cache[key] = self._compile(GVK.parse(api_version, kind))
+            if not (_NAME.match(kind) and _API_VERSION.match(api_version)):
+                # not a name any API server serves (300 characters, a path, a mapping's repr):
+                # never a file name to look up, so no schema
+                self._cache[key] = (None, "")
+            else:
+                try:
+                    self._cache[key] = self._compile(GVK.parse(api_version, kind))
+                except OSError:
+                    self._cache[key] = (None, "")
         return self._cache[key]
 
     def _compile(self, gvk: GVK) -> tuple[Any, str]:

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Literal, Mapping, Sequence
 
-import yaml
-
 from prcheck.model import Environment
 from prcheck.render.kustomize import Overlay, kustomization_file
 from prcheck.render.remotes import same_repository
 from prcheck.render.spec import RenderSpec
+from prcheck.sources.yaml_loader import load_text
 
 MARKER = "argoproj.io"
 _FAST = re.compile(r"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")
@@ -118,11 +117,9 @@ def _helm_values(helm: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(inline, dict):
         return inline
     text = helm.get("values")
-    if isinstance(text, str):
-        try:
-            parsed = yaml.safe_load(text)
-        except yaml.YAMLError:
-            return {}
+    if isinstance(text, str):  # the guarded loader: an alias bomb here expands in every consumer
+        docs = load_text(text, "helm.values").docs
+        parsed = docs[0].obj if docs else None
         return parsed if isinstance(parsed, dict) else {}
     return {}
 

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
+from prcheck.sources.yaml_loader import load_text
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
 _KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z0-9]+)[\"']?[ \t]*(?:#.*)?$", re.M)
 _FLOW_META = re.compile(r"^metadata:[ \t]*\{(.*)\}[ \t]*$", re.M)
@@ -65,10 +64,8 @@ def kinds_and_names(text: str) -> Iterable[tuple[str, str]]:
 
 
 def _parsed_name(doc: str) -> str:
-    try:
-        obj: Any = yaml.load(doc, Loader=_SafeLoader)
-    except yaml.YAMLError:
-        return ""
+    docs = load_text(doc, "").docs
+    obj: Any = docs[0].obj if docs else None
     meta = obj.get("metadata") if isinstance(obj, dict) else None
     return str(meta.get("name") or "") if isinstance(meta, dict) else ""
 

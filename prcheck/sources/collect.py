@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
-import yaml
-
 from prcheck.model import Finding
+from prcheck.sources.yaml_loader import load_text
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_KINDS = frozenset({"helm-template", "config"})
@@ -167,9 +166,10 @@ def kustomize_inputs(root: Path, kustomizations: Iterable[str]) -> tuple[set[str
     configs: set[str] = set()
     for rel in kustomizations:
         try:
-            spec = yaml.safe_load((root / rel).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            docs = load_text((root / rel).read_text(encoding="utf-8"), rel).docs  # guarded: 900-deep, bombs
+        except (OSError, UnicodeDecodeError):
             continue  # the loader reports it when it reads the file
+        spec = docs[0].obj if docs else None
         if not isinstance(spec, dict):
             continue
         base = PurePosixPath(rel).parent

@@ -26,8 +26,24 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
 @dataclass(frozen=True)
 class Limits:
     max_file_bytes: int = 5 * 1024 * 1024
-    max_expanded_nodes: int = 100_000
+    max_expanded_nodes: int = 100_000  # per document
+    # What aliases add beyond the distinct nodes, summed over a file and over a run: many
+    # documents each just under the per-document cap must not add up to minutes of work.
+    max_file_expanded_nodes: int = 250_000
+    max_run_expanded_nodes: int = 1_000_000
     max_depth: int = 200
+
+
+@dataclass
+class AliasBudget:
+    """Alias expansion the rest of a run may still pay for (see `Limits`): one
+    instance per run (per worker share), handed to every `load_*` call."""
+
+    remaining: int
+
+    @classmethod
+    def for_run(cls, limits: "Limits", shares: int = 1) -> "AliasBudget":
+        return cls(limits.max_run_expanded_nodes // max(1, shares))
 
 
 @dataclass
@@ -67,8 +83,8 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _plain_string)
 _Loader.add_constructor("tag:yaml.org,2002:value", _plain_string)
 
 
-def _tree_shape(root: Any, has_aliases: bool, max_depth: int) -> tuple[int, int]:
-    """Return (depth, expanded node count) without recursion.
+def _tree_shape(root: Any, has_aliases: bool, max_depth: int) -> tuple[int, int, int]:
+    """Return (depth, expanded node count, distinct node count) without recursion.
 
     Without aliases the count is only needed to stop early on depth, so it is
     cheap; with aliases a shared node counts once per reference, which is what
@@ -81,12 +97,12 @@ def _tree_shape(root: Any, has_aliases: bool, max_depth: int) -> tuple[int, int]
             if d > depth:
                 depth = d
                 if depth > max_depth:
-                    return depth, 0
+                    return depth, 0, 0
             if node.id == "mapping":
                 stack.extend((v, d + 1) for _, v in node.value)
             elif node.id == "sequence":
                 stack.extend((v, d + 1) for v in node.value)
-        return depth, 0
+        return depth, 0, 0
     sizes: dict[int, tuple[int, int]] = {}
     stack2: list[tuple[Any, bool]] = [(root, False)]
     while stack2:
@@ -103,7 +119,7 @@ def _tree_shape(root: Any, has_aliases: bool, max_depth: int) -> tuple[int, int]
             continue
         stack2.append((node, True))
         stack2.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
+    return (*sizes[id(root)], len(sizes))
 
 
 def _children(node: Any) -> list[Any]:
@@ -141,12 +157,15 @@ def decode(raw: bytes, path: str, limits: Limits) -> tuple[str | None, Finding |
     return text.removeprefix("\ufeff"), None
 
 
-def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file") -> LoadedFile:
+def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file",
+              budget: AliasBudget | None = None) -> LoadedFile:
     """Parse every document of `text`; stop at the first syntax error but keep
     the documents before it (so one typo at the end still lets the rest be checked)."""
     result = LoadedFile(path=path, kind=kind, text=text)
     loader = _Loader(text)
     has_aliases = _ANCHOR.search(text) is not None
+    file_left = limits.max_file_expanded_nodes
+    over_budget = False  # one finding per file says so; later documents over it are skipped too
     index = 0
     try:
         while loader.check_node():
@@ -158,7 +177,8 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                 result.docs.append(Document(path=path, index=index, line=max(1, line - 1), obj=None, origin=origin, file_kind=kind, source=text))
                 index += 1
                 continue
-            depth, size = _tree_shape(node, has_aliases, limits.max_depth)
+            depth, size, distinct = _tree_shape(node, has_aliases, limits.max_depth)
+            added = max(0, size - distinct)  # nodes aliases add on top of the written ones
             if depth > limits.max_depth:
                 result.findings.append(_finding(
                     "yaml/too-deep", f"document {index} nests deeper than {limits.max_depth} levels; not checked", path, line))
@@ -167,7 +187,18 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                     "yaml/alias-bomb",
                     f"document {index} expands to {size:,} nodes through aliases (limit {limits.max_expanded_nodes:,}); not checked",
                     path, line))
+            elif added > file_left or (budget is not None and added > budget.remaining):
+                scope, cap = (("this file", limits.max_file_expanded_nodes) if added > file_left
+                              else ("this run", limits.max_run_expanded_nodes))
+                if not over_budget:
+                    result.findings.append(_finding(
+                        "yaml/alias-bomb", f"aliases in {scope} expand to over {cap:,} extra nodes in all: "
+                        f"document {index} and later ones that use aliases are not checked", path, line))
+                over_budget = True
             else:
+                file_left -= added
+                if budget is not None:
+                    budget.remaining -= added
                 loader.duplicates.clear()
                 try:
                     obj = loader.construct_document(node)
@@ -236,8 +267,9 @@ def empty_file_input(file: LoadedFile) -> Document | None:
     return Document(path=file.path, index=0, line=1, obj=None, origin="file", file_kind=file.kind, source=file.text)
 
 
-def load_bytes(raw: bytes, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file") -> LoadedFile:
+def load_bytes(raw: bytes, path: str, kind: str = "yaml", limits: Limits = Limits(), origin: str = "file",
+               budget: AliasBudget | None = None) -> LoadedFile:
     text, problem = decode(raw, path, limits)
     if problem is not None:
         return LoadedFile(path=path, kind=kind, findings=[problem])
-    return load_text(text or "", path, kind, limits, origin)
+    return load_text(text or "", path, kind, limits, origin, budget)

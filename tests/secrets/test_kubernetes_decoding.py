@@ -194,3 +194,23 @@ def test_rendered_helm_secret_is_reported_at_the_values_file_line(repo: Path, ru
     found = [(f["rule"], f["path"], f["line"]) for f in report["findings"] if f["rule"].startswith("secrets/")]
     assert ("secrets/github-pat", "charts/db/values-prod.yaml", 3) in found, found
     assert TOKEN not in result.output
+
+
+@pytest.mark.parametrize("line, secret", [
+    ('password = "hunter2hunter2"', True),
+    ("export DB_PASSWORD='tr0ub4dor-3'", True),
+    ('const apiKey = "q7w2e9r4t1y8u3i0";', True),
+    ("$db_password = 'hunter2hunter2';", True),
+    ('client_secret := "hunter2hunter2"', True),
+    ('"token": "q7w2e9r4t1y8u3i0",', True),
+    ('password = ""', False),
+    ("password = ${DB_PASSWORD}", False),
+    ('password = os.environ["DB_PASSWORD"]', False),
+    ("password = get_password()", False),
+    ("api_key = <your api key>", False),
+    ("secret = REDACTED", False),
+    ("the password: see the vault entry", False),
+])
+def test_a_pasted_config_line_in_a_value(engine: SecretsEngine, line: str, secret: bool):
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  sample: " + json.dumps(line) + "\n"
+    assert bool(scan(engine, text)) is secret

@@ -23,11 +23,11 @@ def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
             for field in ("apiVersion", "kind"):
                 if not isinstance(obj.get(field), str) or not obj[field]:
                     yield finding(RULE, f"document {doc.index} has no {field}", doc.path, doc.line)
-            if obj.get("kind") in NAMELESS_KINDS:
+            if doc.kind in NAMELESS_KINDS:  # `kind:` may be any YAML value, a mapping too
                 continue
             meta = obj.get("metadata")
             if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
-                yield finding(RULE, f"{obj.get('kind') or 'document'} has no metadata.name",
+                yield finding(RULE, f"{doc.kind or 'document'} has no metadata.name",
                               doc.path, doc.line_of(["metadata"]), doc.resource)
 
 

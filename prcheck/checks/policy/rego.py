@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 from prcheck.checks.policy.base import Evaluation, PolicyError
 from prcheck.checks.policy.rego_builtins import is_refusal, new_engine
 from prcheck.checks.policy.rego_calls import check_calls, load_capabilities
+from prcheck.checks.policy.rego_input import MAX_DEPTH, InputRefused, plain_json, safe_json
 from prcheck.checks.policy.rego_modules import RegoModule, load_data, load_modules, rego_error
 from prcheck.checks.policy.rego_rewrite.definitions import rename_definitions
 from prcheck.checks.policy.rego_strict import check_strict
@@ -40,6 +41,14 @@ class Backend(Protocol):
 
 def _json(value: Any) -> str:
     return json.dumps(value, default=str, separators=(",", ":"))
+
+
+def _set_input(engine: Any, input_json: str) -> None:
+    try:
+        engine.set_input_json(input_json)
+    except RuntimeError as exc:  # nesting or a number regorus cannot read: the caller sanitises
+        reason = str(exc).split("Stack backtrace:")[0].strip().splitlines()
+        raise InputRefused("input", 0, 0, reason[0] if reason else "input refused") from None
 
 
 class EmbeddedBackend:
@@ -69,11 +78,14 @@ class EmbeddedBackend:
 
     def query(self, package: str, rule: str, input_json: str) -> Any:
         if input_json is not self._input:
-            self._engine.set_input_json(input_json)
+            self._input = None
+            _set_input(self._engine, input_json)
             self._input = input_json
         try:
             return _value(self._engine.eval_rule_as_json(f"data.{package}.{rule}"))
         except RuntimeError as exc:
+            if "recursion limit" in str(exc):
+                raise InputRefused(package, 0, 0, "the document nests too deeply for the Rego engine") from None
             if not is_refusal(exc):
                 err = rego_error(exc, package)
                 raise PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}") from None
@@ -92,7 +104,7 @@ class EmbeddedBackend:
                     names += more
             self._isolated[key] = (self._load(self._modules, texts), names)
         engine, names = self._isolated[key]
-        engine.set_input_json(input_json)
+        _set_input(engine, input_json)
         results: list[Any] = []
         complete = None
         for name in names:
@@ -241,11 +253,35 @@ class RegoEngine:
         result = Evaluation()
         targets = [d for d in docs if isinstance(d.obj, (dict, list)) or (d.obj is None and self.evaluates_empty_files)]
         if self.combine:
-            payload = _json([{"path": d.path, "contents": d.obj} for d in targets])
-            result.extend(self._evaluate_input(payload, None))
+            result.extend(self._evaluate_value([{"path": d.path, "contents": d.obj} for d in targets], None))
             return result
         for doc in targets:
-            result.extend(self._evaluate_input(_json(self.input_for(doc)), doc))
+            result.extend(self._evaluate_value(self.input_for(doc), doc))
+        return result
+
+    def _evaluate_value(self, value: Any, doc: Document | None) -> Evaluation:
+        """One input; a document the engine refuses is retried sanitised, then is a
+        finding on that document: one odd file never stops the run."""
+        plain = plain_json(value)
+        if plain is not None:
+            try:
+                return self._evaluate_input(plain, doc)
+            except InputRefused:
+                pass
+        try:
+            result = self._evaluate_input(safe_json(value), doc)
+        except InputRefused as exc:
+            if doc is None:
+                raise
+            return Evaluation(findings=[Finding(
+                rule="policy/input-refused", severity="error", path=doc.path, line=doc.line, resource=doc.resource,
+                engine=self.engine_label, message=f"policies could not evaluate this document: {exc.message}")])
+        if doc is not None:
+            result.findings.append(Finding(
+                rule="policy/input-sanitised", severity="warning", path=doc.path, line=doc.line,
+                resource=doc.resource, engine=self.engine_label,
+                message=f"policies saw this document sanitised: what JSON cannot hold (.inf, .nan, integers beyond "
+                        f"64 bits, non-string keys) as strings, nesting below {MAX_DEPTH} levels cut"))
         return result
 
     def _evaluate_input(self, input_json: str, doc: Document | None) -> Evaluation:

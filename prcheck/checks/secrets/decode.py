@@ -30,7 +30,10 @@ DOCKER_CONFIG_KEYS = frozenset({".dockerconfigjson", ".dockercfg"})
 FILE_SUFFIXES = (".env", ".ini", ".properties", ".conf", ".cfg", ".cnf", ".json", ".yaml", ".yml", ".toml")
 MAX_EMBEDDED_CHARS = 1_000_000
 MAX_EMBED_DEPTH = 2
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][\w.\-\[\]]{0,200})\s*(?:=|:(?!//))\s*(.*)$")
+# `KEY=value`, `key: value`, `export KEY=value`, and the code forms a pasted config line takes:
+# `const password = "..."`, `$password = '...';`, `password := "..."`, `"password": "...",`
+_ASSIGNMENT = re.compile(r"^\s*(?:[A-Za-z]+\s+){0,3}[$@]?[\"']?([A-Za-z_][\w.\-\[\]]{0,200})[\"']?\s*"
+                         r"(?::=|=>|=|:(?!//))\s*(.*)$")
 MAX_LINE = 4096  # longer lines are data, not `KEY=value` settings
 _SKIP_LINE = re.compile(r"^\s*(?:$|[#;!]|//|\[[^\]]*\]\s*$)")
 

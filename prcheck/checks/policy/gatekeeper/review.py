@@ -10,10 +10,10 @@ CREATE, since a pull request proposes objects to be created or replaced.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from prcheck.checks.policy import rego_input
 from prcheck.checks.policy.gatekeeper.load import Constraint
 from prcheck.checks.policy.gatekeeper.match import (
     GVK,
@@ -27,7 +27,8 @@ ADMISSION_GROUP = "admission.k8s.io"
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(value, default=str, separators=(",", ":"))
+    """JSON regorus reads, whatever YAML put in the objects (see `rego_input`)."""
+    return rego_input.to_json(value)
 
 
 def reviewable(obj: Any) -> bool:
