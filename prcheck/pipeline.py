@@ -22,8 +22,8 @@ from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.changed_lines import FileBaseline
-from prcheck.filter.suppress import apply_rule_settings, parse_exceptions, suppress
-from prcheck.model import Finding, Report
+from prcheck.filter.suppress import SUPPRESSION_ADDED, apply_rule_settings, parse_exceptions, suppress
+from prcheck.model import Finding, Report, Suppressed
 from prcheck.processes import capped_jobs
 from prcheck.render import stage as render_stage
 from prcheck.report.masking import mask_report
@@ -230,6 +230,30 @@ def check_base_tree(base: base_tree.BaseTree, files: Sequence[LoadedFile], ctx: 
     return FileBaseline.of(base.files, apply_rule_settings([*loader, *evaluation.findings], ctx.rule_config))
 
 
+def reveal_new_under_suppressions(suppressed: Sequence[Suppressed], req: render_stage.RenderRequest,
+                                  rendered: render_stage.RenderedCheck | None, change: ChangeSet | None,
+                                  files_baseline: FileBaseline | None) -> tuple[list[Suppressed], list[Finding]]:
+    """`--suppressions trusted`: a suppression already on the base hides only what the base
+    had too. A finding the change introduces under it (a new privileged container in a
+    resource annotated `prcheck.dev/ignore: '*'`) counts, with a note saying why."""
+    candidates = [s for s in suppressed if s.source in ("inline", "annotation")]
+    if not candidates:
+        return list(suppressed), []
+    new, _ = render_stage.split([s.finding for s in candidates], req, rendered, change, files_baseline)
+    fresh = {id(f) for f in new}
+    kept = [s for s in suppressed if id(s.finding) not in fresh]
+    revealed: list[Finding] = []
+    for s in suppressed:
+        if id(s.finding) in fresh:
+            f = s.finding
+            revealed.append(f)
+            revealed.append(Finding(
+                rule=SUPPRESSION_ADDED, severity="warning", path=f.path, line=f.line, engine="prcheck", env=f.env,
+                message=f"the change brings a new {f.rule} finding under an existing {s.source} suppression "
+                        f"({s.reason or 'no reason given'}); not honoured (--suppressions trusted): it counts"))
+    return kept, revealed
+
+
 def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
@@ -295,13 +319,18 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         filtered = suppress(apply_rule_settings(report.findings, opts.rule_config),
                             [*files, *(rendered.files if rendered else [])], parse_exceptions(opts.exceptions),
                             base=base.files if base is not None else None,
-                            honour_added=opts.suppressions != "trusted")
+                            honour_added=opts.suppressions != "trusted",
+                            added_line=change.added_line if change is not None else None)
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
     if opts.render is not None:
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change,
                                                            files_baseline)
         report.stats["pre_existing"] = render_stage.pre_existing_stats(pre_existing)
+        if opts.suppressions == "trusted" and opts.render.filter_mode != "nofilter":
+            report.suppressed, revealed = reveal_new_under_suppressions(report.suppressed, opts.render, rendered,
+                                                                         change, files_baseline)
+            report.findings.extend(revealed)
     # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
     report.findings.extend([*opts.notices, *filtered.notices])
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))

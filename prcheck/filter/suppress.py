@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
@@ -85,11 +85,15 @@ class Outcome:
 
 class _Added:
     """Which inline and annotation suppressions the change added or edited: those its
-    base versions of the same files do not have. `base` maps each changed file to its
-    base version (None: the change adds the file); unchanged files added nothing."""
+    base versions of the same files do not have, and any written on a line the change
+    added (a copy of an existing directive moved onto a new finding). `base` maps each
+    changed file to its base version (None: the change adds the file); unchanged files
+    added nothing."""
 
-    def __init__(self, base: Mapping[str, LoadedFile | None] | None) -> None:
+    def __init__(self, base: Mapping[str, LoadedFile | None] | None,
+                 added_line: Callable[[str, int], bool] | None = None) -> None:
         self.base = base
+        self.added_line = added_line or (lambda path, line: False)
         self._inline: dict[str, set[tuple[tuple[str, ...], str]]] = {}
         self._annotations: dict[str, set[tuple[str, tuple[str, ...], str]]] = {}
 
@@ -100,7 +104,7 @@ class _Added:
             old = self.base[path]
             text = old.text if old is not None else ""
             self._inline[path] = {(d.patterns, d.reason) for ds in inline_directives(text).values() for d in ds}
-        return (directive.patterns, directive.reason) not in self._inline[path]
+        return (directive.patterns, directive.reason) not in self._inline[path] or self.added_line(path, directive.line)
 
     def annotation(self, annotated: "_Annotated") -> bool:
         if self.base is None or annotated.path not in self.base:
@@ -110,7 +114,7 @@ class _Added:
             self._annotations[annotated.path] = {(a.resource, a.directive.patterns, a.directive.reason)
                                                  for a in (_annotated(old) if old is not None else [])}
         key = (annotated.resource, annotated.directive.patterns, annotated.directive.reason)
-        return key not in self._annotations[annotated.path]
+        return key not in self._annotations[annotated.path] or self.added_line(annotated.path, annotated.directive.line)
 
 
 def _split_rules(text: str) -> tuple[str, ...]:
@@ -254,7 +258,7 @@ def apply_rule_settings(findings: Iterable[Finding], rules: Mapping[str, Any]) -
 
 def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exceptions: Sequence[ConfigException] = (),
              today: dt.date | None = None, base: Mapping[str, LoadedFile | None] | None = None,
-             honour_added: bool = True) -> Outcome:
+             honour_added: bool = True, added_line: Callable[[str, int], bool] | None = None) -> Outcome:
     """Split findings into kept and suppressed; add the warnings suppressions themselves raise.
 
     With `base` (the base versions of the changed files), a suppression the change
@@ -262,7 +266,7 @@ def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exception
     `honour_added=False` (`--suppressions trusted`) it silences nothing."""
     today = today or dt.date.today()
     outcome = Outcome()
-    added = _Added(base)
+    added = _Added(base, added_line)
     silenced: dict[tuple[str, str, int], tuple[Directive, list[str]]] = {}
     inline = {f.path: inline_directives(f.text) for f in files if f.text and "prcheck:ignore" in f.text}
     annotated = [a for f in files for a in _annotated(f)]

@@ -55,6 +55,11 @@ class ChangeSet:
     def get(self, path: str) -> FileChange | None:
         return self.files.get(path)
 
+    def added_line(self, path: str, line: int) -> bool:
+        """Did the change add (or rewrite) this line of this file?"""
+        change = self.files.get(path)
+        return change is not None and change.status != "D" and change.has_added(line)
+
 
 def _contains(ranges: Ranges, line: int) -> bool:
     index = bisect_right(ranges, (line, float("inf"))) - 1

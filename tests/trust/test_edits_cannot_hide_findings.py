@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, write
+from tests.trust.helpers import base_then_pr
 
 DEPLOY = """
     apiVersion: apps/v1
@@ -41,16 +42,6 @@ DEPLOY = """
 
 def token() -> str:
     return "ghp_" + secrets.token_hex(18)
-
-
-def base_then_pr(repo: Path, before: dict[str, str], after: dict[str, str]) -> None:
-    write(repo, before)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    git(repo, "checkout", "-q", "-b", "pr")
-    write(repo, after)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "pr")
 
 
 def run(run_cli, repo: Path, *args: str) -> tuple[int, dict]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, write
+from tests.trust.helpers import base_then_pr
 
 POD = """apiVersion: v1
 kind: Pod
@@ -23,16 +24,6 @@ spec:
       privileged: true{inline}
 """
 FORMATS = ("text", "json", "sarif", "junit", "codequality", "markdown")
-
-
-def pr(repo: Path, before: dict[str, str], after: dict[str, str]) -> None:
-    write(repo, before)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    git(repo, "checkout", "-q", "-b", "pr")
-    write(repo, after)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "pr")
 
 
 def check(run_cli, repo: Path, *args: str):  # type: ignore[no-untyped-def]
@@ -51,7 +42,7 @@ ADDED = {
 
 @pytest.mark.parametrize("how", sorted(ADDED))
 def test_added_suppression_is_listed_in_every_format(repo: Path, run_cli, how: str) -> None:
-    pr(repo, {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"}, {"pod.yaml": ADDED[how]()})
+    base_then_pr(repo, {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"}, {"pod.yaml": ADDED[how]()})
     for fmt in FORMATS:
         result = check(run_cli, repo, "--format", fmt)
         assert "trust/suppression-added" in result.output, (fmt, result.output)
@@ -66,7 +57,7 @@ def test_added_suppression_is_listed_in_every_format(repo: Path, run_cli, how: s
 
 
 def test_edited_suppression_counts_as_added(repo: Path, run_cli) -> None:
-    pr(repo, {"pod.yaml": POD.format(inline="  # prcheck:ignore[k8s/run-as-root] legacy")},
+    base_then_pr(repo, {"pod.yaml": POD.format(inline="  # prcheck:ignore[k8s/run-as-root] legacy")},
        {"pod.yaml": POD.format(inline="  # prcheck:ignore[k8s/*] legacy")})
     result = check(run_cli, repo, "--suppressions", "trusted", "--format", "json")
     report = json.loads(result.output)
@@ -78,7 +69,7 @@ def test_edited_suppression_counts_as_added(repo: Path, run_cli) -> None:
 
 def test_a_suppression_already_on_the_base_is_not_added(repo: Path, run_cli) -> None:
     pod = POD.format(inline="  # prcheck:ignore[*] reviewed in 2024")
-    pr(repo, {"pod.yaml": pod}, {"pod.yaml": pod.replace("nginx:1.27", "nginx:1.28")})
+    base_then_pr(repo, {"pod.yaml": pod}, {"pod.yaml": pod.replace("nginx:1.27", "nginx:1.28")})
     result = check(run_cli, repo, "--suppressions", "trusted")
     assert result.exit_code == 0, result.output
     assert "trust/suppression-added" not in result.output
@@ -96,8 +87,26 @@ def test_a_directive_inside_a_block_scalar_is_data(repo: Path, run_cli) -> None:
 
 
 def test_trusted_ref_with_base_refuses_pr_suppressions(repo: Path, run_cli) -> None:
-    pr(repo, {".prcheck.yaml": "suppressions: trusted\n", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"},
+    base_then_pr(repo, {".prcheck.yaml": "suppressions: trusted\n", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"},
        {"pod.yaml": ADDED["inline"](), ".prcheck.yaml": "suppressions: all\n"})
     result = run_cli(["check", ".", "--base", "main", "--trusted-ref", "main", "--no-render"], repo)
     assert result.exit_code == 1, result.output
     assert "trust/config-changed" in result.output and "trust/suppression-added" in result.output
+
+
+def test_a_base_suppression_does_not_hide_a_new_finding_when_trusted(repo: Path, run_cli) -> None:
+    annotated = ADDED["annotation"]().replace("      privileged: true\n", "      privileged: false\n")
+    base_then_pr(repo, {"pod.yaml": annotated}, {"pod.yaml": annotated.replace("privileged: false", "privileged: true")})
+    assert check(run_cli, repo).exit_code == 0  # honoured by default: the annotation was reviewed on the base
+    result = check(run_cli, repo, "--suppressions", "trusted", "--format", "json")
+    assert result.exit_code == 1, result.output
+    rules = {f["rule"] for f in json.loads(result.output)["findings"]}
+    assert {"k8s/privileged-container", "trust/suppression-added"} <= rules
+
+
+def test_a_copied_directive_on_a_new_line_counts_as_added(repo: Path, run_cli) -> None:
+    pod = POD.format(inline="  # prcheck:ignore[*] reviewed").replace("privileged: true", "privileged: false")
+    second = POD.format(inline="  # prcheck:ignore[*] reviewed").replace("name: p\n", "name: q\n")
+    base_then_pr(repo, {"pod.yaml": pod}, {"pod.yaml": pod + "---\n" + second})
+    result = check(run_cli, repo, "--suppressions", "trusted")
+    assert result.exit_code == 1 and "trust/suppression-added" in result.output, result.output
