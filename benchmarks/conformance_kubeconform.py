@@ -4,6 +4,8 @@
 `kubeconform` folder of the corpus directory in $PRCHECK_CORPUS). One item per (fixture, mode);
 upstream-asserted and derived outcomes are reported apart. kubeconform has
 no duplicate or lint checks, so only schema and parse verdicts are compared.
+Each mismatch is printed with its cause; the deliberate differences
+(docs/compat.md) are named as such.
 """
 
 from __future__ import annotations
@@ -30,6 +32,18 @@ def outcome(findings) -> str:
     return "valid"
 
 
+def cause(findings, expected: str, got: str) -> str:
+    """Why prcheck's verdict differs: one of docs/compat.md's deliberate differences, or unexplained."""
+    rules = {f.rule for f in findings}
+    if got == "error" and "yaml/duplicate-key" in rules:
+        return "deliberate (docs/compat.md): duplicate keys are always an error"
+    if got == "error" and "schema/unknown-api" in rules and expected == "missing-schema":
+        return "deliberate (docs/compat.md): an unknown kind in a built-in group is an error"
+    if expected == "error" and got == "valid" and not rules:
+        return "deliberate (docs/compat.md): YAML that is not a Kubernetes object is not validated"
+    return "unexplained: " + (", ".join(sorted(rules)) or "no finding")
+
+
 def main() -> None:
     root = corpus_dir(sys.argv[1:], "kubeconform")
     cases = json.loads((root / "cases.json").read_text())
@@ -44,17 +58,18 @@ def main() -> None:
             expected = fixture[mode]["outcome"]
             source = "upstream" if fixture[mode]["source"].startswith("upstream") else "derived"
             opts = CheckOptions(paths=[str(path)], root=root, strict=mode == "strict", builtin=False)
-            got = outcome(run_check(opts, cwd=root).findings)
+            findings = run_check(opts, cwd=root).findings
+            got = outcome(findings)
             total[source] += 1
             if got == expected:
                 score[source] += 1
             else:
-                mismatches.append((fixture["file"], mode, expected, got))
+                mismatches.append((fixture["file"], mode, expected, got, cause(findings, expected, got)))
     for source in ("upstream", "derived"):
         print(f"{source:<9} {score[source]}/{total[source]}")
     print(f"{'all':<9} {sum(score.values())}/{sum(total.values())}")
-    for file, mode, expected, got in mismatches:
-        print(f"  mismatch {file} [{mode}]: expected {expected}, got {got}")
+    for file, mode, expected, got, why in mismatches:
+        print(f"  mismatch {file} [{mode}]: expected {expected}, got {got} -- {why}")
 
 
 if __name__ == "__main__":

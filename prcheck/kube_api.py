@@ -107,8 +107,8 @@ def object_class(obj: Any) -> str:
     if not isinstance(obj, Mapping):
         return NOT_KUBERNETES
     api, kind = obj.get("apiVersion"), obj.get("kind")
-    if api is None and kind is None:
-        return NOT_KUBERNETES
+    if "apiVersion" not in obj and "kind" not in obj:
+        return NOT_KUBERNETES  # a key written with no value (`kind:`) is still a claim, with its half missing
     if api is not None and not isinstance(api, str):
         return NOT_KUBERNETES  # Grafana provisioning (`apiVersion: 1`) and the like
     if kind is not None and not isinstance(kind, str):

@@ -177,7 +177,8 @@ def check_documents(files: Sequence[LoadedFile], ctx: CheckContext, store: Schem
         with timer.stage(engine.name):
             bind = getattr(engine, "for_context", None)
             docs = policy_docs + empty_inputs if getattr(engine, "evaluates_empty_files", False) else policy_docs
-            result.extend((bind(ctx) if bind else engine).evaluate(docs))
+            bound = bind(replace(ctx, crd_schemas=store.crds) if store.crds else ctx) if bind else engine
+            result.extend(bound.evaluate(docs))
     result.findings = _one_finding_per_removed_api(result.findings)
     return result
 

@@ -23,3 +23,5 @@ class CheckContext:
     base_objects: Mapping[tuple[str, str, str, str], Any] = field(default_factory=dict, hash=False, compare=False,
                                                                repr=False)
     cel: dict = field(default_factory=dict, hash=False, compare=False)  # config `cel:` (userInfo, authorizer)
+    # JSON schemas converted from the run's CRDs (they keep x-kubernetes-validations), by (apiVersion, kind).
+    crd_schemas: Mapping[tuple[str, str], Any] = field(default_factory=dict, hash=False, compare=False, repr=False)

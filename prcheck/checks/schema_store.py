@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 import jsonschema_rs
 
 from prcheck import kube_api
+from prcheck.checks.schema_formats import FORMATS
 from prcheck.model import GVK
 from prcheck.resources import data_dir
 
@@ -162,12 +163,13 @@ class SchemaStore:
     def _compile(self, gvk: GVK) -> tuple[Any, str]:
         for template in self.templates:
             path = Path(expand_template(template, gvk, self.kube_version, self.strict))
-            if path.is_file():
-                return self._compile_file(path), "location"
+            schema = _read_json(path)
+            if schema is not None:  # kubeconform: a missing or non-JSON file means "try the next location"
+                return self._compile_schema(path, schema), "location"
         carried = self.crds.get((gvk.group_version, gvk.kind))
         if carried is not None:
             try:
-                return jsonschema_rs.validator_for(carried), "crd"
+                return _validator(carried), "crd"
             except (ValueError, jsonschema_rs.ReferencingError):
                 pass  # a pattern the Rust regex engine refuses: fall back to the catalog
         api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", f"{gvk.group}/{gvk.version}" if gvk.group else gvk.version)
@@ -175,7 +177,7 @@ class SchemaStore:
         if self.is_builtin_group(gvk.group) and bundled.is_file():
             with open(bundled, encoding="utf-8") as fh:
                 schema = json.load(fh)
-            return jsonschema_rs.validator_for(schema, registry=self._k8s_registry()), "kubernetes"
+            return _validator(schema, registry=self._k8s_registry()), "kubernetes"
         shipped = self.crd_root / expand_template(SHIPPED_CRD_TEMPLATE, gvk, self.kube_version, self.strict)
         if shipped.is_file():
             return self._compile_file(shipped), "catalog"
@@ -185,7 +187,27 @@ class SchemaStore:
         try:
             with open(path, encoding="utf-8") as fh:
                 schema = json.load(fh)
-            return jsonschema_rs.validator_for(
-                schema, retriever=_local_retriever, base_uri=path.resolve().as_uri())
-        except (OSError, ValueError, jsonschema_rs.ReferencingError) as exc:
+        except (OSError, ValueError) as exc:
             raise SchemaConfigError(f"{path}: unusable schema: {' '.join(str(exc).split())[:200]}") from None
+        return self._compile_schema(path, schema)
+
+    @staticmethod
+    def _compile_schema(path: Path, schema: Any) -> Any:
+        try:
+            return _validator(schema, retriever=_local_retriever, base_uri=path.resolve().as_uri())
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise SchemaConfigError(f"{path}: unusable schema: {' '.join(str(exc).split())[:200]}") from None
+
+
+def _read_json(path: Path) -> Any:
+    """The parsed file, or None when it is missing, unreadable or not JSON."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def _validator(schema: Any, **options: Any) -> Any:
+    """Every schema is compiled with the formats Kubernetes declares checked (see schema_formats)."""
+    return jsonschema_rs.validator_for(schema, formats=FORMATS, validate_formats=True, **options)

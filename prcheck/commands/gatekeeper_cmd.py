@@ -32,10 +32,12 @@ def gatekeeper() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--run", "run_pattern", help="Only tests or test/case names matching this regular expression.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list each case's violation messages.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True,
+              help="json or junit: one result per case (constraint, object, expected, got) for CI.")
 @click.option("--gatekeeper-engine", "engine", type=click.Choice(["auto", "cel", "rego"]), default="auto",
               help="Template code to run: auto (CEL when present, as Gatekeeper), cel or rego (no fallback).")
 @guarded
-def verify(paths: tuple[str, ...], run_pattern: str | None, verbose: bool, engine: str) -> None:
+def verify(paths: tuple[str, ...], run_pattern: str | None, verbose: bool, engine: str, fmt: str) -> None:
     """Run every gator Suite under PATHS (folders are searched recursively)."""
     try:
         pattern = re.compile(run_pattern) if run_pattern else None
@@ -49,7 +51,16 @@ def verify(paths: tuple[str, ...], run_pattern: str | None, verbose: bool, engin
     outcomes: list[Outcome] = []
     for suite in suites:
         outcomes.extend(verifier.run_suite(suite, _label(suite, paths)))
-    click.echo(render_table(outcomes, verbose))
+    if fmt == "text":
+        click.echo(render_table(outcomes, verbose))
+    else:
+        from prcheck.report.test_results import TestResult, render
+
+        results = [TestResult(o.suite, "/".join(p for p in (o.test, o.case) if p) or o.suite, o.status,
+                              policy=o.policy, rule=o.test, resource=o.resource, expected=o.expected, got=o.got,
+                              message="\n".join(filter(None, [o.detail, *o.messages])))
+                   for o in outcomes]
+        click.echo(render(fmt, "prcheck gatekeeper verify", results), nl=False)
     sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_FINDINGS)
 
 

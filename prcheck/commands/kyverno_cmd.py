@@ -13,6 +13,7 @@ import sys
 import click
 
 from prcheck.cli import guarded
+from prcheck.report.test_results import TestResult, render
 
 
 @click.group()
@@ -23,10 +24,34 @@ def kyverno() -> None:
 @kyverno.command("test")
 @click.argument("directory", type=click.Path(exists=True))
 @click.option("--detailed-results", is_flag=True, help="Also print the engine's message for each mismatch.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text", show_default=True,
+              help="json or junit: one result per expected result (policy, rule, resource, expected, got) for CI.")
 @guarded
-def test(directory: str, detailed_results: bool) -> None:
+def test(directory: str, detailed_results: bool, fmt: str) -> None:
     """Run every kyverno-test.yaml under DIRECTORY (or that file)."""
-    from prcheck.checks.policy.kyverno.testrunner import run_tests
+    from prcheck.checks.policy.kyverno.testrunner import run_all, run_tests
 
-    code = run_tests(directory, sys.stdout, detailed=detailed_results)
+    if fmt == "text":
+        sys.exit(run_tests(directory, sys.stdout, detailed=detailed_results))
+    reports = run_all(directory)
+    if not reports:
+        click.echo(f"prcheck: error: no kyverno-test.yaml under {directory}", err=True)
+        sys.exit(1)
+    results = [r for report in reports for r in _results(report)]
+    click.echo(render(fmt, "prcheck kyverno test", results), nl=False)
+    code = 1 if any(report.failed for report in reports) else 0
     sys.exit(code)
+
+
+def _results(report) -> list[TestResult]:
+    """One result per expected result of a test file; a file that cannot run is one error."""
+    suite = str(report.path)
+    if report.error:
+        return [TestResult(suite, report.name or suite, "error", message=report.error)]
+    return [
+        TestResult(suite, f"{row.policy}/{row.rule} {row.kind + '/' if row.kind else ''}{row.resource}",
+                   "pass" if row.ok else "fail", policy=row.policy, rule=row.rule,
+                   resource=f"{row.kind}/{row.resource}" if row.kind else row.resource,
+                   expected=row.expected, got=row.actual or "not found", message="" if row.ok else row.reason)
+        for row in report.rows
+    ]

@@ -57,6 +57,12 @@ class CaseResult:
     name: str
     status: str  # "pass", "fail", "error", "skip"
     detail: str = ""
+    # for machine-readable output: the package (or fixture), the rule, the file, what was wanted and got
+    policy: str = ""
+    rule: str = ""
+    resource: str = ""
+    expected: str = ""
+    got: str = ""
 
 
 @dataclass
@@ -95,17 +101,19 @@ def run_unit_tests(root: Path, data_paths: Sequence[Path] = ()) -> list[CaseResu
                         and (h.name.startswith("test_") or h.name.startswith("todo_test_"))})
         for name in names:
             label = f"data.{module.package}.{name}"
+            facts = {"policy": module.package, "rule": name, "resource": module.path}
             if name.startswith("todo_"):
-                results.append(CaseResult(label, "skip"))
+                results.append(CaseResult(label, "skip", **facts))
                 continue
             try:
                 raw = engine.eval_rule_as_json(label)
             except RuntimeError as exc:
-                results.append(CaseResult(label, "error", rego_error(exc, module.path).message))
+                results.append(CaseResult(label, "error", rego_error(exc, module.path).message, **facts))
                 continue
             value = json.loads(raw) if raw else None
             results.append(CaseResult(label, "pass" if value is True else "fail",
-                                      "" if value is True else f"{module.path}: rule is {_describe(value)}"))
+                                      "" if value is True else f"{module.path}: rule is {_describe(value)}",
+                                      expected="true", got=_describe(value), **facts))
     return results
 
 
@@ -209,10 +217,16 @@ def _judge(fixture: Fixture, findings: Iterable[Finding], display: str) -> CaseR
     rules = set(fixture.rules) | {rule for rule, _ in fixture.expected}
     actual = {(f.rule, f.line) for f in findings if f.rule in rules}
     name = f"{display} [{','.join(fixture.rules)}]"
+
+    def listed(pairs: set[tuple[str, int]]) -> str:
+        return ", ".join(f"{r} at line {n}" for r, n in sorted(pairs, key=lambda x: (x[1], x[0]))) or "no finding"
+
+    facts = {"rule": ",".join(fixture.rules), "resource": display,
+             "expected": listed(fixture.expected), "got": listed(actual)}
     if "fail" in fixture.path.stem and not fixture.expected:
-        return CaseResult(name, "error", "a failing fixture must mark at least one line with '# expect'")
+        return CaseResult(name, "error", "a failing fixture must mark at least one line with '# expect'", **facts)
     if actual == fixture.expected:
-        return CaseResult(name, "pass")
+        return CaseResult(name, "pass", **facts)
     missing = sorted(fixture.expected - actual, key=lambda x: x[1])
     extra = sorted(actual - fixture.expected, key=lambda x: x[1])
     parts = []
@@ -220,7 +234,7 @@ def _judge(fixture: Fixture, findings: Iterable[Finding], display: str) -> CaseR
         parts.append("expected but not found: " + ", ".join(f"{r} at line {n}" for r, n in missing))
     if extra:
         parts.append("found but not expected: " + ", ".join(f"{r} at line {n}" for r, n in extra))
-    return CaseResult(name, "fail", "; ".join(parts))
+    return CaseResult(name, "fail", "; ".join(parts), **facts)
 
 
 def run_all(root: Path, data_paths: Sequence[Path] = ()) -> SuiteReport:

@@ -198,7 +198,8 @@ class Evaluator:
             made = rule.message_expression.run(activation)
             if made.ok and isinstance(made.value, str) and made.value.strip():
                 message = made.value
-        self._add(keys, f"{where}: Invalid value: \"{_type_name(value)}\": {message}"
+        field_keys = [*keys, *(k for k in rule.field_path.split(".") if k and k.isidentifier())]
+        self._add(field_keys, f"{where}: Invalid value: \"{_type_name(value)}\": {message}"
                   + (f" (reason: {rule.reason})" if rule.reason != "FieldValueInvalid" else ""))
 
     def _add(self, keys: list, message: str) -> None:
@@ -241,6 +242,14 @@ class RuleCatalog:
                 self.problems.extend(compiled.problems)
                 self._cache[key] = compiled if compiled.root is not None else None
 
+    def add_schemas(self, schemas: Mapping[tuple[str, str], Any]) -> None:
+        """Converted CRD schemas of the run (from files outside this share of the documents)."""
+        for key, schema in schemas.items():
+            if key not in self._cache and isinstance(schema, dict) and "x-kubernetes-validations" in str(schema):
+                compiled = compile_schema(self.runtime, schema, path=f"CustomResourceDefinition {key[1]}")
+                self.problems.extend(compiled.problems)
+                self._cache[key] = compiled if compiled.root is not None else None
+
     def lookup(self, api_version: str, kind: str) -> "CompiledSchema | None":
         key = (api_version, kind)
         if key not in self._cache:
@@ -256,7 +265,7 @@ class RuleCatalog:
         from prcheck.resources import data_dir
 
         gvk = GVK.parse(api_version, kind)
-        if gvk.is_builtin_group:
+        if "." not in gvk.group or gvk.group.endswith(".k8s.io"):
             return None  # built-in kinds carry no CEL rules in their published schemas
         candidates = [Path(expand_template(t, gvk, self.kube_version, self.strict)) for t in self.locations]
         candidates.append(data_dir("schemas") / "crds" / expand_template(SHIPPED_CRD_TEMPLATE, gvk, self.kube_version,

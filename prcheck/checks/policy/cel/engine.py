@@ -20,7 +20,7 @@ from prcheck.model import Document, Finding
 from prcheck.sources.base_tree import object_key
 
 from ..base import Evaluation
-from . import vap
+from . import crd_rules, immutable, vap
 from .bindings import bindings_for, match_request
 from .kinds import KindTable
 from .kyverno_policies import (PolicyRunner, ValidatingPolicy, compile_validating_policy, is_validating_policy,
@@ -72,6 +72,9 @@ class CelEngine:
         by_name = {p.name: p for p in runnable}
         pairs = [(by_name[b.policy], b) for b in bindings if b.policy in by_name]
         evaluation.findings.extend(self._unbound(runnable, bindings))
+        base = getattr(self.ctx, "base_objects", None) or {}
+        self._crd_rules(docs, base, evaluation)
+        evaluation.findings.extend(immutable.check(docs, base))
         if not pairs and not kyverno:
             return evaluation
         objects = [d.obj for d in docs if isinstance(d.obj, dict) and d.obj.get("kind")]
@@ -80,11 +83,17 @@ class CelEngine:
         config = getattr(self.ctx, "cel", None) or {}
         user = config.get("userInfo") if isinstance(config.get("userInfo"), dict) else {}
         rules = [r for r in config.get("authorizer") or [] if isinstance(r, dict)]
-        extra = library_bindings(objects, [], kinds, rules, str(user.get("username") or ""))
-        extra["authorizer"] = authz.authorizer(str(user.get("username") or ""), rules)
-        base = getattr(self.ctx, "base_objects", None) or {}
+        extra = {"authorizer": authz.authorizer(str(user.get("username") or ""), rules)}
+        if kyverno:
+            extra = {**library_bindings(self.runtime, objects, [], kinds, rules, str(user.get("username") or "")),
+                     **extra}
         runner = PolicyRunner(self.runtime, kyverno, kinds)
-        plain_objects = [plain(o) for o in objects]
+        plain_objects = [plain(o) for o in objects if any(p.param_kind for p, _ in pairs)]
+        by_resource: dict[str, list] = {}
+        for pair in pairs:
+            for resource in pair[0].constraints.resources() or {"*"}:
+                by_resource.setdefault(resource, []).append(pair)
+        anywhere = by_resource.pop("*", [])
         for doc in docs:
             obj = doc.obj
             if not isinstance(obj, dict) or not obj.get("kind") or not obj.get("apiVersion") or _exempt(doc):
@@ -94,9 +103,12 @@ class CelEngine:
             namespace_obj = namespaces.get(doc.namespace)
             req = match_request(obj, operation, kinds, namespace_obj)
             bound = bindings_for(obj, old, req, user, namespace_obj, extra)
-            for policy, binding in pairs:
+            shared = None  # one activation for every policy that takes no params
+            for policy, binding in by_resource.get(req.resource, []) + anywhere:
                 if policy.constraints.matches(req) and vap.binds(binding, req):
-                    self._run_vap(policy, binding, req, bound, plain_objects, kinds, doc, evaluation)
+                    if shared is None and policy.param_kind is None:
+                        shared = self.runtime.activation({**bound, "params": None})
+                    self._run_vap(policy, binding, req, bound, plain_objects, kinds, doc, evaluation, shared)
             for vpol in kyverno:
                 verdict = runner.evaluate(vpol, obj, operation, old, user, namespace_obj, extra)
                 if verdict is not None:
@@ -104,8 +116,22 @@ class CelEngine:
                                  f"ValidatingPolicy '{vpol.name}'", vpol.failure_policy, doc, evaluation)
         return evaluation
 
+    def _crd_rules(self, docs: Sequence[Document], base: Any, evaluation: Evaluation) -> None:
+        """x-kubernetes-validations of the run's CRDs, `--schema-location` and bundled schemas."""
+        ctx = self.ctx
+        catalog = crd_rules.RuleCatalog(self.runtime, getattr(ctx, "kube_version", "1.32"),
+                                        getattr(ctx, "strict", False), getattr(ctx, "schema_locations", ()))
+        catalog.add_crds(docs)
+        catalog.add_schemas(getattr(ctx, "crd_schemas", None) or {})
+        found, passed = crd_rules.check(catalog, self.runtime, docs, base)
+        evaluation.findings.extend(found)
+        evaluation.passed += passed
+        evaluation.findings.extend(
+            Finding(rule="policy/invalid", severity="error", message=p.message, path=p.path, line=p.line, engine=ENGINE)
+            for p in dict.fromkeys(catalog.problems))
+
     def _run_vap(self, policy: vap.Policy, binding: vap.Binding, req: Any, bound: dict, objects: list,
-                 kinds: KindTable, doc: Document, evaluation: Evaluation) -> None:
+                 kinds: KindTable, doc: Document, evaluation: Evaluation, shared: Any = None) -> None:
         namespaced = policy.param_kind is not None and kinds.namespaced(
             policy.param_kind[0].rpartition("/")[0], policy.param_kind[1])
         params = vap.find_params(policy, binding, objects, req.namespace, namespaced)
@@ -118,7 +144,8 @@ class CelEngine:
                                                     "`Deny` parameterNotFoundAction"))
             return
         for param in params:
-            verdict = run(self.runtime, policy.program, {**bound, "params": param})
+            verdict = run(self.runtime, policy.program, {**bound, "params": param},
+                          activation=shared if param is None else None)
             self._record(verdict, rule, binding.severity, who, policy.failure_policy, doc, evaluation)
 
     @staticmethod

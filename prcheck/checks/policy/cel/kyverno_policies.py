@@ -186,12 +186,14 @@ class PolicyResponse:
     result: Any  # kyverno.evaluate.Result
 
 
-def library_bindings(objects: Sequence[dict], images: Sequence[dict], kinds: KindTable,
+def library_bindings(runtime: Runtime, objects: Sequence[dict], images: Sequence[dict], kinds: KindTable,
                      authorizer_rules: Sequence[dict] = (), username: str = "") -> dict[str, Any]:
     """The Kyverno library variables: cluster lookups answered from `objects`, image
     metadata from `images`, the clock, an offline authorizer, no network."""
     from .library import authz, common, kyverno as lib
-    return {"resource": lib.resource_context(list(objects), kinds.plural_map(objects)),
-            "image": lib.image_context(list(images)), "imagedata": lib.image_context(list(images)),
+    store = runtime.store
+    image = lib.image_context(store, list(images))
+    return {"resource": lib.resource_context(store, list(objects), kinds.plural_map(objects)),
+            "image": image, "imagedata": image,
             "time": lib.time_context(), "authorizer": authz.authorizer(username, list(authorizer_rules)),
             "http": common.tagged("kyverno.http"), "globalContext": common.tagged("kyverno.globalContext")}

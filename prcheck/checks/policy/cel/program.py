@@ -112,11 +112,15 @@ class CelProgram:
     validations: list[Validation] = field(default_factory=list)
     audit_annotations: list[tuple[str, Expr]] = field(default_factory=list)
 
+    _inlined: "bool | None" = None
+
     @property
     def inlined(self) -> bool:
         """Every expression reading variables has them substituted (see `source.py`)."""
-        users = [e for e in self.expressions() if e not in [v for _, v in self.variables]]
-        return all(e.inlined for e in users)
+        if self._inlined is None:
+            own = {id(v) for _, v in self.variables}
+            self._inlined = all(e.inlined for e in self.expressions() if id(e) not in own)
+        return self._inlined
 
     def expressions(self) -> list[Expr]:
         found = [e for _, e in self.match_conditions] + [e for _, e in self.variables]
@@ -196,11 +200,8 @@ class Verdict:
         return "; ".join(v.message for v in self.violations) or self.error
 
 
-def check_conditions(runtime: Runtime, conditions: Sequence[tuple[str, Expr]], bindings: Mapping[str, Any]) -> "Verdict | None":
+def check_conditions(runtime: Runtime, conditions: Sequence[tuple[str, Expr]], activation: Any) -> "Verdict | None":
     """None when every condition holds; a `skip` or `error` verdict otherwise."""
-    if not conditions:
-        return None
-    activation = runtime.activation(bindings)
     errors = []
     for name, expr in conditions:
         outcome = expr.program.run(activation)
@@ -228,17 +229,22 @@ def bind_variables(runtime: Runtime, variables: Sequence[tuple[str, Expr]], bind
 
 
 def run(runtime: Runtime, program: CelProgram, bindings: dict[str, Any],
-        preset_variables: "Mapping[str, Any] | None" = None, conditions: bool = True) -> Verdict:
-    """Evaluate one policy against one request's bindings."""
-    if conditions:
-        verdict = check_conditions(runtime, program.match_conditions, bindings)
-        if verdict is not None:
-            return verdict
+        preset_variables: "Mapping[str, Any] | None" = None, conditions: bool = True,
+        activation: Any = None) -> Verdict:
+    """Evaluate one policy against one request's bindings. `activation`: the same
+    bindings already bound, shared by the policies that need nothing more."""
     if program.variables and not program.inlined:
         bindings = bind_variables(runtime, program.variables, bindings, preset_variables)
+        activation = None
     elif preset_variables:
         bindings = {**bindings, "variables": dict(preset_variables)}
-    activation = runtime.activation(bindings)
+        activation = None
+    if activation is None:
+        activation = runtime.activation(bindings)
+    if conditions and program.match_conditions:
+        verdict = check_conditions(runtime, program.match_conditions, activation)
+        if verdict is not None:
+            return verdict
     violations, errors = [], []
     for validation in program.validations:
         outcome = validation.expression.program.run(activation)

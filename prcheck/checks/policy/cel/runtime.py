@@ -86,11 +86,12 @@ class Runtime:
 
     def __init__(self, authorizer_rules: "tuple[dict, ...]" = ()) -> None:
         self.authorizer_rules = authorizer_rules
+        self.store: dict[str, Any] = {}  # data the Kyverno library lookups answer from (library/kyverno.py)
         self._env = cel.NewEnv(
             variables={name: cel.Type.DYN for name in VARIABLES},
             extensions=[ext_strings.ExtStrings(), ext_optional.ExtOptional(), ext_bindings.ExtBindings(),
                         ext_math.ExtMath(), ext_encoders.ExtEncoders()],
-            functions=declarations(),
+            functions=declarations(self.store),
         )
         self._programs: dict[str, "Program | CelCompileError"] = {}
         self.seconds = 0.0  # evaluation time, for stats.timings

@@ -59,6 +59,12 @@ class Outcome:
     status: str  # pass | fail | error | skip
     detail: str = ""
     messages: tuple[str, ...] = ()
+    # for machine-readable output: the constraint (template kind/name), the reviewed
+    # object, what the assertions want and what the template gave
+    policy: str = ""
+    resource: str = ""
+    expected: str = ""
+    got: str = ""
 
     @property
     def ok(self) -> bool:
@@ -181,17 +187,21 @@ class Verifier:
             assertions = case.get("assertions")
             if not isinstance(assertions, list) or not assertions:
                 raise CaseError("assertions must be a non-empty list")
-            request = _case_request(_single_object(base, case.get("object"), "object").obj)
+            obj = _single_object(base, case.get("object"), "object").obj
+            request = _case_request(obj)
             inventory = [d.obj for rel in case.get("inventory") or [] for d in _objects(base, rel, "inventory")]
             violations = _review(loaded.program, loaded.constraint, request, inventory)
             messages = tuple(v.msg for v in violations)
+            facts = {"policy": f"{loaded.constraint.kind}/{loaded.constraint.name}", "resource": _object_name(obj),
+                     "expected": "; ".join(describe_assertion(a) for a in assertions),
+                     "got": f"{len(messages)} violation{'' if len(messages) == 1 else 's'}"}
             for assertion in assertions:
                 problem = check_assertion(assertion, messages)
                 if problem:
-                    return Outcome(label, test, name, "fail", problem, messages)
+                    return Outcome(label, test, name, "fail", problem, messages, **facts)
         except CaseError as exc:
             return Outcome(label, test, name, "error", str(exc))
-        return Outcome(label, test, name, "pass", "", messages)
+        return Outcome(label, test, name, "pass", "", messages, **facts)
 
 
 def _review(program: CompiledTemplate, constraint: Constraint, request: Request,
@@ -226,6 +236,23 @@ def _violations_wanted(value: Any) -> str | int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     raise CaseError(f'assertion violations must be a nonnegative integer, "yes" or "no", not {value!r}')
+
+
+def _object_name(obj: Any) -> str:
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    name = meta.get("name", "") if isinstance(meta, dict) else ""
+    return f"{obj.get('kind', '')}/{name}" if isinstance(obj, dict) else ""
+
+
+def describe_assertion(assertion: Any) -> str:
+    """What an assertion wants, in words (`at least 1 violation containing 'x'`)."""
+    if not isinstance(assertion, dict):
+        return "?"
+    wanted = _violations_wanted(assertion.get("violations"))
+    text = {"yes": "at least 1 violation", "no": "no violations"}.get(wanted) if isinstance(wanted, str) \
+        else f"exactly {wanted} violation{'' if wanted == 1 else 's'}"
+    pattern = assertion.get("message")
+    return text + (f" containing {str(pattern)!r}" if pattern is not None else "")
 
 
 def check_assertion(assertion: Any, messages: Sequence[str]) -> str | None:

@@ -178,7 +178,7 @@ def _cel_responses(test: dict, base: Path, values: Values, user: "dict | None", 
     cluster, images = _context_data(base / str(context_path) if context_path else None)
     kinds = KindTable(r.obj for r in resources)
     user_info = (user or {}).get("userInfo") or {}
-    extra = library_bindings(cluster, images, kinds, username=str(user_info.get("username") or ""))
+    extra = library_bindings(runtime, cluster, images, kinds, username=str(user_info.get("username") or ""))
     runner = PolicyRunner(runtime, policies, kinds)
     responses = []
     for doc in resources:
@@ -278,15 +278,19 @@ def print_report(report: TestReport, out: TextIO, detailed: bool = False) -> Non
 
 def run_tests(root: "str | Path", out: TextIO, detailed: bool = False) -> int:
     """Run every test under `root`, print Kyverno-style tables, return the exit code."""
-    files = find_test_files(root)
-    if not files:
+    reports = run_all(root)
+    if not reports:
         out.write(f"No test files found under {root}\n")
         return 1
     passed = failed = 0
-    for file in files:
-        report = run_test_file(file)
+    for report in reports:
         print_report(report, out, detailed)
         passed += sum(r.ok for r in report.rows)
         failed += report.failed
     out.write(f"Test Summary: {passed} tests passed and {failed} tests failed\n")
     return 1 if failed else 0
+
+
+def run_all(root: "str | Path") -> list[TestReport]:
+    """Every test file under `root`, run; [] when there is none."""
+    return [run_test_file(file) for file in find_test_files(root)]

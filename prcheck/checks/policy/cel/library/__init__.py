@@ -17,16 +17,16 @@ from cel_expr_python import cel
 from . import authz, cidr, format as format_lib, kyverno, lists, quantity, regex, semver, sets, urls
 from .common import Fn
 
-MODULES = (lists, regex, urls, cidr, quantity, format_lib, semver, authz, sets, kyverno)
+MODULES = (lists, regex, urls, cidr, quantity, format_lib, semver, authz, sets)
 
 
-def declarations() -> list:
-    """One `FunctionDecl` per function name, overloads merged across modules."""
+def declarations(store: dict) -> list:
+    """One `FunctionDecl` per function name, overloads merged across modules;
+    `store`: the runtime's data store the Kyverno lookups read."""
     merged: dict[str, dict] = {}
-    for module in MODULES:
-        for fn in module.FUNCTIONS:
-            for overload in fn.overloads:  # shared member functions are declared by each module using them
-                merged.setdefault(fn.name, {}).setdefault(overload.ident, overload)
+    for fn in [f for module in MODULES for f in module.FUNCTIONS] + kyverno.functions(store):
+        for overload in fn.overloads:  # shared member functions are declared by each module using them
+            merged.setdefault(fn.name, {}).setdefault(overload.ident, overload)
     return [cel.FunctionDecl(name, [o.build() for o in overloads.values()]) for name, overloads in merged.items()]
 
 

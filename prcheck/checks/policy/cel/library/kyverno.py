@@ -7,9 +7,10 @@ run's clock; `parseServiceAccount` needs no data. Everything that would reach
 the network (`http`, registries without mocked data, `globalContext`) is an
 evaluation error saying so, and the engine reports it once per policy.
 
-The data rides on the variable the function is called on (`resource`,
-`image`, ...), a tagged map the evaluator binds per policy, so the library
-itself holds no state.
+The variable a function is called on (`resource`, `image`, ...) is a small
+tagged map naming an entry of the runtime's data store, where the objects
+and images live: binding thousands of objects into every evaluation would
+cost more than the evaluation.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from .common import OBJ, STRING, TIMESTAMP, Fn, expect, fn, tagged
 OFFLINE = "needs network or cluster access, not available offline"
 
 
-def resource_context(objects: "list[dict]", plural_of: "dict[tuple[str, str], str]") -> dict:
+def _put(store: dict, kind: str, data: Any) -> dict:
+    ref = f"{kind}#{len(store)}"
+    store[ref] = data
+    return tagged(kind, ref=ref)
+
+
+def resource_context(store: dict, objects: "list[dict]", plural_of: "dict[tuple[str, str], str]") -> dict:
     """`plural_of`: (apiVersion, kind) → resource name, for matching `resource.Get` arguments."""
     indexed = []
     for obj in objects:
@@ -31,25 +38,25 @@ def resource_context(objects: "list[dict]", plural_of: "dict[tuple[str, str], st
         indexed.append({"apiVersion": api_version, "resource": plural_of.get((api_version, kind), ""),
                         "namespace": str(metadata.get("namespace") or ""), "name": str(metadata.get("name") or ""),
                         "object": obj})
-    return tagged("kyverno.resource", objects=indexed)
+    return _put(store, "kyverno.resource", indexed)
 
 
-def _matching(context: dict, api_version: str, resource: str, namespace: str) -> list:
-    entries = expect(context, "kyverno.resource")["objects"]
+def _matching(store: dict, context: dict, api_version: str, resource: str, namespace: str) -> list:
+    entries = store[expect(context, "kyverno.resource")["ref"]]
     return [e for e in entries if e["apiVersion"] == api_version and e["resource"] == resource
             and (not namespace or e["namespace"] == namespace)]
 
 
-def resource_get(context: dict, api_version: str, resource: str, namespace: str, name: str) -> dict:
-    for entry in _matching(context, api_version, resource, namespace):
+def resource_get(store: dict, context: dict, api_version: str, resource: str, namespace: str, name: str) -> dict:
+    for entry in _matching(store, context, api_version, resource, namespace):
         if entry["name"] == name:
             return entry["object"]
     raise ValueError(f'{resource} "{name}" not found')
 
 
-def resource_list(context: dict, api_version: str, resource: str, namespace: str) -> dict:
+def resource_list(store: dict, context: dict, api_version: str, resource: str, namespace: str) -> dict:
     return {"apiVersion": api_version, "kind": "List",
-            "items": [e["object"] for e in _matching(context, api_version, resource, namespace)]}
+            "items": [e["object"] for e in _matching(store, context, api_version, resource, namespace)]}
 
 
 def normalize_image(ref: str) -> str:
@@ -66,13 +73,13 @@ def normalize_image(ref: str) -> str:
     return name + (at + digest if at else "")
 
 
-def image_context(images: "list[dict]") -> dict:
+def image_context(store: dict, images: "list[dict]") -> dict:
     indexed = {normalize_image(str(i.get("image"))): i for i in images if isinstance(i, dict) and i.get("image")}
-    return tagged("kyverno.image", images=indexed)
+    return _put(store, "kyverno.image", indexed)
 
 
-def image_metadata(context: dict, ref: str) -> dict:
-    found = expect(context, "kyverno.image")["images"].get(normalize_image(ref))
+def image_metadata(store: dict, context: dict, ref: str) -> dict:
+    found = store[expect(context, "kyverno.image")["ref"]].get(normalize_image(ref))
     if found is None:
         raise ValueError(f"image metadata for {ref}: {OFFLINE}")
     return found
@@ -97,14 +104,18 @@ def offline(*_: Any) -> Any:
     raise ValueError(OFFLINE)
 
 
-FUNCTIONS = [
-    Fn("Get", [fn("Get", OBJ, [OBJ, STRING, STRING, STRING, STRING], resource_get, member=True),
-               fn("Get", OBJ, [OBJ, STRING], offline, member=True),
-               fn("Get", OBJ, [OBJ, STRING, STRING], offline, member=True)]),
-    Fn("List", [fn("List", OBJ, [OBJ, STRING, STRING, STRING], resource_list, member=True)]),
-    Fn("GetMetadata", [fn("GetMetadata", OBJ, [OBJ, STRING], image_metadata, member=True)]),
-    Fn("Post", [fn("Post", OBJ, [OBJ, STRING, OBJ], offline, member=True),
-                fn("Post", OBJ, [OBJ, STRING, OBJ, OBJ], offline, member=True)]),
-    Fn("now", [fn("now", TIMESTAMP, [OBJ], time_now, member=True)]),
-    Fn("parseServiceAccount", [fn("parseServiceAccount", OBJ, [STRING], parse_service_account)]),
-]
+def functions(store: dict) -> list[Fn]:
+    """The declarations, bound to one runtime's data store."""
+    def bound(impl: Any) -> Any:
+        return lambda *args: impl(store, *args)
+    return [
+        Fn("Get", [fn("Get", OBJ, [OBJ, STRING, STRING, STRING, STRING], bound(resource_get), member=True),
+                   fn("Get", OBJ, [OBJ, STRING], offline, member=True),
+                   fn("Get", OBJ, [OBJ, STRING, STRING], offline, member=True)]),
+        Fn("List", [fn("List", OBJ, [OBJ, STRING, STRING, STRING], bound(resource_list), member=True)]),
+        Fn("GetMetadata", [fn("GetMetadata", OBJ, [OBJ, STRING], bound(image_metadata), member=True)]),
+        Fn("Post", [fn("Post", OBJ, [OBJ, STRING, OBJ], offline, member=True),
+                    fn("Post", OBJ, [OBJ, STRING, OBJ, OBJ], offline, member=True)]),
+        Fn("now", [fn("now", TIMESTAMP, [OBJ], time_now, member=True)]),
+        Fn("parseServiceAccount", [fn("parseServiceAccount", OBJ, [STRING], parse_service_account)]),
+    ]
