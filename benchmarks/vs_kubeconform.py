@@ -186,6 +186,8 @@ def main() -> None:
     location = schemas_for(tools, work)
     me = env_for(REPO)
     ref = env_for(args.reference.resolve()) if args.reference else None
+    # as a wheel install would be: without .pyc every run compiles prcheck again
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "prcheck")], check=False, capture_output=True)
     print(f"prcheck {REPO}  reference {args.reference or '-'}  cores {os.cpu_count()}  load {os.getloadavg()}")
     try:
         for count in args.counts:
@@ -208,6 +210,9 @@ def main() -> None:
                 mine = findings_of(ra[0])
                 print(f"  {counts(mine)}; kubeconform invalid {kubeconform_invalid(rb[0].out)}")
                 assert sum(1 for f in mine if f[0] == "schema/invalid") == kubeconform_invalid(rb[0].out)
+                serial = pc("-j", "1")()
+                assert findings_of(serial) == mine, "one process and the worker pool must find the same"
+                print(f"  -j 1 finds the same ({serial.wall:.2f} s wall, {serial.cpu:.2f} s CPU, {serial.rss_mib:.0f} MiB)")
                 same_findings("full", mine, pc(env=ref)() if ref else None)
             if "strict" in only:
                 ra, rb = pairs(pc("--strict"), kc("-strict"), args.runs)

@@ -27,6 +27,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "rules": "prcheck.commands.rules_cmd:rules",
     "policy": "prcheck.commands.policy_cmd:policy",
     "ci": "prcheck.commands.ci_cmd:ci",
+    "merge": "prcheck.commands.merge_cmd:merge",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -52,6 +53,17 @@ def error_line(message: str) -> str:
     return safe_line(f"prcheck: error: {escape_control(mask_text(message, loose=True))}")
 
 
+def _shard(value: str | None) -> Any:
+    if not value:
+        return None
+    from prcheck.sources.shard import Shard
+
+    try:
+        return Shard.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def fail(message: str) -> None:
     click.echo(error_line(message), err=True)
     sys.exit(EXIT_ERROR)
@@ -63,19 +75,20 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from prcheck.errors import USER_ERRORS
+        from prcheck.errors import user_errors
 
         try:
             return func(*args, **kwargs)
-        except USER_ERRORS as exc:
-            fail(str(exc))
         except BrokenPipeError:  # `prcheck ... | head`: the reader left; say nothing more
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(EXIT_FINDINGS)
         except KeyboardInterrupt:
             click.echo("prcheck: interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:  # a bug in prcheck: still one line for the user
+        except Exception as exc:
+            if isinstance(exc, user_errors()):
+                fail(str(exc))
+            # a bug in prcheck: still one line for the user
             if os.environ.get("PRCHECK_DEBUG"):
                 traceback.print_exc()
             fail(f"internal error: {type(exc).__name__}: {exc} (set PRCHECK_DEBUG=1 for details)")
@@ -124,6 +137,7 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--ignore-labels", is_flag=True, default=None, help="With --base: ignore helm.sh/chart-style label churn in diffs.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for large runs and for renders (default: number of cores).")
 @click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs); with --base the change filter still applies.")
+@click.option("--shard", callback=lambda ctx, param, value: _shard(value), metavar="I/N", help="Check only share I of N (files and environments; for CI matrices); join the JSON reports with `prcheck merge`.")
 @click.option("--all-files", is_flag=True, default=False, help="With --base: check every file, not only those the change affects (same findings, slower).")
 @click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]), help="Post results to the pull/merge request.")
 @click.option("--dry-run", is_flag=True, default=False, help="With --publish: print the API requests as JSON, send none.")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from prcheck.resources import data_dir
 from prcheck.sources.yaml_loader import load_bytes
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CONFIG_NAME = ".prcheck.yaml"
 
@@ -64,6 +65,8 @@ def validate(config: Any, path: str) -> dict:
         return {}
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: the config must be a mapping")
+    import jsonschema  # pure Python and slow to import: only a run that has a config pays for it
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

@@ -1,16 +1,29 @@
-"""The errors a user can cause (bad flags, config, policies, paths): one line, exit 2."""
+"""The errors a user can cause (bad flags, config, policies, paths): one line, exit 2.
+
+They are named, not imported: importing the modules that define them would
+load Gatekeeper, publishing and rendering for every run. A module that was
+never imported cannot have raised its error, so only loaded ones are looked up.
+"""
 
 from __future__ import annotations
 
-from prcheck.checks.policy.base import PolicyError
-from prcheck.checks.schema_store import SchemaConfigError
-from prcheck.config import ConfigError
-from prcheck.publish.base import PublishError
-from prcheck.render.environments import EnvironmentConfigError
-from prcheck.render.worktree import GitError
-from prcheck.report.files import ReportPathError
+import sys
 
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    ConfigError, PolicyError, SchemaConfigError, FileNotFoundError,
-    PublishError, GitError, EnvironmentConfigError, ReportPathError,
+_NAMED: tuple[tuple[str, str], ...] = (
+    ("prcheck.config", "ConfigError"),
+    ("prcheck.checks.policy.base", "PolicyError"),
+    ("prcheck.checks.schema_store", "SchemaConfigError"),
+    ("prcheck.publish.base", "PublishError"),
+    ("prcheck.render.worktree", "GitError"),
+    ("prcheck.render.environments", "EnvironmentConfigError"),
+    ("prcheck.report.files", "ReportPathError"),
 )
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    found: list[type[BaseException]] = [FileNotFoundError]
+    for module, name in _NAMED:
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            found.append(getattr(loaded, name))
+    return tuple(found)

@@ -16,11 +16,9 @@ from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
 from prcheck.checks.policy.cel.engine import CelEngine
-from prcheck.checks.policy.gatekeeper import GatekeeperEngine
-from prcheck.checks.policy.kyverno import KyvernoEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
-from prcheck.checks.secrets import SecretsEngine
+from prcheck.checks.secrets import SecretsEngine, one_finding_per_secret
 from prcheck.filter.changed_lines import FileBaseline
 from prcheck.filter.suppress import SUPPRESSION_ADDED, apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report, Suppressed
@@ -29,6 +27,7 @@ from prcheck.render import stage as render_stage
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected, base_tree
+from prcheck.sources import shard as shard_mod
 from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.gitdiff import ChangeSet
 from prcheck.sources.yaml_loader import AliasBudget, Limits, LoadedFile, empty_file_input, load_bytes, too_large
@@ -138,10 +137,14 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
             stack.callback(rego.close)
             engines.append(rego)
     if opts.policies or opts.kyverno:
+        from prcheck.checks.policy.kyverno import KyvernoEngine  # imported only when policies are given
+
         kyverno = KyvernoEngine.from_paths([*opts.policies, *opts.kyverno])
         if kyverno is not None:
             engines.append(kyverno)
     if opts.policies or opts.gatekeeper:
+        from prcheck.checks.policy.gatekeeper import GatekeeperEngine
+
         gatekeeper = GatekeeperEngine.from_paths([*opts.policies, *opts.gatekeeper], opts.gatekeeper_engine)
         if gatekeeper is not None:
             engines.append(gatekeeper)
@@ -207,12 +210,13 @@ def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptio
 
 def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: set[str], changed: set[str],
                    ctx: CheckContext, store: SchemaStore, engines: Sequence[PolicyEngine], opts: CheckOptions,
-                   timer: Timer) -> tuple[list[LoadedFile], Evaluation, SchemaStore]:
+                   timer: Timer, everything: Sequence[SourceEntry]) -> tuple[list[LoadedFile], Evaluation, SchemaStore]:
     """A `--base` run over the files the change affects: the changed ones get
     every check, the ones cross-file rules compare them with are read for those
-    rules only; CRDs still come from every file, as in a full run."""
+    rules only; CRDs still come from every file (`everything`), as in a full run."""
     with timer.stage("crds"):
-        store = store.with_crds(carried_crds(entries, sizes, opts.limits))
+        store = store.with_crds(carried_crds(everything, sizes if everything is entries else
+                                             [_size(e) for e in everything], opts.limits))
     files = load_files(affected.narrow(entries, only, lambda e: e.path), opts.limits, timer)
     evaluation = check_documents([f for f in files if f.path in changed], ctx, store, engines, timer, scopes=("file",))
     evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
@@ -229,6 +233,18 @@ def check_base_tree(base: base_tree.BaseTree, files: Sequence[LoadedFile], ctx: 
     evaluation.extend(check_documents([*changed, *unchanged], ctx, store, engines, timer, scopes=("run",)))
     loader = [finding for f in changed for finding in f.findings]
     return FileBaseline.of(base.files, apply_rule_settings([*loader, *evaluation.findings], ctx.rule_config))
+
+
+def shard_of(entries: Sequence[SourceEntry], findings: Sequence[Finding],
+             shard: shard_mod.Shard) -> tuple[list[SourceEntry], list[Finding]]:
+    """The files of one `--shard I/N` job (files a cross-file rule compares stay together);
+    collection findings go with their file, those of no file to the first shard."""
+    related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
+    paths = [e.path for e in entries] + [f.path for f in findings if f.path]
+    sizes = [_size(e) for e in entries] + [0] * (len(paths) - len(entries))
+    keep = shard_mod.select_files(paths, sizes, shard, related)
+    return ([e for e in entries if e.path in keep],
+            [f for f in findings if f.path in keep or (not f.path and shard.index == 1)])
 
 
 def reveal_new_under_suppressions(suppressed: Sequence[Suppressed], req: render_stage.RenderRequest,
@@ -270,6 +286,11 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
             entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
+            everything = entries
+            if opts.shard is not None:
+                entries, findings = shard_of(entries, findings, opts.shard)
+                report.stats["shard"] = {"index": opts.shard.index, "count": opts.shard.count,
+                                         "files": len(entries), "of": len(everything)}
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
             only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
             base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
@@ -282,12 +303,13 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         jobs = capped_jobs(opts.jobs)
         if only is not None and change is not None:
             files, evaluation, store = check_affected(entries, sizes, only, change.changed_paths(), ctx, store,
-                                                      engines, opts, timer)
+                                                      engines, opts, timer, everything)
             report.stats["affected"] = {"checked": sum(1 for f in files if f.path in change.changed_paths()),
                                         "read": len(files), "files": len(entries)}
         elif parallel.worth_it(entries, sizes, jobs, opts):
             with timer.stage("crds"):
-                crds = carried_crds(entries, sizes, opts.limits)
+                crds = carried_crds(everything, [_size(e) for e in everything] if everything is not entries else sizes,
+                                    opts.limits)
             store = store.with_crds(crds)
             with timer.stage("parallel"):
                 files, evaluation, worker_timings = parallel.load_and_check(entries, sizes, opts, jobs, crds)
@@ -296,7 +318,9 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
         else:
             files = load_files(entries, opts.limits, timer)
-            store = store.with_crds(crd_schema.schemas_from(d.obj for f in files for d in f.docs))
+            store = store.with_crds(crd_schema.schemas_from(d.obj for f in files for d in f.docs)
+                                    if everything is entries else carried_crds(everything, [_size(e) for e in everything],
+                                                                               opts.limits))
             evaluation = check_documents(files, ctx, store, engines, timer)
         for file in files:
             report.findings.extend(file.findings)
@@ -332,6 +356,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             report.suppressed, revealed = reveal_new_under_suppressions(report.suppressed, opts.render, rendered,
                                                                          change, files_baseline)
             report.findings.extend(revealed)
+    report.findings = one_finding_per_secret(report.findings)
     # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
     report.findings.extend([*opts.notices, *filtered.notices])
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))

@@ -17,3 +17,14 @@ def data_dir(name: str) -> Path:
     if shipped.is_dir():
         return shipped
     return _PACKAGE.parent / name
+
+
+def package_dir(name: str) -> Path:
+    """The folder of an installed package, found without importing it
+    (kubernetes-validate's own import pulls in pure-Python jsonschema)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"the {name} package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()

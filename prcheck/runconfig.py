@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from prcheck.model import Finding
+from prcheck.sources.shard import Shard
 from prcheck.checks.secrets.engine import SecretsSettings
 from prcheck.render.stage import RenderRequest
 from prcheck.sources.yaml_loader import Limits
@@ -54,6 +55,7 @@ class RunConfig:
     exceptions: tuple[dict[str, Any], ...] = ()  # config `exceptions:`
     render: RenderRequest | None = None  # `--base`: render environments, compare with the base
     all_files: bool = False  # with `--base`: check every file, not only those the change affects
+    shard: Shard | None = None  # `--shard I/N`: this job's share of the files and environments
     # `all`: honour every suppression (listing those the change added); `trusted`:
     # suppressions the change added or edited are reported and not honoured.
     suppressions: str = "all"

@@ -36,9 +36,9 @@ class SchemaConfigError(ValueError):
 
 
 def kubernetes_validate_root() -> Path:
-    import kubernetes_validate
+    from prcheck.resources import package_dir
 
-    return Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
+    return package_dir("kubernetes_validate") / "kubernetes-json-schema"
 
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,62}$")  # a Kubernetes kind (a DNS-1035 label in CamelCase)

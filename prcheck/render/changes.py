@@ -30,6 +30,7 @@ from prcheck.render.sandbox import SandboxPool
 from prcheck.render.spec import RenderSpec
 from prcheck.render.worktree import git, materialise, remove_stale, toplevel
 from prcheck.sources.gitdiff import ChangeSet, merge_base
+from prcheck.sources.shard import Shard, select_envs
 
 # A change this large is compared the ordinary way (one base checkout).
 MAX_QUICK_CHANGES = 200
@@ -51,6 +52,14 @@ class Comparison:
 def _specs(root: Path, declared: list[RenderSpec] | None, remotes: Sequence[str], kube_version: str) -> dict[str, RenderSpec]:
     found = declared if declared is not None else environments.discover(root, remotes, kube_version)
     return {s.name: s for s in found}
+
+
+def _share(specs: dict[str, RenderSpec], other: Mapping[str, RenderSpec], shard: Shard | None) -> dict[str, RenderSpec]:
+    """This shard's environments of one side, dealt over the names of both sides alike."""
+    if shard is None:
+        return specs
+    mine = select_envs(specs.keys() | other.keys(), shard)
+    return {name: spec for name, spec in specs.items() if name in mine}
 
 
 def _may_define_environments(repo: Path, base_commit: str, path: str) -> bool:
@@ -87,9 +96,11 @@ def _untouched_environments(repo: Path, base_commit: str, change: ChangeSet, hea
 
 def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: Mapping[str, Any] | None = None,
             jobs: int | None = None, allow_remote: bool = False, timeout: float = 60.0, kube_version: str = "",
-            ignore_labels: Sequence[str] = (), with_nodes: bool = True, change: ChangeSet | None = None) -> Comparison:
+            ignore_labels: Sequence[str] = (), with_nodes: bool = True, change: ChangeSet | None = None,
+            shard: Shard | None = None) -> Comparison:
     """Render what changed between `base_ref` and `head_ref` (default: the work tree).
-    With the `change` (work tree only), a change no render can see skips the base checkout."""
+    With the `change` (work tree only), a change no render can see skips the base checkout;
+    with a `shard`, only that share of the environments is rendered."""
     repo = toplevel(root)
     result = Comparison()
     started = time.perf_counter()
@@ -99,6 +110,7 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
     options = RenderOptions(allow_remote=allow_remote, timeout=timeout, remotes=remotes)
     if change is not None and head_ref is None and change.base == result.base_commit:
         head = _specs(repo, environments.declared(config or {}, kube_version), remotes, kube_version)
+        head = _share(head, head, shard)
         if _untouched_environments(repo, result.base_commit, change, head, inputs.Hasher(repo, remotes)):
             result.environments = [s.env for s in head.values()]
             result.diffs = [skipped_env(name) for name in sorted(head)]
@@ -118,6 +130,7 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
         declared = environments.declared(config or {}, kube_version)
         head = _specs(head_root, declared, remotes, kube_version)
         base = _specs(base_root, declared, remotes, kube_version)
+        head, base = _share(head, base, shard), _share(base, head, shard)
         result.environments = [s.env for s in head.values()] + [s.env for n, s in base.items() if n not in head]
         result.timings["discover"] = time.perf_counter() - mark
 

@@ -25,9 +25,9 @@ from prcheck.diff import DEFAULT_NOISY_LABELS
 from prcheck.filter.changed_lines import Baseline, FileBaseline
 from prcheck.filter.changed_lines import split as split_changed
 from prcheck.model import Document, EnvDiff, Environment, Finding, Suppressed
-from prcheck.render.changes import compare
 from prcheck.sources.base_tree import index_objects
 from prcheck.sources.gitdiff import ChangeSet, changes
+from prcheck.sources.shard import Shard
 from prcheck.sources.yaml_loader import LoadedFile
 
 CheckFiles = Callable[[Sequence[LoadedFile], CheckContext], Evaluation]
@@ -46,6 +46,7 @@ class RenderRequest:
     timeout: float = 60.0
     environments: tuple[Mapping[str, Any], ...] = ()  # the trusted config's `environments:`; empty: discovery
     render_envs: bool = True  # False with `--no-render`: the change filter still applies, nothing is rendered
+    shard: Shard | None = None  # `--shard I/N`: render only this job's share of the environments
 
 
 @dataclass
@@ -72,7 +73,7 @@ def request(flags: Mapping[str, Any], conf: Mapping[str, Any]) -> RenderRequest 
                          allow_remote=bool(flags.get("allow_remote")), ignore_labels=labels,
                          jobs=flags.get("jobs") or conf.get("jobs"),
                          environments=tuple(conf.get("environments") or ()),
-                         render_envs=not flags.get("no_render"))
+                         render_envs=not flags.get("no_render"), shard=flags.get("shard"))
 
 
 def as_files(docs: Sequence[Document]) -> list[LoadedFile]:
@@ -107,9 +108,11 @@ def values_sources(env: Environment | None, root: Path) -> tuple[tuple[str, str]
 
 def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
         change_set: ChangeSet | None = None) -> RenderedCheck:
+    from prcheck.render.changes import compare  # rendering machinery: only runs with --base load it
+
     found = compare(root, req.base, req.head, config={"environments": list(req.environments)}, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
                     kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True,
-                    change=change_set)
+                    change=change_set, shard=req.shard)
     result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))
     envs = {e.name: e for e in found.environments}
     for env, docs in sorted(found.head_docs.items()):

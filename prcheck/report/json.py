@@ -65,3 +65,29 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 def render(report: Report, **_: object) -> str:
     return json.dumps(as_dict(report), indent=2, sort_keys=False, default=str) + "\n"
+
+
+def _finding(data: dict[str, Any]) -> Finding:
+    known = {f.name: f.type for f in fields(Finding)}
+    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in known}
+    return Finding(**values)
+
+
+def report_from_dict(data: dict[str, Any]) -> Report:
+    """The inverse of `as_dict` (what `prcheck merge` reads back); raises ValueError on another shape."""
+    from prcheck.model import EnvDiff, ResourceChange, Suppressed
+
+    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or not isinstance(data.get("findings"), list):
+        raise ValueError(f"not a prcheck JSON report (format version {FORMAT_VERSION})")
+    diffs = [
+        EnvDiff(env=d["env"], skipped=bool(d.get("skipped")), unchanged=int(d.get("unchanged") or 0),
+                **{kind: [ResourceChange(c["key"], None, None, c["diff"]) for c in d.get(kind) or []]
+                   for kind in ("added", "removed", "changed", "moved")})
+        for d in data.get("diffs") or []
+    ]
+    return Report(
+        findings=[_finding(f) for f in data["findings"]],
+        suppressed=[Suppressed(_finding(s["finding"]), s["source"], s.get("reason", "")) for s in data.get("suppressed") or []],
+        diffs=diffs,
+        stats=dict(data.get("stats") or {}),
+    )

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from prcheck.model import Document, Finding
+from prcheck.sources import k8s_yaml
 
 BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # An alias needs an anchor; `&name` after a separator. False positives (an `&`
@@ -56,59 +57,36 @@ class LoadedFile:
 
 
 class _Loader(BaseLoader):  # type: ignore[misc, valid-type]
-    """Records duplicate keys instead of silently keeping the last one."""
+    """libyaml's composer (nodes with marks, for lines) with scalars tagged as
+    Kubernetes' decoder resolves them; objects are built by `k8s_yaml.Builder`."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.duplicates: list[tuple[str, int]] = []
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict:  # type: ignore[override]
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = getattr(key_node, "value", None)
-            if isinstance(key, str) and key_node.tag != "tag:yaml.org,2002:merge":
-                if key in seen:
-                    self.duplicates.append((key, key_node.start_mark.line + 1))
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        self.resolve = k8s_yaml.Resolver()
 
 
-def _plain_string(loader: Any, node: Any) -> str:
-    return loader.construct_scalar(node)
+class _SelfReference(Exception):
+    """An anchor whose value contains an alias to itself: it expands without end."""
 
 
-# Kubernetes decodes YAML into JSON: timestamps stay strings, and a lone `=`
-# is the string "=", not PyYAML's unconstructable "value" tag.
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _plain_string)
-_Loader.add_constructor("tag:yaml.org,2002:value", _plain_string)
-
-
-def _tree_shape(root: Any, has_aliases: bool, max_depth: int) -> tuple[int, int, int]:
-    """Return (depth, expanded node count, distinct node count) without recursion.
-
-    Without aliases the count is only needed to stop early on depth, so it is
-    cheap; with aliases a shared node counts once per reference, which is what
-    any consumer that walks the object would pay.
+def _tree_shape(root: Any, max_depth: int) -> tuple[int, int, int]:
+    """(depth, expanded node count, distinct node count) of a tree with aliases,
+    without recursion: a shared node counts once per reference, which is what
+    any consumer that walks the object would pay. (Without aliases the builder
+    checks depth as it goes and nothing expands.)
     """
-    if not has_aliases:
-        depth, stack = 0, [(root, 1)]
-        while stack:
-            node, d = stack.pop()
-            if d > depth:
-                depth = d
-                if depth > max_depth:
-                    return depth, 0, 0
-            if node.id == "mapping":
-                stack.extend((v, d + 1) for _, v in node.value)
-            elif node.id == "sequence":
-                stack.extend((v, d + 1) for v in node.value)
-        return depth, 0, 0
     sizes: dict[int, tuple[int, int]] = {}
+    visiting: set[int] = set()
     stack2: list[tuple[Any, bool]] = [(root, False)]
     while stack2:
         node, done = stack2.pop()
         if id(node) in sizes:
             continue
+        if not done:
+            # everything popped while a node's own entry waits below is its descendant
+            if id(node) in visiting:
+                raise _SelfReference()
+            visiting.add(id(node))
         children = _children(node)
         if done:
             child = [sizes[id(c)] for c in children]
@@ -177,7 +155,14 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                 result.docs.append(Document(path=path, index=index, line=max(1, line - 1), obj=None, origin=origin, file_kind=kind, source=text))
                 index += 1
                 continue
-            depth, size, distinct = _tree_shape(node, has_aliases, limits.max_depth)
+            try:
+                depth, size, distinct = _tree_shape(node, limits.max_depth) if has_aliases else (0, 0, 0)
+            except _SelfReference:
+                result.findings.append(_finding(
+                    "yaml/alias-bomb", f"document {index} contains an alias to its own anchor, so it never ends; "
+                    "not checked", path, line))
+                index += 1
+                continue
             added = max(0, size - distinct)  # nodes aliases add on top of the written ones
             if depth > limits.max_depth:
                 result.findings.append(_finding(
@@ -199,16 +184,32 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                 file_left -= added
                 if budget is not None:
                     budget.remaining -= added
-                loader.duplicates.clear()
+                builder = k8s_yaml.Builder(limits.max_depth, share=has_aliases)
                 try:
-                    obj = loader.construct_document(node)
+                    obj = builder.build(node)
+                except RecursionError:
+                    result.findings.append(_finding(
+                        "yaml/too-deep", f"document {index} nests deeper than {limits.max_depth} levels; not checked",
+                        path, line))
+                    index += 1
+                    continue
+                except k8s_yaml.NotJSON as exc:
+                    result.findings.append(_finding(
+                        "yaml/not-json", f"document {index} has {exc}: Kubernetes decodes YAML into JSON and "
+                        "refuses it; not checked", path, line))
+                    index += 1
+                    continue
                 except (ValueError, TypeError, OverflowError):
                     # `!!float <text>`, `!!int <text>`: Python's message quotes the value, which may be a secret
                     result.findings.append(_finding(
                         "yaml/syntax", f"document {index} has a value that does not fit its tag (!!int, !!float, ...); "
                         "value not shown, not checked", path, line))
                     break
-                for key, key_line in loader.duplicates:
+                for tag_line in builder.ignored_tags:
+                    result.findings.append(_finding(
+                        "yaml/ignored-tag", "a value starts with '!', which YAML reads as a tag: Kubernetes ignores "
+                        "the tag and keeps only the text after it (quote the value)", path, tag_line, "warning"))
+                for key, key_line in builder.duplicates:
                     result.findings.append(_finding(
                         "yaml/duplicate-key", f"duplicate key '{key}': YAML keeps only the last value", path, key_line))
                 result.docs.append(Document(path=path, index=index, line=line, obj=obj, origin=origin, node=node, file_kind=kind, source=text))

@@ -156,6 +156,7 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         exceptions=tuple(conf.get("exceptions", [])),
         render=render,
         all_files=bool(flags.get("all_files")),
+        shard=flags.get("shard"),
         suppressions=suppressions,
         secrets=secrets_settings(conf, source.resolve, source.path, root),
     )

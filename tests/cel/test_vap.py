@@ -218,11 +218,12 @@ def test_variables_and_validation_errors():
   - expression: "object.spec.replicas <= variables.limit"
 """)
     labelled = deployment("x", 8).replace("namespace: test}", "namespace: test, labels: {limit: '10'}}")
-    bad_label = deployment("y", 1).replace("namespace: test}", "namespace: test, labels: {limit: ten}}")
+    # (not `y`: unquoted, go-yaml reads it as a boolean, as Kubernetes does)
+    bad_label = deployment("w", 1).replace("namespace: test}", "namespace: test, labels: {limit: ten}}")
     found = findings(policy, ALL_BINDING, labelled, bad_label, deployment("z", 6).replace(
         "namespace: test}", "namespace: test, labels: {}}"))
     assert [(f.resource, "failed:" in f.message) for f in found] == [
-        ("Deployment/test/y", True), ("Deployment/test/z", False)]
+        ("Deployment/test/w", True), ("Deployment/test/z", False)]
 
 
 def test_old_object_comes_from_the_base_and_makes_an_update():

@@ -214,3 +214,21 @@ def test_rendered_helm_secret_is_reported_at_the_values_file_line(repo: Path, ru
 def test_a_pasted_config_line_in_a_value(engine: SecretsEngine, line: str, secret: bool):
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  sample: " + json.dumps(line) + "\n"
     assert bool(scan(engine, text)) is secret
+
+
+@pytest.mark.slow
+def test_a_secret_in_a_base_and_its_overlays_is_one_finding(repo: Path, run_cli) -> None:
+    from tests.render.conftest import commit
+
+    write(repo, {
+        "base/kustomization.yaml": "resources: [secret.yaml]\n",
+        "base/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  note: x\n",
+        "overlays/staging/kustomization.yaml": "namespace: staging\nresources: [../../base]\n",
+        "overlays/production/kustomization.yaml": "namespace: production\nresources: [../../base]\n",
+    })
+    commit(repo, "base")
+    (repo / "base/secret.yaml").write_text(
+        f"apiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData:\n  token: {TOKEN}\n")
+    report = json.loads(run_cli(["check", ".", "--base", "HEAD", "--format", "json"], repo).output)
+    found = [(f["rule"], f["path"], f["line"]) for f in report["findings"] if f["rule"] == "secrets/github-pat"]
+    assert found == [("secrets/github-pat", "base/secret.yaml", 5)]

@@ -51,7 +51,8 @@ def test_hostile_file_is_a_finding_and_the_rest_is_checked(repo: Path, case: str
     rules = {(f["path"], f["rule"]) for f in report["findings"]}
     assert ("apps/pod.yaml", "k8s/privileged-container") in rules
     hostile_paths = set(HOSTILE[case])
-    if case not in ("kind-300", "apiversion-path", "binary-key", "kind-mapping", "kind-list"):  # not objects: plain YAML
+    # huge-int: out of range for every Go number, so Kubernetes (and prcheck) read it as a string: nothing to report
+    if case not in ("kind-300", "apiversion-path", "binary-key", "kind-mapping", "kind-list", "huge-int"):  # not objects: plain YAML
         assert any(path in hostile_paths for path, _ in rules), rules
 
 

@@ -7,6 +7,8 @@ PARSER_RULES = [
     LintRule("yaml/tab-indentation", "error", "tab used for indentation", "YAML allows only spaces for indentation."),
     LintRule("yaml/duplicate-key", "error", "duplicate mapping key", "YAML keeps only the last value of a repeated key, silently."),
     LintRule("yaml/alias-bomb", "error", "alias expansion too large", "Aliases expand the document past the node limit (a 'billion laughs' file)."),
+    LintRule("yaml/not-json", "error", "value JSON cannot carry", "Kubernetes decodes YAML into JSON: a null or non-scalar mapping key, .inf or .nan make it refuse the document."),
+    LintRule("yaml/ignored-tag", "warning", "value read as a YAML tag", "A plain value starting with '!' is a tag; Kubernetes ignores it, so the value loses that text."),
     LintRule("yaml/too-deep", "error", "nesting too deep", "The document nests deeper than the depth limit."),
     LintRule("yaml/file-too-large", "error", "file too large", "The file is over the size limit and is not read."),
     LintRule("yaml/binary-file", "error", "binary file", "The file holds NUL bytes; it is not YAML."),

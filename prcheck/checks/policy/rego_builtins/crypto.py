@@ -14,7 +14,6 @@ import hmac
 import re
 from typing import Any
 
-from prcheck.checks.policy.kyverno.x509 import decode as decode_certificate
 from prcheck.checks.policy.rego_builtins.operands import BuiltinError, need
 
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL)
@@ -56,6 +55,8 @@ def parse_certificates(certs: Any) -> list:
     if not blocks:
         blocks = _der_certificates(name, text)
     try:
+        from prcheck.checks.policy.kyverno.x509 import decode as decode_certificate  # loads the Kyverno package
+
         return [decode_certificate(block) for block in blocks]
     except ValueError as exc:
         raise BuiltinError(f"{name}: {exc}") from None
