@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from prcheck.checks.policy.kyverno.gofmt import sprint
 from prcheck.checks.policy.rego_builtins.operands import BuiltinError, need
 
 NAME = "strings.render_template"
@@ -125,20 +126,10 @@ def _truthy(value: Any) -> bool:
 
 
 def go_format(value: Any) -> str:
-    """fmt's %v for a value decoded from JSON."""
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + " ".join(go_format(v) for v in value) + "]"
+    """fmt's %v for a value decoded from JSON (a Rego set prints as its sorted array)."""
     if isinstance(value, (set, frozenset)):
-        return "[" + " ".join(go_format(v) for v in sorted(value, key=str)) + "]"
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{go_format(v)}" for k, v in sorted(value.items())) + "]"
-    return str(value)
+        value = sorted(value, key=str)
+    return sprint(value)
 
 
 def _render(nodes: list[_Node], dot: Any, variables: dict[str, Any], out: list[str]) -> None:
