@@ -150,9 +150,11 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--trusted-ref", help="Git ref whose tree supplies config, policies, data, schemas, environments and exceptions (a pull request's base); the checked tree is only data.")
 @click.option("--suppressions", type=click.Choice(["all", "trusted"]), help="trusted: suppressions the change added or edited are reported, not honoured (default all).")
 @click.option("--quiet", "-q", is_flag=True, help="Hide info findings and the summary of a clean run.")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB (a path or any parent folder; repeatable, adds to the config's exclude).")
+@click.option("--summary", "summary", is_flag=True, default=False, help="End text output with the findings per rule (always shown past 20 findings).")
 @guarded
 def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats: tuple[str, ...],
-          outputs: tuple[str, ...], **flags: Any) -> None:
+          outputs: tuple[str, ...], summary: bool, **flags: Any) -> None:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
     from prcheck.pipeline import run_check
     from prcheck.report import render
@@ -171,7 +173,8 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
     chosen = list(formats) or ["text"]
     for index, fmt in enumerate(chosen):
         target = outputs[index] if index < len(outputs) else None
-        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on)
+        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on,
+                      summary=summary)
         if target:
             write_report(target, body)
         else:

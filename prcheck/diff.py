@@ -190,7 +190,43 @@ def diff_env(env: str, base: Sequence[Document], head: Sequence[Document],
                 result.moved.append(ResourceChange(name, old[0], new[0], f"# moved: {old[1]} -> {new[1]}\n"))
             else:
                 result.unchanged += 1
+    _pair_generated_names(result, before, after, options)
     return result
+
+
+def _generated_suffix_pair(old: str, new: str) -> bool:
+    """`web-test-mjdg2` vs `web-test-8dxw7`: one name with a random suffix (`randAlphaNum`)."""
+    old_head, _, old_tail = old.rpartition("-")
+    new_head, _, new_tail = new.rpartition("-")
+    return bool(old_head) and old_head == new_head and len(old_tail) == len(new_tail) >= 4 \
+        and old_tail.isalnum() and new_tail.isalnum()
+
+
+def _without_name(obj: Any, name: str) -> Any:
+    """The object with every occurrence of its own generated name blanked (labels repeat it)."""
+    return yaml.safe_load(to_yaml(obj).replace(name, "<generated>")) if name else obj
+
+
+def _pair_generated_names(result: EnvDiff, before: Mapping[str, tuple[Any, str]],
+                          after: Mapping[str, tuple[Any, str]], options: DiffOptions) -> None:
+    """A removed and an added object from the same template whose names differ only in a
+    random suffix are one object renamed on every render: unchanged when nothing else
+    differs, else one change; never an addition plus a removal on every run."""
+    for gone in list(result.removed):
+        old_key, _, old_name = gone.key.rpartition("/")
+        for came in result.added:
+            new_key, _, new_name = came.key.rpartition("/")
+            if old_key != new_key or before[gone.key][1] != after[came.key][1] \
+                    or not _generated_suffix_pair(old_name, new_name):
+                continue
+            result.removed.remove(gone)
+            result.added.remove(came)
+            old, new = _without_name(gone.before, old_name), _without_name(came.after, new_name)
+            if old == new:
+                result.unchanged += 1
+            else:
+                result.changed.append(ResourceChange(came.key, old, new, unified(came.key, old, new, options.context)))
+            break
 
 
 def skipped_env(env: str, resources: int = 0) -> EnvDiff:

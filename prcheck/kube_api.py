@@ -117,8 +117,15 @@ def object_class(obj: Any) -> str:
         return NOT_KUBERNETES
     if api is None:
         return OBJECT
+    return _classify(api, kind)
+
+
+@lru_cache(maxsize=4096)
+def _classify(api: str, kind: str | None) -> str:
+    """object_class for a string apiVersion: a pure function of (apiVersion, kind), cached
+    because a repository repeats a handful of pairs over thousands of documents."""
     kind_text = kind or ""
-    if any(fnmatch.fnmatchcase(api, a) and fnmatch.fnmatchcase(kind_text, k) for a, k in _client_side()[0]):
+    if _client_side_pattern().match(f"{api}\x00{kind_text}"):
         return CLIENT_CONFIG
     match = _API_VERSION.match(api)
     group = match.group(1) or "" if match else ""
@@ -130,6 +137,13 @@ def object_class(obj: Any) -> str:
             return OBJECT
         return NOT_KUBERNETES if kind is None else CLIENT_CONFIG
     return OBJECT
+
+
+@lru_cache(maxsize=1)
+def _client_side_pattern() -> "re.Pattern[str]":
+    """Every (apiVersion, kind) glob pair of the data file as one regex over `api\\0kind`."""
+    alternatives = [f"{fnmatch.translate(a)[4:-3]}\\x00{fnmatch.translate(k)[4:-3]}" for a, k in _client_side()[0]]
+    return re.compile("(?s:" + "|".join(f"(?:{alt})" for alt in alternatives) + r")\Z")
 
 
 def objects_in(path: str, objs: Iterable[Any]) -> list[str]:

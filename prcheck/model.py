@@ -140,11 +140,24 @@ class Finding:
     line: int = 0
     resource: str = ""
     engine: str = ""
-    env: str = ""
+    env: str = ""  # the environment whose render produced it, before findings are merged
     column: int = 0
     fingerprint: str = ""
+    envs: tuple[str, ...] = ()  # every environment the same problem was seen in (filter/merge.py)
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        """The environments this finding concerns, merged or not; () for a repository file only."""
+        return self.envs or ((self.env,) if self.env else ())
+
+    @property
+    def env_label(self) -> str:
+        """`staging, production`: how every format names the environments."""
+        return ", ".join(self.environments)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.envs, tuple):  # read back from JSON
+            object.__setattr__(self, "envs", tuple(self.envs))
         if not self.fingerprint:
             raw = "\x00".join((self.rule, self.path, self.resource, self.env, self.message))
             object.__setattr__(self, "fingerprint", hashlib.sha256(raw.encode()).hexdigest()[:16])
@@ -202,6 +215,7 @@ class Report:
     suppressed: list[Suppressed] = field(default_factory=list)
     diffs: list[EnvDiff] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    fixed: list[Finding] = field(default_factory=list)  # at the base, gone at the head (with --base)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -20,6 +20,8 @@ from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine, one_finding_per_secret
 from prcheck.filter.changed_lines import FileBaseline
+from prcheck.filter.fixed import fixed as fixed_by_change
+from prcheck.filter.merge import merge as merge_findings
 from prcheck.filter.suppress import SUPPRESSION_ADDED, apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report, Suppressed
 from prcheck.processes import capped_jobs
@@ -349,14 +351,17 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
     if opts.render is not None:
+        report.fixed = merge_findings(fixed_by_change([*report.findings, *(s.finding for s in report.suppressed)],
+                                                      files_baseline, rendered.baseline if rendered else None))
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change,
                                                            files_baseline)
-        report.stats["pre_existing"] = render_stage.pre_existing_stats(pre_existing)
+        report.stats["pre_existing"] = render_stage.pre_existing_stats(merge_findings(pre_existing))
         if opts.suppressions == "trusted" and opts.render.filter_mode != "nofilter":
             report.suppressed, revealed = reveal_new_under_suppressions(report.suppressed, opts.render, rendered,
                                                                          change, files_baseline)
             report.findings.extend(revealed)
     report.findings = one_finding_per_secret(report.findings)
+    report.findings = merge_findings(report.findings)  # one problem seen in N environments: one finding
     # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
     report.findings.extend([*opts.notices, *filtered.notices])
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
@@ -367,6 +372,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "resources": sum(1 for f in files if f.kind == "kubernetes" for d in f.docs
                          if isinstance(d.obj, dict) and d.file_kind != "client-config"),
         "policy_passes": evaluation.passed,
+        "render_notes": [n for n in [render_stage.summary_note(opts.render, rendered, {e.kind for e in entries})] if n],
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
     return mask_report(report)  # before any format or publisher sees it

@@ -52,12 +52,13 @@ def _root(path: str) -> Path:
 @click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: .prcheck.yaml).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--trusted-ref", help="Git ref whose .prcheck.yaml declares the environments (a pull request's base).")
 @guarded
-def envs(path: str, config_file: str | None, fmt: str) -> None:
+def envs(path: str, config_file: str | None, fmt: str, trusted_ref: str | None) -> None:
     """List the environments of the repository at PATH, and why each was found."""
     root = _root(path)
     try:
-        found = resolve(root, _config(config_file, root), remotes=repository_urls(root))
+        found = resolve(root, _config(config_file, root, trusted_ref), remotes=repository_urls(root))
     except EnvironmentConfigError as exc:
         _fail(str(exc))
     if fmt == "json":

@@ -63,10 +63,12 @@ class FileBaseline:
 
     paths: frozenset[str] = frozenset()  # head paths whose base side was checked (new files included)
     counts: Mapping[Signature, int] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()  # the base findings themselves, for the ones the change fixes
 
     @classmethod
     def of(cls, paths: Iterable[str], findings: Iterable[Finding]) -> "FileBaseline":
-        return cls(frozenset(paths), Counter(file_signature(f) for f in findings))
+        found = tuple(findings)
+        return cls(frozenset(paths), Counter(file_signature(f) for f in found), found)
 
     def covers(self, finding: Finding) -> bool:
         return bool(finding.path) and finding.path in self.paths and not finding.env \
@@ -103,10 +105,12 @@ class Baseline:
 
     envs: frozenset[str] = frozenset()
     signatures: frozenset[Signature] = frozenset()
+    findings: tuple[Finding, ...] = ()  # the base findings themselves, for the ones the change fixes
 
     @classmethod
     def of(cls, envs: Iterable[str], findings: Iterable[Finding]) -> "Baseline":
-        return cls(frozenset(envs), frozenset(signature(f) for f in findings))
+        found = tuple(findings)
+        return cls(frozenset(envs), frozenset(signature(f) for f in found), found)
 
 
 def is_new(finding: Finding, changes: ChangeSet, mode: str, touched: dict[str, list[str]],

@@ -7,7 +7,8 @@ use, each with a `source` line saying what was seen:
 - a kustomization folder directly under a folder named `overlays`,
   `clusters`, `environments` or `envs` (anywhere in the tree);
 - a Helm chart with `values-<env>.yaml` / `values.<env>.yaml` beside its
-  `Chart.yaml` (values files merge over `values.yaml`);
+  `Chart.yaml` (values files merge over `values.yaml`); a chart with none is
+  one environment with its default values (library charts excepted);
 - an Argo CD `Application`, or an `ApplicationSet` with a list generator,
   whose source path is in this repository;
 - Flux `Kustomization` objects: the folder holding them (the `clusters/<name>`
@@ -113,6 +114,9 @@ def discover(root: Path, remotes: Sequence[str] = (), kube_version: str = "",
     manifests = _marked_objects(root, files)
     candidates += _argo(root, manifests, remotes)
     candidates = _merge_flux(root, candidates, _flux_groups(manifests))
+    # a chart an Argo CD application already deploys is rendered as that application, not twice
+    deployed = {c.spec.env.path for c in candidates if not c.spec.env.source.endswith(DEFAULT_VALUES)}
+    candidates = [c for c in candidates if not (c.spec.env.source.endswith(DEFAULT_VALUES) and c.spec.env.path in deployed)]
     return _name(candidates, kube_version)
 
 
@@ -161,7 +165,25 @@ def _helm_charts(root: Path, files: Sequence[str]) -> list[_Candidate]:
                               release=chart_name,
                               source=f"Helm chart {chart.as_posix()} with {filename}")
             found.append(_Candidate(RenderSpec(env), env.name, f"{chart.as_posix()}-{env_name}"))
+        if not any(c.spec.env.path == chart.as_posix() for c in found) and not _library_chart(root / chart):
+            # no per-environment values: the chart as it installs, with its default values
+            env = Environment(name=chart_name, kind="helm", path=chart.as_posix(),
+                              values=tuple((chart / v).as_posix() for v in defaults[:1]), release=chart_name,
+                              source=f"Helm chart {chart.as_posix()}{DEFAULT_VALUES}")
+            found.append(_Candidate(RenderSpec(env), chart_name, chart.as_posix().replace("/", "-") or chart_name))
     return found
+
+
+DEFAULT_VALUES = " with its default values"
+_LIBRARY = re.compile(r"^type:[^\S\n]*[\"']?library\b", re.MULTILINE)
+
+
+def _library_chart(chart: Path) -> bool:
+    """`type: library` charts render nothing on their own."""
+    try:
+        return bool(_LIBRARY.search((chart / "Chart.yaml").read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return False
 
 
 # A top-level `apiVersion:` of an Argo CD or Flux group (not indented: nested mentions are

@@ -8,7 +8,9 @@ turns such objects into (folder, overlay) targets; `runner` builds them.
 Sources that resolve to this repository:
 - `GitRepository`: `spec.path` is relative to the repository root, unless a
   GitRepository of that name is defined with a URL that is none of this
-  repository's remotes.
+  repository's remotes, or at another ref: a pinned tag, semver range or
+  commit, or a branch other than the one the `flux-system` GitRepository
+  (the bootstrap source) follows.
 - `ExternalArtifact` made by an `ArtifactGenerator` whose copy rules take
   from a GitRepository: the artifact path is mapped back through the rules
   (`@repo/apps/staging/**` → `@artifact/staging/` makes artifact `./staging`
@@ -101,6 +103,9 @@ def _resolve_base(obj: Mapping[str, Any], objs: Sequence[Mapping[str, Any]], rep
         url = str(((source or {}).get("spec") or {}).get("url") or "")
         if url and remotes and not same_repository(url, remotes):
             return None, f"GitRepository {name} points at another repository"
+        other = _other_ref(source, objs) if source is not None else ""
+        if other:
+            return None, other
         return _clean(path), ""
     if kind == "ExternalArtifact":
         for generator in objs:
@@ -116,6 +121,30 @@ def _resolve_base(obj: Mapping[str, Any], objs: Sequence[Mapping[str, Any]], rep
                         return mapped, ""
         return None, f"ExternalArtifact {name} does not map to a folder of this repository"
     return None, f"{kind} {name} is not this repository"
+
+
+BOOTSTRAP_SOURCE = "flux-system"  # the GitRepository `flux bootstrap` creates: the branch the cluster follows
+
+
+def _ref(source: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = (source.get("spec") or {}).get("ref")
+    return ref if isinstance(ref, dict) else {}
+
+
+def _other_ref(source: Mapping[str, Any], objs: Sequence[Mapping[str, Any]]) -> str:
+    """Why `source` is not this checkout ("" when it is): a pinned tag, semver range or
+    commit is a release of the repository, not the tree under review, and a branch other
+    than the one the bootstrap GitRepository follows is another line of work."""
+    ref = _ref(source)
+    name = (source.get("metadata") or {}).get("name", "")
+    for pin in ("commit", "tag", "semver", "name"):
+        if ref.get(pin):
+            return f"GitRepository {name} follows {pin} {ref[pin]}, not the checked-out tree"
+    bootstrap = _named(objs, SOURCE_GROUP, "GitRepository", BOOTSTRAP_SOURCE)
+    branch, ours = ref.get("branch"), _ref(bootstrap).get("branch") if bootstrap is not None else None
+    if branch and ours and branch != ours and bootstrap is not source:
+        return f"GitRepository {name} follows branch {branch}, not {ours} (the branch {BOOTSTRAP_SOURCE} follows)"
+    return ""
 
 
 def overlay_of(obj: Mapping[str, Any], folder: str) -> Overlay:

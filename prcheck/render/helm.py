@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from prcheck.model import Environment
+from prcheck.render import chart_deps
 from prcheck.render.containment import inside
 from prcheck.render.kustomize import RenderError, refuse_tree
 
@@ -118,6 +119,8 @@ def _render_binary(env: Environment, repo_root: Path, timeout: float,
     remote = is_remote(env.path)
     chart, values = (env.path, []) if remote else _local_inputs(env, repo_root)
     with tempfile.TemporaryDirectory(prefix="prcheck-helm-") as tmp:
+        if not remote:
+            chart = chart_deps.ready(Path(chart), env.path, repo_root, Path(tmp) / "deps")
         cmd = ["helm", "template", release_name(env), str(chart), "--include-crds",
                "--namespace", env.namespace or "default"]
         for path in values:
@@ -204,6 +207,7 @@ def _render_sdk(env: Environment, repo_root: Path, allow_remote: bool,
             chart_dir = ""
         else:
             chart_path, values_files = _local_inputs(env, repo_root)
+            chart_path = chart_deps.ready(chart_path, env.path, repo_root, Path(tmp) / "deps")
             chart_dir = Path(env.path).as_posix()
         values: dict[str, Any] = {}
         for path in values_files:

@@ -171,6 +171,15 @@ def _place(doc: Document, path: str, generator: str, sources: SourceFiles, with_
     return Document(path=path, index=match.index, line=match.line, obj=doc.obj, origin=tag, node=match.node)
 
 
+def helm_test_hook(obj: dict[str, Any]) -> bool:
+    """`helm.sh/hook: test` (or Helm 2's test-success/test-failure): run by `helm test` only.
+    Argo CD and Flux never apply them on sync, so neither are they checked or diffed."""
+    meta = obj.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    hooks = annotations.get("helm.sh/hook") if isinstance(annotations, dict) else None
+    return isinstance(hooks, str) and any(h.strip().startswith("test") for h in hooks.split(","))
+
+
 def from_chunks(chunks: Iterable[Chunk], *, env: str, side: str, fallback: str) -> Converted:
     """Helm output: each chunk is one template's output; lines in a template are not known."""
     result = Converted()
@@ -180,7 +189,7 @@ def from_chunks(chunks: Iterable[Chunk], *, env: str, side: str, fallback: str) 
         loaded = load_text(chunk.text, path, origin=tag)
         result.findings.extend(loaded.findings)
         for doc in loaded.docs:
-            if isinstance(doc.obj, dict):
+            if isinstance(doc.obj, dict) and not helm_test_hook(doc.obj):
                 result.docs.append(Document(path=path, index=doc.index, line=0, obj=doc.obj, origin=tag))
     return result
 

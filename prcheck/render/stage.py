@@ -150,3 +150,27 @@ def split(findings: Sequence[Finding], req: RenderRequest, rendered: RenderedChe
 
 def pre_existing_stats(pre_existing: Sequence[Finding]) -> list[dict[str, Any]]:
     return [asdict(f) for f in pre_existing]
+
+
+# Files whose presence means the repository has environments a plain `check` does not render.
+ENVIRONMENT_INPUTS = frozenset({"kustomization", "helm-chart"})
+
+
+def summary_note(req: RenderRequest | None, rendered: RenderedCheck | None, kinds: set[str]) -> str:
+    """One line for the run's summary saying whether environments were rendered, and how to.
+
+    A plain `prcheck check` checks the repository's files as they are and renders
+    nothing (fast enough for every commit and pre-commit); rendering needs a base
+    to compare with, so it is `check --base REF`. Saying so keeps a clean plain run
+    from reading as "the Helm templates passed".
+    """
+    if rendered is not None:
+        done = [d for d in rendered.diffs if not d.skipped]
+        skipped = len(rendered.diffs) - len(done)
+        line = f"rendered {len(done)} environment{'' if len(done) == 1 else 's'} at base and head"
+        return line + (f" ({skipped} with unchanged inputs not rendered)" if skipped else "")
+    if not kinds & ENVIRONMENT_INPUTS:
+        return ""
+    why = "--no-render" if req is not None else "no --base"
+    return (f"environments not rendered ({why}): `prcheck envs` lists them; "
+            "`prcheck check --base <ref>` renders, checks and diffs them")

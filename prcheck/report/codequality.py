@@ -28,8 +28,8 @@ def _description(finding: Finding) -> str:
     text = finding.message
     if finding.resource:
         text += f" ({finding.resource})"
-    if finding.env:
-        text += f" [env {finding.env}]"
+    if finding.environments:
+        text += f" [{'envs' if len(finding.environments) > 1 else 'env'} {finding.env_label}]"
     return text
 
 

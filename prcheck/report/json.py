@@ -43,8 +43,11 @@ def as_dict(report: Report) -> dict[str, Any]:
             "suppressed": len(report.suppressed),
             "files": report.stats.get("files", 0),
             "documents": report.stats.get("documents", 0),
+            "pre_existing": len(report.stats.get("pre_existing") or ()),
+            "fixed": len(report.fixed),
         },
         "findings": [finding_dict(f) for f in report.findings],
+        "fixed": [finding_dict(f) for f in report.fixed],
         "suppressed": [
             {"source": s.source, "reason": s.reason, "added_by_change": s.added, "finding": finding_dict(s.finding)}
             for s in report.suppressed

@@ -56,6 +56,8 @@ def _headline(report: Report, fail_on: str) -> str:
     pre = pre_existing(report)
     if pre:
         parts.append(f"{len(pre)} pre-existing not counted")
+    if report.fixed:
+        parts.append(f"{len(report.fixed)} fixed by this change")
     if report.suppressed:
         parts.append(f"{len(report.suppressed)} suppressed")
     return "## prcheck\n\n" + " · ".join(parts) + "\n"
@@ -64,7 +66,8 @@ def _headline(report: Report, fail_on: str) -> str:
 def _env_findings(report: Report) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
-        out[f.env].append(f)
+        for env in f.environments or ("",):
+            out[env].append(f)
     return out
 
 
@@ -139,10 +142,11 @@ def _findings_section(title: str, findings: Sequence[Finding], budget: _Budget, 
         return ""
     out = [head]
     groups: dict[str, list[Finding]] = defaultdict(list)
-    for f in sorted(findings, key=lambda f: (f.env, f.path, f.line, f.rule)):
-        groups[f.env].append(f)
+    for f in sorted(findings, key=lambda f: (f.env_label, f.path, f.line, f.rule)):
+        groups[f.env_label].append(f)
     for env, items in sorted(groups.items()):
-        label = f"\n**Environment `{_escape(env)}`**\n\n" if env else "\n**Repository files**\n\n"
+        noun = "Environments" if ", " in env else "Environment"
+        label = f"\n**{noun} `{_escape(env)}`**\n\n" if env else "\n**Repository files**\n\n"
         if not budget.take(label):
             budget.omitted[what] += len(items)
             continue
@@ -217,6 +221,7 @@ def render(report: Report, fail_on: str = "error", **_: Any) -> str:
         if section and budget.take(section):
             parts.append(section)
     parts.append(_findings_section("Findings", report.findings, budget, "findings"))
+    parts.append(_findings_section("Fixed by this change", report.fixed, budget, "fixed findings"))
     parts.append(_diff_sections(report.diffs, budget))
     pre = pre_existing(report)
     if pre:

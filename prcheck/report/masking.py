@@ -182,6 +182,7 @@ def mask_report(report: Report) -> Report:
     return replace(
         report,
         findings=[mask_finding(f) for f in report.findings],
+        fixed=[mask_finding(f) for f in report.fixed],
         suppressed=[replace(s, finding=mask_finding(s.finding), reason=mask_text(s.reason)) for s in report.suppressed],
         diffs=[_mask_diff(d) for d in report.diffs],
         stats=_mask_stats(report.stats),

@@ -36,11 +36,18 @@ def _result(f: Finding, rule_index: dict[str, int], suppression: dict[str, Any] 
         "locations": _location(f),
         "partialFingerprints": {"prcheck/v1": f.fingerprint},
         "properties": {"engine": f.engine, **({"resource": f.resource} if f.resource else {}),
-                       **({"environment": f.env} if f.env else {})},
+                       **({"environment": f.env_label, "environments": list(f.environments)}
+                          if f.environments else {})},
     }
     if suppression:
         result["suppressions"] = [suppression]
     return result
+
+
+def _fixed(f: Finding) -> dict[str, Any]:
+    return {"ruleId": f.rule, "level": _LEVEL[f.severity], "message": {"text": f.message},
+            "locations": _location(f), "partialFingerprints": {"prcheck/v1": f.fingerprint},
+            **({"environments": list(f.environments)} if f.environments else {})}
 
 
 def render(report: Report, **_: object) -> str:
@@ -72,6 +79,9 @@ def render(report: Report, **_: object) -> str:
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///" + str(report.stats.get("root", "")).lstrip("/") + "/"}},
             "results": results,
+            # fixed findings ride in the run's property bag, never as results: a code-scanning
+            # consumer must not open an alert for what the change removed
+            **({"properties": {"fixed": [_fixed(f) for f in report.fixed]}} if report.fixed else {}),
         }],
     }
     return json.dumps(log, indent=2) + "\n"

@@ -128,7 +128,7 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
     config = RunConfig(
         paths=tuple(paths),
         root=root,
-        exclude=tuple(conf.get("exclude", [])),
+        exclude=(*conf.get("exclude", []), *(flags.get("exclude") or ())),  # `--exclude GLOB` adds to the config's
         kube_version=str(pick("kube_version", "1.32")).lstrip("v"),
         strict=bool(pick("strict", False)),
         schema_locations=tuple(paths_for("schema_location", "schema_locations")),

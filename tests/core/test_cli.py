@@ -14,7 +14,7 @@ def test_clean_repo_exits_zero(run_cli, repo: Path):
     write(repo, {"a.yaml": GOOD})
     result = run_cli(["check"], repo)
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("0 errors, 0 warnings in 0 files (1 document)")
+    assert result.output.strip().endswith("0 errors, 0 warnings, 0 info in 0 of 1 file checked (1 document)")
 
 
 def test_findings_exit_one_and_text_groups_by_file(run_cli, repo: Path):
@@ -24,7 +24,7 @@ def test_findings_exit_one_and_text_groups_by_file(run_cli, repo: Path):
     lines = result.output.splitlines()
     assert lines[0] == "b.yaml"
     assert "schema/invalid" in lines[1] and lines[1].split()[0] == "5"
-    assert lines[-1] == "1 error, 0 warnings in 1 file (2 documents)"
+    assert lines[-1] == "1 error, 0 warnings, 0 info in 1 of 2 files checked (2 documents)"
     assert "\033[" not in result.output  # not a terminal: no colour
 
 

@@ -37,12 +37,21 @@ def test_empty_document_between_documents_only():
     assert run({"b.yaml": GOOD + "---\n"}) == []
 
 
-def test_duplicate_resource_in_one_folder():
-    assert run({"app/a.yaml": GOOD, "app/b.yaml": GOOD}) == [("k8s/duplicate-resource", "app/b.yaml", 1)]
-    # one object per environment folder is normal in GitOps
+def test_duplicate_resource_in_what_is_applied_together():
+    # one file, and the files one kustomization lists, are applied together
+    assert run({"app/a.yaml": GOOD + "---\n" + GOOD}) == [("k8s/duplicate-resource", "app/a.yaml", 6)]
+    kustomization = load_text("resources: [a.yaml, b.yaml]\n", "app/kustomization.yaml", kind="kustomization")
+    both = [load_text(GOOD, "app/a.yaml", kind="kubernetes"), load_text(GOOD, "app/b.yaml", kind="kubernetes")]
+    assert [(f.rule, f.path) for f in lint.check([kustomization, *both], CheckContext())] == [
+        ("k8s/duplicate-resource", "app/b.yaml")]
+    # alternatives side by side in one folder are not (install.yaml vs namespace-install.yaml)
+    assert run({"app/a.yaml": GOOD, "app/b.yaml": GOOD}) == []
     assert run({"staging/a.yaml": GOOD, "prod/a.yaml": GOOD}) == []
     other_ns = GOOD + "  namespace: other\n"
-    assert run({"app/a.yaml": GOOD, "app/b.yaml": other_ns}) == []
+    assert run({"app/a.yaml": GOOD + "---\n" + other_ns}) == []
+    # a rendered environment is one unit, whatever files its objects came from
+    rendered = [(f.rule, f.path) for f in lint.check(both, CheckContext(env="staging"))]
+    assert rendered == [("k8s/duplicate-resource", "app/b.yaml")]
 
 
 def test_non_manifest_files_are_not_linted_as_kubernetes():

@@ -32,6 +32,7 @@ def outcome(report):
 def test_parallel_run_matches_sequential_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     files = {f"apps/p{i}.yaml": POD.format(i=i, port='"80"' if i % 3 == 0 else 80) for i in range(12)}
     files["apps/dup.yaml"] = POD.format(i=1, port=80)  # duplicates apps/p1.yaml: a whole-run check
+    files["apps/kustomization.yaml"] = "resources: [p1.yaml, dup.yaml]\n"  # ... when applied together
     files["apps/broken.yaml"] = "a: [\n"
     files["apps/ignored.yaml"] = POD.format(i=99, port=80).replace(
         "image: nginx:latest\n", "image: nginx:latest  # prcheck:ignore[k8s/image-latest-tag] demo only\n")

@@ -54,14 +54,15 @@ def test_junit_of_a_clean_run_has_one_passing_case():
 def test_json_shape_is_stable():
     data = json.loads(render("json", sample()))
     assert data["version"] == 1
-    assert data["summary"] == {"errors": 2, "warnings": 1, "info": 1, "suppressed": 1, "files": 2, "documents": 5}
-    assert set(data["findings"][0]) == {"rule", "severity", "message", "path", "line", "resource", "engine", "env", "column", "fingerprint"}
+    assert data["summary"] == {"errors": 2, "warnings": 1, "info": 1, "suppressed": 1, "files": 2, "documents": 5,
+                               "pre_existing": 0, "fixed": 0}
+    assert set(data["findings"][0]) == {"rule", "severity", "message", "path", "line", "resource", "engine", "env", "column", "fingerprint", "envs"}
     assert data["suppressed"][0]["source"] == "inline"
 
 
 def test_text_summary_and_colour(monkeypatch):
     plain = render("text", sample())
-    assert plain.splitlines()[-1] == "2 errors, 1 warning in 2 files (5 documents), 1 info, 1 suppressed"
+    assert plain.splitlines()[-1] == "2 errors, 1 warning, 1 info in 2 of 2 files checked (5 documents); 1 suppressed"
     assert "\033[" not in plain
     assert "\033[31m" in render("text", sample(), colour=True)
     assert "no schema for Widget" not in render("text", sample(), quiet=True)

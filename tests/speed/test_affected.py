@@ -48,8 +48,9 @@ def test_one_file_change_checks_that_file_and_its_folder_only(repo: Path, run_cl
     root = _repo(repo)
     edited = root / "apps/a/two.yaml"
     edited.write_text(DEPLOYMENT.format(name="a-two", replicas='"3"', tag="latest"))
-    # a second definition of an object already in the folder: only a cross-file rule sees it
-    write(root, {"apps/a/zcopy.yaml": DEPLOYMENT.format(name="a-one", replicas=2, tag="1.0")})
+    # a second definition of an object the folder's kustomization already applies: only a cross-file rule sees it
+    write(root, {"apps/a/zcopy.yaml": DEPLOYMENT.format(name="a-one", replicas=2, tag="1.0"),
+                 "apps/a/kustomization.yaml": "resources: [one.yaml, two.yaml, three.yaml, zcopy.yaml]\n"})
     commit(root, "change")
 
     narrowed = _check(run_cli, root, "--no-render")
@@ -58,10 +59,10 @@ def test_one_file_change_checks_that_file_and_its_folder_only(repo: Path, run_cl
     rules = {f[0] for f in _findings(narrowed)}
     assert {"schema/invalid", "k8s/image-latest-tag", "k8s/duplicate-resource"} <= rules
     assert {f[1] for f in _findings(narrowed)} == {"apps/a/two.yaml", "apps/a/zcopy.yaml"}
-    # two changed files checked; the rest of their folder read for duplicate-resource; other folders not at all
-    assert narrowed["stats"]["affected"] == {"checked": 2, "read": 5, "files": 11}
+    # three changed files checked; the rest of their folder read for duplicate-resource; other folders not at all
+    assert narrowed["stats"]["affected"] == {"checked": 3, "read": 6, "files": 12}
     assert "affected" not in full["stats"]
-    assert narrowed["summary"]["documents"] == 5
+    assert narrowed["summary"]["documents"] == 6
 
 
 def test_no_render_keeps_the_change_filter(repo: Path, run_cli) -> None:

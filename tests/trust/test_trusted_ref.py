@@ -260,3 +260,16 @@ def test_a_config_symlinked_outside_is_never_read(pr_repo: Path, run_cli, tmp_pa
     assert "OUTSIDE-CANARY-4711" not in result.output
     assert result.exit_code == (1 if trusted else 2), result.output
     assert "outside the repository" in result.output
+
+
+def test_envs_and_diff_take_environments_from_the_trusted_ref(repo: Path, run_cli) -> None:
+    write(repo, {".prcheck.yaml": "environments:\n- {name: prod, path: apps}\n",
+                 "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
+    commit(repo, "base")
+    write(repo, {".prcheck.yaml": "environments:\n- {name: evil, path: apps}\n"})
+    assert "evil" in run_cli(["envs"], repo).output
+    trusted = run_cli(["envs", "--trusted-ref", "HEAD"], repo)
+    assert trusted.exit_code == 0 and "prod" in trusted.output and "evil" not in trusted.output
+    diff = run_cli(["diff", "--base", "HEAD", "--trusted-ref", "HEAD", "--format", "json"], repo)
+    assert diff.exit_code == 0, diff.output
+    assert [d["env"] for d in json.loads(diff.output)["diffs"]] == ["prod"]

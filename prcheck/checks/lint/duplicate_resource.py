@@ -1,12 +1,16 @@
-"""The same object twice in one folder: the second silently replaces the first on apply.
+"""The same object twice in what is applied together: the second silently replaces the first.
 
-Scoped to a folder because a GitOps repository legitimately defines the same
-object once per cluster or environment folder.
+"Applied together" is one unit: a rendered environment (one kustomize build,
+one Helm release, one plain environment, one Argo CD or Flux application),
+the files one kustomization lists, or one file (`kubectl apply -f`). Objects
+that merely share a folder are not: a repository keeps alternatives side by
+side (`install.yaml` and `namespace-install.yaml`, one StorageClass per
+cloud), and only one of them is ever applied.
 """
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import posixpath
 from typing import Iterator, Sequence
 
 from prcheck.checks.context import CheckContext
@@ -16,31 +20,51 @@ from prcheck.sources.yaml_loader import LoadedFile
 
 
 def folder_of(path: str) -> str:
-    return str(PurePosixPath(path).parent)
+    """The `related` key for pull-request runs: kustomizations mostly list files of their own folder."""
+    return posixpath.dirname(path) or "."
+
+
+def _listed_by(files: Sequence[LoadedFile]) -> dict[str, set[str]]:
+    """file → the kustomizations whose `resources:` name it (a directory entry is its own unit)."""
+    units: dict[str, set[str]] = {}
+    for file in files:
+        if file.kind != "kustomization" or not file.docs or not isinstance(file.docs[0].obj, dict):
+            continue
+        resources = file.docs[0].obj.get("resources")
+        folder = posixpath.dirname(file.path)
+        for entry in resources if isinstance(resources, list) else []:
+            if isinstance(entry, str) and "://" not in entry:
+                units.setdefault(posixpath.normpath(posixpath.join(folder, entry)), set()).add(file.path)
+    return units
 
 
 def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
+    listed = {} if ctx.env else _listed_by(files)
     seen: dict[tuple[str, str, str, str, str], tuple[str, int]] = {}
     for file in files:
         if file.kind not in MANIFEST_KINDS:
             continue
-        folder = folder_of(file.path)
+        # a rendered environment is one unit; a repository file belongs to the kustomizations listing it, or to itself
+        units = {f"env:{ctx.env}"} if ctx.env else listed.get(file.path) or {file.path}
         for doc in file.docs:
             if not isinstance(doc.obj, dict) or not doc.name or not doc.kind or doc.file_kind == "client-config":
                 continue
             group = doc.api_version.rpartition("/")[0]
-            key = (folder, group, doc.kind, doc.namespace, doc.name)
-            if key in seen:
-                first_path, first_line = seen[key]
+            first = None
+            for unit in sorted(units):
+                key = (unit, group, doc.kind, doc.namespace, doc.name)
+                first = first or seen.get(key)
+                seen.setdefault(key, (doc.path, doc.line))
+            if first is not None:
+                first_path, first_line = first
                 yield finding(RULE, f"{doc.resource} is already defined at {first_path}:{first_line}",
                               doc.path, doc.line, doc.resource)
-            else:
-                seen[key] = (doc.path, doc.line)
 
 
 RULE = LintRule(
     id="k8s/duplicate-resource", severity="error", title="the same resource defined twice",
-    description="Two documents in one folder share API group, kind, namespace and name.",
+    description="Two documents applied together (one environment, one kustomization, one file) share "
+                "API group, kind, namespace and name.",
     check=check,
     scope="run",
     related=folder_of,

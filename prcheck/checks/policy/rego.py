@@ -87,8 +87,7 @@ class EmbeddedBackend:
             if "recursion limit" in str(exc):
                 raise InputRefused(package, 0, 0, "the document nests too deeply for the Rego engine") from None
             if not is_refusal(exc):
-                err = rego_error(exc, package)
-                raise PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}") from None
+                raise _evaluation_error(exc, package, rule) from None
         return self._query_definitions(package, rule, input_json)
 
     def _query_definitions(self, package: str, rule: str, input_json: str) -> Any:
@@ -113,8 +112,7 @@ class EmbeddedBackend:
             except RuntimeError as exc:
                 if is_refusal(exc):
                     continue
-                err = rego_error(exc, package)
-                raise PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}") from None
+                raise _evaluation_error(exc, package, rule) from None
             if isinstance(value, list):
                 results.extend(v for v in value if v not in results)
             elif value is not None:
@@ -123,6 +121,11 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         pass
+
+
+def _evaluation_error(exc: RuntimeError, package: str, rule: str) -> PolicyError:
+    err = rego_error(exc, package)
+    return PolicyError(err.path, err.line, err.column, f"evaluating data.{package}.{rule}: {err.message}")
 
 
 def _value(raw: str) -> Any:

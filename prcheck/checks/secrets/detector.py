@@ -78,9 +78,6 @@ class Detector:
 
     # -- one unit ---------------------------------------------------------------------------------
 
-    def hits(self, unit: Unit, path: str = "") -> list[Hit]:
-        return self.document_hits([unit], path)
-
     def document_hits(self, units: Sequence[Unit], path: str = "") -> list[Hit]:
         """Every hit in one document's units. The gitleaks rules run once over all units
         joined as `key: value` lines (one prefilter pass and one regex pass per document,

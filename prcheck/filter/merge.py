@@ -1,0 +1,53 @@
+"""One problem, one finding: the same finding seen in several places is merged.
+
+A problem in a base that three overlays include is found four times: once
+in the source file and once in each rendered environment, each time pointing
+at the same source line. A reviewer wants it once, with the environments it
+affects, so every format and every publisher (one annotation, one review
+comment "in staging, production") receives the merged finding.
+
+Two findings are one problem when they have the same rule, message and
+source location (path and line); without a line, the same resource. The
+namespace is ignored there, because an overlay setting `namespace:` makes
+`Deployment/web` of the base `Deployment/staging/web` in the environment.
+The merged finding is the repository file's own when there is one (its
+fingerprint is then the same with or without rendering), takes the highest
+severity, and lists every environment in `envs`; `env` stays set only on a
+finding seen in one environment alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+from prcheck.model import SEVERITY_RANK, Finding
+
+Key = tuple[str, str, int, str, str]
+
+
+def _without_namespace(resource: str) -> str:
+    parts = resource.split("/")
+    return f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else resource
+
+
+def problem_key(finding: Finding) -> Key:
+    where = "" if finding.line and finding.path else _without_namespace(finding.resource)
+    return finding.rule, finding.path, finding.line, where, finding.message
+
+
+def merge(findings: Iterable[Finding]) -> list[Finding]:
+    """Merged findings, in the order their problems were first seen."""
+    groups: dict[Key, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(problem_key(finding), []).append(finding)
+    merged: list[Finding] = []
+    for group in groups.values():
+        envs = tuple(sorted({e for f in group for e in f.environments}))
+        if len(group) == 1:
+            merged.append(replace(group[0], envs=envs) if envs != group[0].envs else group[0])
+            continue
+        first = min(group, key=lambda f: (bool(f.env), f.env))  # the repository file's own, else the first env
+        severity = max((f.severity for f in group), key=SEVERITY_RANK.__getitem__)
+        merged.append(replace(first, env="", envs=envs, severity=severity, fingerprint=""))
+    return merged
