@@ -64,6 +64,22 @@ def _shard(value: str | None) -> Any:
         raise click.BadParameter(str(exc)) from None
 
 
+def emit_reports(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...], quiet: bool, fail_on: str,
+                 **options: Any) -> None:
+    """Each `--format` to its `-o` file (in order), the rest to stdout; `check` and `merge` alike."""
+    from prcheck.report import render
+    from prcheck.report.files import write_report
+    from prcheck.report.text import use_colour
+
+    for index, fmt in enumerate(list(formats) or ["text"]):
+        target = outputs[index] if index < len(outputs) else None
+        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on, **options)
+        if target:
+            write_report(target, body)
+        else:
+            click.echo(body, nl=False)
+
+
 def fail(message: str) -> None:
     click.echo(error_line(message), err=True)
     sys.exit(EXIT_ERROR)
@@ -157,9 +173,6 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
           outputs: tuple[str, ...], summary: bool, **flags: Any) -> None:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
     from prcheck.pipeline import run_check
-    from prcheck.report import render
-    from prcheck.report.files import write_report
-    from prcheck.report.text import use_colour
     from prcheck.trust import decide
 
     if len(outputs) > max(len(formats), 1):
@@ -170,15 +183,7 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
     with decide(given or ["."], config_file, flags, Path.cwd()) as decision:
         opts, fail_on = decision.config, decision.fail_on
         report = run_check(opts)
-    chosen = list(formats) or ["text"]
-    for index, fmt in enumerate(chosen):
-        target = outputs[index] if index < len(outputs) else None
-        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on,
-                      summary=summary)
-        if target:
-            write_report(target, body)
-        else:
-            click.echo(body, nl=False)
+    emit_reports(report, formats, outputs, quiet, fail_on, summary=summary)
     if flags.get("publish"):  # after the report files, so a failed post still leaves them
         from prcheck.publish.cli_glue import publish_from_flags
 

@@ -18,7 +18,7 @@ from prcheck.checks.policy.builtin import BuiltinEngine
 from prcheck.checks.policy.cel.engine import CelEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
-from prcheck.checks.secrets import SecretsEngine, one_finding_per_secret
+from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.changed_lines import FileBaseline
 from prcheck.filter.fixed import fixed as fixed_by_change
 from prcheck.filter.merge import merge as merge_findings
@@ -360,7 +360,6 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             report.suppressed, revealed = reveal_new_under_suppressions(report.suppressed, opts.render, rendered,
                                                                          change, files_baseline)
             report.findings.extend(revealed)
-    report.findings = one_finding_per_secret(report.findings)
     report.findings = merge_findings(report.findings)  # one problem seen in N environments: one finding
     # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
     report.findings.extend([*opts.notices, *filtered.notices])

@@ -15,10 +15,15 @@ from typing import Any, Sequence
 
 import click
 
+from prcheck.cli import EXIT_ERROR, FORMAT_CHOICES, emit_reports
 from prcheck.model import Report
-
-FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 _SUMMED_STATS = ("files", "documents", "resources", "policy_passes")
+
+
+class MergeError(click.ClickException):
+    """Reports that cannot be merged: one line, exit 2 like every usage error."""
+
+    exit_code = EXIT_ERROR
 
 
 def merge_reports(reports: Sequence[Report]) -> Report:
@@ -58,7 +63,7 @@ def read_report(path: str) -> Report:
         return report_from_dict(data)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
-        raise click.ClickException(f"{path}: cannot read a prcheck JSON report: {reason}") from None
+        raise MergeError(f"{path}: cannot read a prcheck JSON report: {reason}") from None
 
 
 def _check_shards(reports: Sequence[Report], paths: Sequence[str]) -> None:
@@ -67,12 +72,12 @@ def _check_shards(reports: Sequence[Report], paths: Sequence[str]) -> None:
     if not any(shards):
         return
     if not all(shards):
-        raise click.ClickException("some reports come from --shard runs and some do not")
+        raise MergeError("some reports come from --shard runs and some do not")
     counts = {s["count"] for s in shards}
     indexes = sorted(s["index"] for s in shards)
     if len(counts) != 1 or indexes != list(range(1, counts.pop() + 1)):
         got = ", ".join(f"{s['index']}/{s['count']}" for s in shards)
-        raise click.ClickException(f"the reports are not one complete set of shards (got {got} from {len(paths)} files)")
+        raise MergeError(f"the reports are not one complete set of shards (got {got} from {len(paths)} files)")
 
 
 @click.command()
@@ -91,22 +96,12 @@ def _check_shards(reports: Sequence[Report], paths: Sequence[str]) -> None:
 def merge(reports: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str,
           quiet: bool, **flags: Any) -> None:
     """Join the JSON reports of `check --shard I/N` runs into one, then render and publish it once."""
-    from prcheck.report import render
-    from prcheck.report.files import write_report
-    from prcheck.report.text import use_colour
-
     if len(outputs) > max(len(formats), 1):
         raise click.UsageError("more -o files than --format values")
     loaded = [read_report(p) for p in reports]
     _check_shards(loaded, reports)
     report = merge_reports(loaded)
-    for index, fmt in enumerate(list(formats) or ["text"]):
-        target = outputs[index] if index < len(outputs) else None
-        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on)
-        if target:
-            write_report(target, body)
-        else:
-            click.echo(body, nl=False)
+    emit_reports(report, formats, outputs, quiet, fail_on)
     if flags.get("publish"):
         from prcheck.publish.cli_glue import publish_from_flags
 

@@ -22,10 +22,10 @@ def detect_platform(requested: str, environ: Mapping[str, str]) -> str:
     if environ.get("GITLAB_CI") == "true":
         raise PublishError(
             "--publish auto: this GitLab pipeline is not a merge request pipeline (CI_MERGE_REQUEST_IID is unset); "
-            'run the job with `rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"` or pass --publish gitlab'
+            'run the job with `rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"` or use --publish gitlab'
         )
     raise PublishError(
         "--publish auto: not running in GitHub Actions (GITHUB_ACTIONS and GITHUB_EVENT_PATH unset) "
         "nor in a GitLab merge request pipeline (GITLAB_CI and CI_MERGE_REQUEST_IID unset); "
-        "pass --publish github or --publish gitlab"
+        "use --publish github or --publish gitlab"
     )

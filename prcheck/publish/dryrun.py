@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Mapping, TextIO
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from prcheck.publish.base import Identity, PublishOptions, RemoteComment
 from prcheck.publish.diffparse import DiffLines, from_line_numbers
@@ -21,13 +21,26 @@ from prcheck.publish.gitlab import ChangedFile, DiffRefs, GitLabContext
 from prcheck.report.masking import mask_text
 
 
+def shown_url(url: str) -> str:
+    """A request URL as the dry run prints it: the API URL may carry credentials
+    (`https://x-access-token:<token>@host`, `?private_token=`), so the userinfo
+    and the query are masked; scheme, host, port and path are prcheck's own and
+    stay readable (the secret scanner would take `host:port/path` for a value)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "<masked>@" + netloc.rpartition("@")[2]
+    query = mask_text(parts.query) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 class _Recorder:
     def __init__(self, stdout: TextIO) -> None:
         self._stdout = stdout
         self.requests: list[dict] = []
 
     def record(self, method: str, url: str, body: Any = None) -> None:
-        request = {"method": method, "url": mask_text(url), "body": body}  # GITHUB_API_URL may carry credentials
+        request = {"method": method, "url": shown_url(url), "body": body}
         self.requests.append(request)
         self._stdout.write(json.dumps(request, sort_keys=True) + "\n")
 

@@ -161,7 +161,7 @@ def publish_github(
     def client() -> GitHubApi:
         token = token_from(options, environ)
         if not token:
-            raise PublishError("--publish github needs a token: set GITHUB_TOKEN or pass --github-token")
+            raise PublishError("--publish github needs a token: set GITHUB_TOKEN or use --github-token")
         from prcheck.publish.github_client import PyGithubApi
 
         return PyGithubApi(ctx, token, options)

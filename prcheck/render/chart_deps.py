@@ -71,7 +71,9 @@ def ready(chart: Path, chart_rel: str, repo_root: Path, scratch: Path, depth: in
     if depth >= MAX_DEPTH:
         raise RenderError("render/failed", f"chart {chart_rel}: local dependencies nest deeper than {MAX_DEPTH}")
     copy = scratch / f"chart-{depth}-{chart.name}"
-    shutil.copytree(chart, copy, symlinks=True, dirs_exist_ok=True)
+    # links are copied as their (checked, in-repository) content: a relative link copied as a
+    # link would resolve from the scratch folder instead, which can be anywhere (/proc/self/environ)
+    shutil.copytree(chart, copy, dirs_exist_ok=True, ignore_dangling_symlinks=True)
     for dep in missing:
         source = (chart / str(dep["repository"])[len("file://"):]).resolve()
         if not inside(source, repo_root):
@@ -84,5 +86,5 @@ def ready(chart: Path, chart_rel: str, repo_root: Path, scratch: Path, depth: in
         refuse_tree(source, repo_root)  # the same link checks as the chart itself
         rel = source.relative_to(repo_root.resolve()).as_posix()
         built = ready(source, rel, repo_root, scratch / f"dep-{depth}-{dep['name']}", depth + 1)
-        shutil.copytree(built, copy / "charts" / dep["name"], symlinks=True, dirs_exist_ok=True)
+        shutil.copytree(built, copy / "charts" / dep["name"], dirs_exist_ok=True, ignore_dangling_symlinks=True)
     return copy

@@ -79,9 +79,7 @@ def contained_targets(paths: Sequence[str], cwd: Path, root: Path) -> tuple[list
         target = Path(os.path.normpath(cwd / p))
         if not target.exists() and not target.is_symlink():
             raise FileNotFoundError(f"{target}: no such file or folder")
-        real = os.path.realpath(target)
-        top = os.path.realpath(root)
-        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+        if not _escapes(target, root):
             targets.append(target)
             continue
         shown = os.path.relpath(target, root) if target.is_relative_to(root) else str(p)

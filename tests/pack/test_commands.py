@@ -119,3 +119,19 @@ def test_policy_test_compile_error_exits_2(run_cli, repo: Path):
     result = run_cli(["policy", "test", "policy"], repo)
     assert result.exit_code == 2
     assert "broken.rego" in result.output
+
+
+def test_policy_test_fixture_that_does_not_load_is_an_error(run_cli, repo: Path):
+    # A passing fixture (no marks) whose YAML breaks would otherwise "pass": no rule saw it.
+    write(repo, {
+        "policy/deny.rego": """
+            package main
+            import rego.v1
+            deny contains "no latest" if endswith(input.spec.containers[_].image, ":latest")
+        """,
+        "policy/testdata/pinned-pass.yaml": "# prcheck-test: rule=main/deny\nspec: {containers: [{image: a:1}\n",
+    })
+    result = run_cli(["policy", "test", "policy", "-v"], repo)
+    assert result.exit_code == 1
+    assert "fixture does not load" in result.output and "yaml/syntax" in result.output
+    assert result.output.strip().endswith("0/1 passed, 0 failed, 1 errors, 0 skipped")

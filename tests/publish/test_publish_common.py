@@ -224,3 +224,20 @@ def test_step_summary_needs_the_variable(tmp_path: Path):
     target = tmp_path / "summary.md"
     assert append_step_summary(str(target), "# one") and append_step_summary(str(target), "# two\n")
     assert target.read_text() == "# one\n# two\n"
+
+
+@pytest.mark.parametrize("port", range(30_000, 40_000, 97))
+def test_dry_run_urls_stay_readable_on_any_port(port):
+    from prcheck.publish.dryrun import shown_url
+
+    url = f"http://localhost:{port}/api/v4/projects/42/merge_requests/3/discussions"
+    assert shown_url(url) == url
+
+
+def test_dry_run_urls_hide_userinfo_and_query_tokens():
+    from prcheck.publish.dryrun import shown_url
+
+    token = "ghp_" + "A1b2C3d4" * 5
+    assert shown_url(f"https://x-access-token:{token}@api.github.example/repos/o/r") == \
+        "https://<masked>@api.github.example/repos/o/r"
+    assert token not in shown_url(f"https://gitlab.example/api/v4/user?private_token={token}")

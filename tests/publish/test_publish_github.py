@@ -390,7 +390,7 @@ def test_dry_run_prints_the_requests_a_real_run_sends(report, github_env, fast_o
 
 def test_missing_token_is_one_clear_line(report, github_env, fast_options, fake_github, out):
     env = {k: v for k, v in github_env.items() if k != "GITHUB_TOKEN"}
-    with pytest.raises(PublishError, match="set GITHUB_TOKEN or pass --github-token"):
+    with pytest.raises(PublishError, match="set GITHUB_TOKEN or use --github-token"):
         run(report, env, fast_options, out)
     assert fake_github.log == []
 

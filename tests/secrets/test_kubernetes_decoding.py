@@ -230,5 +230,5 @@ def test_a_secret_in_a_base_and_its_overlays_is_one_finding(repo: Path, run_cli)
     (repo / "base/secret.yaml").write_text(
         f"apiVersion: v1\nkind: Secret\nmetadata: {{name: db}}\nstringData:\n  token: {TOKEN}\n")
     report = json.loads(run_cli(["check", ".", "--base", "HEAD", "--format", "json"], repo).output)
-    found = [(f["rule"], f["path"], f["line"]) for f in report["findings"] if f["rule"] == "secrets/github-pat"]
-    assert found == [("secrets/github-pat", "base/secret.yaml", 5)]
+    found = [(f["rule"], f["path"], f["line"], f["envs"]) for f in report["findings"] if f["rule"] == "secrets/github-pat"]
+    assert found == [("secrets/github-pat", "base/secret.yaml", 5, ["production", "staging"])]

@@ -9,19 +9,9 @@ import pytest
 
 from prcheck.sources.shard import Shard, assign, select_envs, select_files
 from tests.conftest import write
+from tests.speed.test_affected import DEPLOYMENT
 from tests.render.conftest import commit, gitops  # noqa: F401  (fixture)
 
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}, namespace: team}}
-spec:
-  replicas: {replicas}
-  selector: {{matchLabels: {{app: {name}}}}}
-  template:
-    metadata: {{labels: {{app: {name}}}}}
-    spec:
-      containers: [{{name: app, image: "example/{name}:{tag}"}}]
-"""
 
 
 def _repo(root: Path) -> Path:
@@ -70,10 +60,10 @@ def test_merge_refuses_an_incomplete_set(repo: Path, run_cli, tmp_path: Path) ->
     root = _repo(repo)
     (tmp_path / "one.json").write_text(json.dumps(_json(run_cli, root, "check", ".", "--shard", "1/2")))
     result = run_cli(["merge", str(tmp_path / "one.json")], root)
-    assert result.exit_code != 0 and "complete set of shards" in result.output
+    assert result.exit_code == 2 and "complete set of shards" in result.output
     (tmp_path / "junk.json").write_text("{}")
     result = run_cli(["merge", str(tmp_path / "junk.json")], root)
-    assert result.exit_code != 0 and "not a prcheck JSON report" in result.output
+    assert result.exit_code == 2 and "not a prcheck JSON report" in result.output
 
 
 def test_environments_are_shared_out_too(gitops: Path, run_cli, tmp_path: Path) -> None:  # noqa: F811

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.render.conftest import needs_helm, needs_kustomize
-from tests.trust.conftest import (ALL_FORMATS, Canary, all_formats_args, commit_pr, listener, run_prcheck,  # noqa: F401
-                                  ssh_stub)
+from tests.trust.conftest import ALL_FORMATS, Canary, all_formats_args, commit_pr, run_prcheck
 
 CHART = {
     "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",

@@ -214,6 +214,7 @@ def run_fixture_tests(root: Path) -> list[CaseResult]:
 
 
 def _judge(fixture: Fixture, findings: Iterable[Finding], display: str) -> CaseResult:
+    findings = list(findings)
     rules = set(fixture.rules) | {rule for rule, _ in fixture.expected}
     actual = {(f.rule, f.line) for f in findings if f.rule in rules}
     name = f"{display} [{','.join(fixture.rules)}]"
@@ -223,6 +224,11 @@ def _judge(fixture: Fixture, findings: Iterable[Finding], display: str) -> CaseR
 
     facts = {"rule": ",".join(fixture.rules), "resource": display,
              "expected": listed(fixture.expected), "got": listed(actual)}
+    broken = [f for f in findings if f.rule.startswith("yaml/") and f.severity == "error" and f.rule not in rules]
+    if broken:
+        # A fixture that does not load proves nothing either way: no rule saw its documents.
+        first = broken[0]
+        return CaseResult(name, "error", f"fixture does not load: {first.message} (line {first.line}, {first.rule})", **facts)
     if "fail" in fixture.path.stem and not fixture.expected:
         return CaseResult(name, "error", "a failing fixture must mark at least one line with '# expect'", **facts)
     if actual == fixture.expected:

@@ -11,9 +11,9 @@
 """
 
 from prcheck.checks.secrets.catalog import RULES, gitleaks_rules
-from prcheck.checks.secrets.engine import SecretsEngine, SecretsSettings, mask, one_finding_per_secret, settings_from_config
+from prcheck.checks.secrets.engine import SecretsEngine, SecretsSettings, mask, settings_from_config
 from prcheck.checks.secrets.gitleaks import RuleSetError
 from prcheck.checks.secrets.masking import find_secret_spans, mask_text, mask_values
 
 __all__ = ["RULES", "RuleSetError", "SecretsEngine", "SecretsSettings", "find_secret_spans", "gitleaks_rules",
-           "mask", "mask_text", "mask_values", "one_finding_per_secret", "settings_from_config"]
+           "mask", "mask_text", "mask_values", "settings_from_config"]

@@ -286,22 +286,3 @@ def mask(value: str) -> str:
 
 def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
-
-
-def one_finding_per_secret(findings: Sequence[Finding]) -> list[Finding]:
-    """The same secret seen in a repository file and in rendered environments (or in several
-    environments) is one finding: same rule, file, line and message (messages never name the
-    environment). The file's own finding is kept when there is one, else the first environment's."""
-    kept: dict[tuple[str, str, int, str], int] = {}
-    out: list[Finding] = []
-    for finding in findings:
-        if not finding.rule.startswith(PREFIX) or not finding.path:
-            out.append(finding)
-            continue
-        key = (finding.rule, finding.path, finding.line, finding.message)
-        if key not in kept:
-            kept[key] = len(out)
-            out.append(finding)
-        elif out[kept[key]].env and not finding.env:
-            out[kept[key]] = finding
-    return out
