@@ -20,17 +20,13 @@ is a one-line configuration error, never a silent fallback to no rules.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from prcheck.config import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+import tomllib
 
 UPSTREAM_VERSION = "v8.30.1"
 EXTRA_FILE = "prcheck-extra.toml"
