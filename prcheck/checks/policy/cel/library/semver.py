@@ -8,7 +8,6 @@ Precedence follows semver 2.0.0 (build metadata ignored, pre-releases lower).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from .common import BOOL, INT, OBJ, STRING, Fn, compare, expect, fn, shared, tagged
 
