@@ -19,6 +19,7 @@ import click
 
 from prcheck.checks.policy.gatekeeper.verify import Outcome, Verifier
 from prcheck.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, guarded
+from prcheck.report.escaping import safe_text
 
 HEADERS = ("RESULT", "SUITE", "TEST", "CASE", "DETAIL")
 
@@ -52,7 +53,7 @@ def verify(paths: tuple[str, ...], run_pattern: str | None, verbose: bool, engin
     for suite in suites:
         outcomes.extend(verifier.run_suite(suite, _label(suite, paths)))
     if fmt == "text":
-        click.echo(render_table(outcomes, verbose))
+        click.echo(safe_text(render_table(outcomes, verbose)))
     else:
         from prcheck.report.test_results import TestResult, render
 

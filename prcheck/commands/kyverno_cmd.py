@@ -13,6 +13,7 @@ import sys
 import click
 
 from prcheck.cli import guarded
+from prcheck.report.escaping import safe_text
 from prcheck.report.test_results import TestResult, render
 
 
@@ -32,7 +33,7 @@ def test(directory: str, detailed_results: bool, fmt: str) -> None:
     from prcheck.checks.policy.kyverno.testrunner import run_all, run_tests
 
     if fmt == "text":
-        sys.exit(run_tests(directory, sys.stdout, detailed=detailed_results))
+        sys.exit(run_tests(directory, _SafeWriter(sys.stdout), detailed=detailed_results))
     reports = run_all(directory)
     if not reports:
         click.echo(f"prcheck: error: no kyverno-test.yaml under {directory}", err=True)
@@ -55,3 +56,16 @@ def _results(report) -> list[TestResult]:
                    expected=row.expected, got=row.actual or "not found", message="" if row.ok else row.reason)
         for row in report.rows
     ]
+
+
+class _SafeWriter:
+    """Test names, resource names and messages come from the tested files: escape them on their way to the log."""
+
+    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(safe_text(text))
+
+    def flush(self) -> None:
+        self.stream.flush()

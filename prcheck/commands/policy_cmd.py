@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from prcheck.cli import EXIT_FINDINGS, EXIT_OK, guarded
+from prcheck.report.escaping import safe_text
 
 
 @click.group()
@@ -45,10 +46,10 @@ def test(directory: str | None, data_paths: tuple[str, ...], verbose: bool, fmt:
     for result in report.results:
         if verbose or result.status in ("fail", "error"):
             detail = f"\n    {result.detail}" if result.detail else ""
-            click.echo(f"{result.status.upper()}: {result.name}{detail}")
+            click.echo(safe_text(f"{result.status.upper()}: {result.name}{detail}"))
     total = len(report.results)
     if not total:
-        click.echo(f"no tests found under {root}")
+        click.echo(safe_text(f"no tests found under {root}"))
     else:
         click.echo(f"{report.count('pass')}/{total} passed, {report.count('fail')} failed, "
                    f"{report.count('error')} errors, {report.count('skip')} skipped")

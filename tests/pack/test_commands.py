@@ -135,3 +135,15 @@ def test_policy_test_fixture_that_does_not_load_is_an_error(run_cli, repo: Path)
     assert result.exit_code == 1
     assert "fixture does not load" in result.output and "yaml/syntax" in result.output
     assert result.output.strip().endswith("0/1 passed, 0 failed, 1 errors, 0 skipped")
+
+
+def test_policy_test_output_cannot_start_a_workflow_command(run_cli, repo: Path):
+    # Fixture names come from the tested tree: a newline in one must not start a `::` line in the CI log.
+    write(repo, {
+        "policy/deny.rego": "package main\nimport rego.v1\ndeny contains \"x\" if input.bad\n",
+        "policy/testdata/a\n::error file=x::forged-fail.yaml": "# prcheck-test: rule=main/deny\nbad: false\n",
+    })
+    result = run_cli(["policy", "test", "policy"], repo)
+    assert result.exit_code == 1
+    assert "forged-fail.yaml" in result.output
+    assert not any(line.lstrip().startswith("::") for line in result.output.splitlines())
