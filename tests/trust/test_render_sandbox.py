@@ -92,6 +92,12 @@ def test_stale_base_worktrees_are_removed_live_ones_kept(hostile_repo: Path, tmp
 
 
 @needs_helm
+def _worktrees_while_busy(repo: Path) -> str:
+    """`git worktree list` fails while another process is half-way through adding one; that is "not yet"."""
+    listed = subprocess.run(["git", "-C", str(repo), "worktree", "list"], capture_output=True, text=True)
+    return listed.stdout if listed.returncode == 0 else ""
+
+
 def test_sigterm_during_a_render_leaves_no_worktree_and_no_traceback(hostile_repo: Path) -> None:
     commit_pr(hostile_repo, {
         "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n", "charts/app/values.yaml": "a: 1\n",
@@ -101,7 +107,7 @@ def test_sigterm_during_a_render_leaves_no_worktree_and_no_traceback(hostile_rep
                             env={**os.environ, "PYTHONPATH": PACKAGE_ROOT}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
-    while "prcheck-base-" not in git(hostile_repo, "worktree", "list") and time.monotonic() < deadline:
+    while "prcheck-base-" not in _worktrees_while_busy(hostile_repo) and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)
