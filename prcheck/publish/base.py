@@ -24,6 +24,9 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}")
 _MARKER = re.compile(r"\A\s*<!-- (prcheck(?:@[A-Za-z0-9_.\-/]+)?):(fp|summary)(?::([0-9A-Za-z_.:-]+))? -->")
 
 CommentScope = Literal["added", "diff_context"]
+# Surfaces a caller can switch off (`--no-check-run`, ...); the summary comment has its own setting.
+SURFACES = ("check-run", "review-comments", "commit-status", "job-summary")
+SUMMARY_MODES = ("always", "on-findings", "never")
 
 
 def valid_name(name: str) -> str:
@@ -120,7 +123,11 @@ class PublishOptions:
     name: str = DEFAULT_NAME
     status_per_env: bool = False
     comment_scope: CommentScope = "added"
-    max_inline: int = 50
+    max_inline: int = 50  # `--max-comments`: line comments per run; the rest are listed in the summary
+    off: frozenset[str] = frozenset()  # SURFACES not to write (nor clean up)
+    # `on-findings`: no summary comment on a pull request that has no findings and never had
+    # one (an earlier comment is still edited, so it turns into "passed"); `always`; `never`.
+    summary_comment: str = "on-findings"
     repo_root: str = "."
     retries: int = 3
     backoff: float = 1.0
@@ -145,7 +152,7 @@ class PublishResult:
     inline_removed: int = 0  # deleted on GitHub, resolved on GitLab
     inline_fixed: int = 0  # GitHub: kept because someone replied, marked fixed and minimised
     inline_reopened: int = 0
-    summary: str = ""  # "created", "edited", "unchanged" or "" (no pull request)
+    summary: str = ""  # "created", "edited", "unchanged", "not needed" (no findings, none posted) or ""
     summary_parts: int = 0
     statuses: list[str] = field(default_factory=list)
     step_summary: bool = False
@@ -291,6 +298,7 @@ def reconcile_summary(
     create: Callable[[str], None],
     edit: Callable[[RemoteComment, str], None],
     delete: Callable[[RemoteComment], None],
+    create_new: bool = True,
 ) -> None:
     """Keep exactly one sticky summary (one comment per part): the oldest comment
     of each part that this identity wrote is edited in place; copies (two runs
@@ -298,6 +306,7 @@ def reconcile_summary(
     list is read again and only the oldest of each part is kept, so two racing
     runs converge on the same comment instead of leaving two. GitHub issue
     comments and GitLab notes follow the same rule, only the calls differ.
+    Without `create_new`, only an existing summary is kept up to date.
     """
 
     def mine() -> dict[int, list[RemoteComment]]:
@@ -309,6 +318,9 @@ def reconcile_summary(
         return parts
 
     existing = mine()
+    if not existing and not create_new:
+        result.summary = "not needed"
+        return
     created = False
     states = []
     for part, body in enumerate(bodies, start=1):
@@ -369,6 +381,8 @@ class InlinePlan:
 
     inline: list[Finding]
     outside: list[Finding]
+    over_limit: int = 0  # of `outside`: on commentable lines, left out by `max_inline`
+    limit: int = 0
 
 
 def plan_inline(
@@ -386,15 +400,16 @@ def plan_inline(
     inline: list[Finding] = []
     outside: list[Finding] = []
     seen: set[str] = set()
+    over = 0
     for finding in sorted(findings, key=finding_order):
-        lines = commentable.get(normalize_path(finding.path), frozenset())
-        fits = finding.line in lines and finding.fingerprint not in seen and len(inline) < max_inline
-        if fits:
+        on_line = finding.line in commentable.get(normalize_path(finding.path), frozenset())
+        if on_line and finding.fingerprint not in seen and len(inline) < max_inline:
             inline.append(finding)
             seen.add(finding.fingerprint)
         elif finding.fingerprint not in seen:
             outside.append(finding)
-    return InlinePlan(inline, outside)
+            over += on_line
+    return InlinePlan(inline, outside, over, max_inline)
 
 
 def finding_envs(finding: Finding) -> tuple[str, ...]:
@@ -448,6 +463,8 @@ def summary_bodies(
     *,
     footer: str = "",
     limit: int = BODY_LIMIT,
+    over_limit: int = 0,
+    max_comments: int = 0,
 ) -> list[str]:
     """The sticky summary: the markdown report plus, folded, what is not commented
     inline. Each comment is well-formed on its own (every fold and fence closed)
@@ -461,8 +478,12 @@ def summary_bodies(
                 f"| {finding.severity} | `{_cell(finding.rule)}` | `{_cell(finding.location())}` | {_cell(finding.message)} |"
             )
         noun = "finding" if len(outside) == 1 else "findings"
-        where = "not commented inline (outside the changed lines or over the comment limit)" if total_inline \
-            else "not commented inline"
+        why = []
+        if over_limit:
+            why.append(f"{over_limit} over the limit of {max_comments} comments")
+        if len(outside) > over_limit and (total_inline or over_limit):
+            why.append(f"{len(outside) - over_limit} outside the changed lines")
+        where = "not commented inline" + (f" ({'; '.join(why)})" if why else "")
         parts += ["", f"<details><summary>{len(outside)} {noun} {where}</summary>", "", *rows, "", "</details>"]
     text = "\n".join(parts)
     tail = f"\n\n{footer}" if footer else ""

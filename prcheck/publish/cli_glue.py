@@ -41,6 +41,9 @@ def publish_from_flags(report: Report, flags: Mapping[str, Any], fail_on: str, r
         status_per_env=bool(flags.get("status_per_env")),
         comment_scope="diff_context" if flags.get("filter_mode") == "diff_context" else "added",
         repo_root=str(root),
+        max_inline=int(flags.get("max_comments", 50)),
+        off=frozenset(flags.get("publish_off") or ()),
+        summary_comment=flags.get("summary_comment") or "on-findings",
         changed_lines=_changed_lines(root, flags.get("base"), flags.get("head")) if dry_run else {},
     )
     result = publish(report, flags["publish"], summary_markdown=markdown(report, fail_on=fail_on),

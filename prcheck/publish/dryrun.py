@@ -85,6 +85,9 @@ class DryRunGitHubApi(_Recorder):
     def create_review(self, number: int, body: dict) -> None:
         self.record("POST", f"{self._repo}/pulls/{number}/reviews", body)
 
+    def create_review_comment(self, number: int, body: dict) -> None:
+        self.record("POST", f"{self._repo}/pulls/{number}/comments", body)
+
     def edit_review_comment(self, comment_id: int, body: str) -> None:
         self.record("PATCH", f"{self._repo}/pulls/comments/{comment_id}", {"body": body})
 

@@ -13,7 +13,7 @@ warning line, never a changed exit code.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Protocol, TextIO
 
 from prcheck.model import Finding, Report
@@ -127,6 +127,7 @@ class GitHubApi(Protocol):
     def changed_lines(self, number: int) -> dict[str, DiffLines]: ...
     def review_comments(self, number: int) -> list[RemoteComment]: ...
     def create_review(self, number: int, body: dict) -> None: ...
+    def create_review_comment(self, number: int, body: dict) -> None: ...
     def edit_review_comment(self, comment_id: int, body: str) -> None: ...
     def delete_review_comment(self, comment_id: int) -> None: ...
     def minimize_comment(self, node_id: str, minimize: bool) -> None: ...
@@ -170,7 +171,7 @@ def publish_github(
         return run(report, ctx, api, summary_markdown=summary_markdown, fail_on=fail_on, options=options, stdout=stdout)
 
     result = run_live_or_dry(dry_run, recorder=recorder, client=client, steps=steps)
-    if not dry_run:  # the job summary needs no token: every run in Actions gets one
+    if not dry_run and "job-summary" not in options.off:  # needs no token: every run in Actions gets one
         result.step_summary = workflow.append_step_summary(ctx.step_summary, summary_markdown)
     return result
 
@@ -198,15 +199,19 @@ def run(
     options: PublishOptions,
     stdout: TextIO,
 ) -> PublishResult:
-    """Every surface on its own: check run, review comments, summary comment, status."""
+    """Every surface on its own: check run, review comments, summary comment, status.
+    A surface switched off (`options.off`) is neither written nor cleaned up."""
     result = PublishResult(platform="github")
     markers = Markers(options.name)
-    checked = attempt(result, "check run",
-                      lambda: publish_check_run(report, ctx, api, summary_markdown, fail_on, options, result) or True,
-                      hint(ctx, "check run"))
-    if not checked and ctx.in_actions:
-        fallback(report, stdout, result, reason=result.warnings[-1])
-    if ctx.pull_number is not None:
+    reviewing = "review-comments" not in options.off
+    summarising = options.summary_comment != "never"
+    if "check-run" not in options.off:
+        checked = attempt(result, "check run",
+                          lambda: publish_check_run(report, ctx, api, summary_markdown, fail_on, options, result) or True,
+                          hint(ctx, "check run"))
+        if not checked and ctx.in_actions:
+            fallback(report, stdout, result, reason=result.warnings[-1])
+    if ctx.pull_number is not None and (reviewing or summarising):
         number = ctx.pull_number
         identity = attempt(result, "review comments and summary comment", api.viewer, lambda exc: "")
         current = attempt(result, "review comments and summary comment", lambda: api.pull_head(number),
@@ -216,14 +221,17 @@ def run(
                                 "run (this one checked " + ctx.head_sha[:12] + ")")
         elif identity and current:
             plan = attempt(result, "review comments", lambda: publish_review(report, ctx, api, options, identity, result),
-                           hint(ctx, "review comments"))
+                           hint(ctx, "review comments")) if reviewing else None
             if plan is None:  # no line comments went out: everything is listed in the summary
                 plan = InlinePlan([], sorted({f.fingerprint: f for f in report.findings}.values(), key=finding_order))
-            attempt(result, "summary comment",
-                    lambda: publish_summary(ctx, api, summary_markdown, plan, markers, identity, result),
-                    hint(ctx, "summary comment"))
-    attempt(result, "commit status", lambda: publish_statuses(report, ctx, api, fail_on, options, result),
-            hint(ctx, "commit status"))
+            if summarising:
+                attempt(result, "summary comment",
+                        lambda: publish_summary(ctx, api, summary_markdown, plan, markers, identity, result,
+                                                create_new=options.summary_comment == "always" or bool(report.findings)),
+                        hint(ctx, "summary comment"))
+    if "commit-status" not in options.off:
+        attempt(result, "commit status", lambda: publish_statuses(report, ctx, api, fail_on, options, result),
+                hint(ctx, "commit status"))
     return result
 
 
@@ -332,20 +340,12 @@ def publish_review(
         stale += leftovers
 
     if new_comments:
-        count = len(new_comments)
-        review_text = f"{markers.review}\n{options.name}: {count} finding{'s' if count != 1 else ''} on the changed lines."
-        try:
-            api.create_review(
-                number, {"commit_id": ctx.head_sha, "event": "COMMENT", "body": review_text, "comments": new_comments}
-            )
-            result.inline_created = count
-        except Rejected as exc:
-            # Lines no longer in the diff: the pull request moved on while prcheck ran.
-            # The findings are still reported, in the summary; the next run comments again.
-            posted = {(c["path"], c["line"]) for c in new_comments}
-            moved = [f for f in plan.inline if (normalize_path(f.path), f.line) in posted]
-            plan = InlinePlan([f for f in plan.inline if f not in moved], sorted(plan.outside + moved, key=finding_order))
-            result.notes.append(f"line comments not posted, listed in the summary instead: {exc}")
+        refused = post_comments(api, ctx, number, new_comments, markers, options, result)
+        if refused:  # listed in the summary instead; the next run comments again
+            gone = {(c["path"], c["line"]) for c in refused}
+            moved = [f for f in plan.inline if (normalize_path(f.path), f.line) in gone]
+            plan = replace(plan, inline=[f for f in plan.inline if f not in moved],
+                           outside=sorted(plan.outside + moved, key=finding_order))
     for comment in stale:
         if comment.id in replied:
             if not is_fixed(comment.body):
@@ -358,6 +358,51 @@ def publish_review(
     if result.inline_created:
         _drop_race_copies(api, number, markers, identity)
     return plan
+
+
+def post_comments(api: GitHubApi, ctx: GitHubContext, number: int, comments: list[dict], markers: Markers,
+                  options: PublishOptions, result: PublishResult) -> list[dict]:
+    """Post `comments` as one review; return those the API refused (HTTP 422).
+
+    A review is all or nothing, and its 422 does not say which comment is at
+    fault (usually a line that left the diff because the pull request moved on
+    while prcheck ran). So, as reviewdog does, the batch is sent again without
+    the comments the re-read diff no longer holds; if that is refused too, each
+    comment goes on its own and only those refused are left out.
+    """
+
+    def review(batch: list[dict]) -> None:
+        count = len(batch)
+        text = f"{markers.review}\n{options.name}: {count} finding{'s' if count != 1 else ''} on the changed lines."
+        api.create_review(number, {"commit_id": ctx.head_sha, "event": "COMMENT", "body": text, "comments": batch})
+        result.inline_created += count
+
+    try:
+        review(comments)
+        return []
+    except Rejected as exc:
+        result.notes.append(f"review refused ({exc}): sending again without the comments it cannot take")
+    diff = api.changed_lines(number)
+    lines = {path: changed.commentable(options.comment_scope) for path, changed in diff.items()}
+    keep = [c for c in comments if c["line"] in lines.get(c["path"], frozenset())]
+    refused = [c for c in comments if c not in keep]
+    if refused and keep:
+        try:
+            review(keep)
+            keep = []
+        except Rejected:
+            pass
+    for comment in keep:
+        try:
+            api.create_review_comment(number, {"commit_id": ctx.head_sha, **comment})
+            result.inline_created += 1
+        except Rejected as exc:
+            refused.append(comment)
+            result.notes.append(f"line comment on {comment['path']}:{comment['line']} refused ({exc})")
+    if refused:
+        result.notes.append(f"{len(refused)} line comment{'s' if len(refused) != 1 else ''} not posted, "
+                            "listed in the summary instead")
+    return refused
 
 
 def _own_threads(listed: list[RemoteComment], markers: Markers, identity: Identity) -> dict[str, list[RemoteComment]]:
@@ -397,7 +442,7 @@ def _minimize(api: GitHubApi, comment: RemoteComment, minimize: bool, result: Pu
 
 def publish_summary(
     ctx: GitHubContext, api: GitHubApi, summary_markdown: str, plan: InlinePlan, markers: Markers,
-    identity: Identity, result: PublishResult,
+    identity: Identity, result: PublishResult, create_new: bool = True,
 ) -> None:
     """The one comment found by its marker (and its author) and edited in place."""
     number = ctx.pull_number
@@ -405,13 +450,15 @@ def publish_summary(
     footer = f"<sub>{markers.name} · commit {ctx.head_sha[:12]}</sub>"
     reconcile_summary(
         lambda: api.issue_comments(number),
-        summary_bodies(summary_markdown, plan.outside, len(plan.inline), markers, footer=footer),
+        summary_bodies(summary_markdown, plan.outside, len(plan.inline), markers, footer=footer,
+                       over_limit=plan.over_limit, max_comments=plan.limit),
         markers,
         identity,
         result,
         create=lambda text: api.create_issue_comment(number, text),
         edit=lambda comment, text: api.edit_issue_comment(comment.id, text),
         delete=lambda comment: api.delete_issue_comment(comment.id),
+        create_new=create_new,
     )
 
 

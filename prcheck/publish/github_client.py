@@ -124,6 +124,12 @@ class PyGithubApi:
                 comments=body["comments"],
             )
 
+    def create_review_comment(self, number: int, body: dict) -> None:
+        """One line comment outside a review: its 422 names this comment alone."""
+        with self._errors(f"POST /repos/{self._name}/pulls/{number}/comments"):
+            self._pull(number).create_review_comment(body=body["body"], commit=body["commit_id"], path=body["path"],
+                                                     line=body["line"], side=body["side"])
+
     def edit_review_comment(self, comment_id: int, body: str) -> None:
         with self._errors(f"PATCH /repos/{self._name}/pulls/comments/{comment_id}"):
             self._review_comments[comment_id].edit(body)

@@ -10,12 +10,13 @@ resolved rather than deleted, so the conversation under it survives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Protocol, TextIO
 
 from prcheck.model import Finding, Report
 from prcheck.publish.base import (
     Identity,
+    InlinePlan,
     Markers,
     PermissionDenied,
     PublishError,
@@ -179,29 +180,37 @@ def run(
     fail_on: str,
     options: PublishOptions,
 ) -> PublishResult:
-    """Every surface on its own: threads, the summary note, the commit status."""
+    """Every surface on its own: threads, the summary note, the commit status.
+    A surface switched off (`options.off`) is neither written nor cleaned up."""
     result = PublishResult(platform="gitlab")
     markers = Markers(options.name)
     iid = ctx.mr_iid
-    if iid is not None:
+    threads = "review-comments" not in options.off
+    summarising = options.summary_comment != "never"
+    if iid is not None and (threads or summarising):
         identity = attempt(result, "threads and summary note", api.viewer, lambda exc: "")
         if identity:
             planned = attempt(result, "threads", lambda: publish_discussions(report, iid, api, options, identity, result),
-                              hint("threads"))
-            outside, inline_count = planned or (sorted({f.fingerprint: f for f in report.findings}.values(),
-                                                       key=finding_order), 0)
+                              hint("threads")) if threads else None
+            plan = planned or InlinePlan([], sorted({f.fingerprint: f for f in report.findings}.values(),
+                                                    key=finding_order))
             footer = f"<sub>{markers.name} · commit {ctx.head_sha[:12]}</sub>"
-            bodies = summary_bodies(summary_markdown, outside, inline_count, markers, footer=footer)
-            attempt(result, "summary note", lambda: publish_note(iid, api, bodies, markers, identity, result),
-                    hint("summary note"))
-    attempt(result, "commit status", lambda: publish_statuses(report, ctx, api, fail_on, options, result),
-            hint("commit status"))
+            bodies = summary_bodies(summary_markdown, plan.outside, len(plan.inline), markers, footer=footer,
+                                    over_limit=plan.over_limit, max_comments=plan.limit)
+            create_new = options.summary_comment == "always" or bool(report.findings)
+            if summarising:
+                attempt(result, "summary note",
+                        lambda: publish_note(iid, api, bodies, markers, identity, result, create_new),
+                        hint("summary note"))
+    if "commit-status" not in options.off:
+        attempt(result, "commit status", lambda: publish_statuses(report, ctx, api, fail_on, options, result),
+                hint("commit status"))
     return result
 
 
 def publish_discussions(
     report: Report, iid: int, api: GitLabApi, options: PublishOptions, identity: Identity, result: PublishResult
-) -> tuple[list[Finding], int]:
+) -> InlinePlan:
     markers = Markers(options.name)
     refs = api.diff_refs(iid)
     files = api.changed_files(iid)
@@ -241,8 +250,8 @@ def publish_discussions(
     for discussion in stale:  # resolved, never deleted: replies under it stay readable
         if not discussion.resolved and _set_resolved(api, iid, discussion, True, result):
             result.inline_removed += 1
-    outside = sorted(plan.outside + rejected, key=finding_order)
-    return outside, len(plan.inline) - len(rejected)
+    return replace(plan, inline=[f for f in plan.inline if f not in rejected],
+                   outside=sorted(plan.outside + rejected, key=finding_order))
 
 
 def _set_resolved(api: GitLabApi, iid: int, discussion: RemoteComment, resolved: bool, result: PublishResult) -> bool:
@@ -273,7 +282,7 @@ def position(refs: DiffRefs, path: str, changed: ChangedFile, line: int) -> dict
 
 
 def publish_note(iid: int, api: GitLabApi, bodies: list[str], markers: Markers, identity: Identity,
-                 result: PublishResult) -> None:
+                 result: PublishResult, create_new: bool = True) -> None:
     reconcile_summary(
         lambda: api.notes(iid),
         bodies,
@@ -283,6 +292,7 @@ def publish_note(iid: int, api: GitLabApi, bodies: list[str], markers: Markers, 
         create=lambda text: api.create_note(iid, text),
         edit=lambda note, text: api.edit_note(iid, note.id, text),
         delete=lambda note: api.delete_note(iid, note.id),
+        create_new=create_new,
     )
 
 

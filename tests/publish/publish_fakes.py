@@ -247,6 +247,7 @@ class FakeGitHub(FakeApi):
             ("GET", re.compile(rf"{pull}/files"), lambda r, b: self.page(r, self.files, r.path[len(self.prefix) :])),
             ("GET", re.compile(rf"{pull}/comments"), self.list_review_comments),
             ("POST", re.compile(rf"{pull}/reviews"), self.create_review),
+            ("POST", re.compile(rf"{pull}/comments"), self.create_review_comment),
             ("PATCH", re.compile(rf"{repo}/pulls/comments/(\d+)"), self.edit_review_comment),
             ("DELETE", re.compile(rf"{repo}/pulls/comments/(\d+)"), self.delete_review_comment),
             ("GET", re.compile(rf"{repo}/issues/{self.number}/comments"), self.list_issue_comments),
@@ -376,11 +377,13 @@ class FakeGitHub(FakeApi):
     def create_review(self, request: Request, body: dict) -> Response:
         review_id = self.next_id()
         author = self.token_of(request).user
-        for item in body.get("comments", []):
-            if "line" in item and not any(
-                f["filename"] == item["path"] and _in_patch(f.get("patch"), item["line"]) for f in self.files
-            ):
-                return _json({"message": "Unprocessable Entity", "errors": ["Line could not be resolved"]}, 422)
+        if any(not self.on_diff(item) for item in body.get("comments", [])):
+            # all or nothing, and the answer does not say which comment is at fault
+            return _json({"message": "Unprocessable Entity", "errors": [
+                "Pull request review thread line must be part of the diff and Pull request review thread "
+                "diff hunk can't be blank"],
+                "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request"},
+                422)
         for item in body.get("comments", []):
             cid = self.next_id()
             self.review_comments[cid] = self._review_comment(
@@ -400,6 +403,27 @@ class FakeGitHub(FakeApi):
         }
         self.reviews.append(review)
         return _json(review)
+
+    def on_diff(self, item: dict) -> bool:
+        return "line" not in item or any(
+            f["filename"] == item["path"] and _in_patch(f.get("patch"), item["line"]) for f in self.files)
+
+    def create_review_comment(self, request: Request, body: dict) -> Response:
+        """POST /pulls/N/comments: one line comment; its 422 names the field at fault."""
+        missing = [key for key in ("body", "commit_id", "path") if not body.get(key)]
+        if missing:
+            return _json({"message": "Validation Failed", "errors": [
+                {"resource": "PullRequestReviewComment", "code": "missing_field", "field": key} for key in missing]}, 422)
+        if not self.on_diff(body):
+            return _json({"message": "Validation Failed", "errors": [
+                {"resource": "PullRequestReviewComment", "code": "custom", "field": "pull_request_review_thread.line",
+                 "message": "pull_request_review_thread.line must be part of the diff"}],
+                "documentation_url": "https://docs.github.com/rest/pulls/comments#create-a-review-comment-for-a-pull-request"},
+                422)
+        cid = self.next_id()
+        self.review_comments[cid] = self._review_comment(cid, body["path"], body.get("line"), body["body"],
+                                                         review_id=self.next_id(), user=self.token_of(request).user)
+        return _json(self.review_comments[cid], 201)
 
     def edit_review_comment(self, request: Request, body: dict, cid: str) -> Response:
         comment = self.review_comments.get(int(cid))

@@ -97,7 +97,7 @@ def test_cap_cuts_at_a_line_end_and_says_so():
 def test_summary_lists_outside_findings_folded():
     (body,) = summary_bodies("# report", [LATEST, REPLICAS], total_inline=1)
     assert body.startswith(SUMMARY_MARKER + "\n# report\n")
-    assert "<details><summary>2 findings not commented inline (outside the changed lines or over the comment limit)" in body
+    assert "<details><summary>2 findings not commented inline (2 outside the changed lines)" in body
     assert "| warning | `k8s/image-latest-tag` | `apps/web/deployment.yaml:12` |" in body
     assert summary_bodies("# report", [], 0) == [SUMMARY_MARKER + "\n# report"]
     assert summary_bodies("# report", [], 0, footer="<sub>x</sub>") == [SUMMARY_MARKER + "\n# report\n\n<sub>x</sub>"]

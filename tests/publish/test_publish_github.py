@@ -207,20 +207,83 @@ def test_changed_comment_text_is_edited_not_reposted(report, github_env, fast_op
     assert len(edits) == 1 and "```suggestion\n          image: nginx:1.27\n```" in edits[0].json["body"]
 
 
-def test_lines_gone_from_the_diff_go_to_the_summary(report, github_env, fast_options, fake_github, out):
-    fake_github.files[0]["patch"] = "@@ -1 +1 @@\n-a\n+b"  # the pull request moved on after prcheck read it
-    options = replace(fast_options, changed_lines=None)
+# The pull request moved on after prcheck read its diff: only line 13 is still changed.
+MOVED_PATCH = "@@ -12,0 +13,2 @@\n+          securityContext:\n+            runAsNonRoot: true"
 
-    class StaleDiff(PyGithubApi):
-        def changed_lines(self, number):
+
+class StaleDiff(PyGithubApi):
+    """Reads the diff as it was before the push `stale_reads` times (no request), then as it is."""
+
+    stale_reads = 1
+
+    def changed_lines(self, number):
+        if self.stale_reads:
+            self.stale_reads -= 1
             return {PATH: parse_patch(PATCH)}
+        return super().changed_lines(number)
 
+
+def run_stale(report, github_env, options, out, stale_reads):
     ctx = GitHubContext.from_env(github_env)
-    result = run_steps(report, ctx, StaleDiff(ctx, TOKEN, options), summary_markdown=SUMMARY, fail_on="error",
-                       options=options, stdout=out)
-    assert result.inline_created == 0 and "422 Unprocessable Entity (Line could not be resolved)" in result.notes[0]
+    api = StaleDiff(ctx, TOKEN, options)
+    api.stale_reads = stale_reads
+    return run_steps(report, ctx, api, summary_markdown=SUMMARY, fail_on="error", options=options, stdout=out)
+
+
+def test_a_refused_review_is_sent_again_without_the_lines_that_left_the_diff(report, github_env, fast_options,
+                                                                             fake_github, out):
+    fake_github.files[0]["patch"] = MOVED_PATCH
+    result = run_stale(report, github_env, replace(fast_options, changed_lines=None), out, stale_reads=1)
+
+    repo = "/repos/octo/gitops"
+    reviews = [r for r in fake_github.log if r.key == ("POST", f"{repo}/pulls/7/reviews")]
+    assert [r.status for r in reviews] == [422, 200]
+    assert [(c["path"], c["line"]) for c in reviews[0].json["comments"]] == [(PATH, 13), (PATH, 12), (PATH, 7)]
+    assert [(c["path"], c["line"]) for c in reviews[1].json["comments"]] == [(PATH, 13)]
+    assert reviews[1].json["body"].endswith("prcheck: 1 finding on the changed lines.")
+    between = fake_github.log[fake_github.log.index(reviews[0]) + 1 : fake_github.log.index(reviews[1])]
+    assert [r.key for r in between] == [("GET", f"{repo}/pulls/7/files")]  # the diff is read again, once
+    assert not any(r.key == ("POST", f"{repo}/pulls/7/comments") for r in fake_github.log)
+    assert result.inline_created == 1
+    assert "422 Unprocessable Entity (Pull request review thread line must be part of the diff" in result.notes[0]
+    assert result.notes[-1] == "2 line comments not posted, listed in the summary instead"
+    assert [(c["line"], c["body"].split("\n")[0]) for c in fake_github.review_comments.values()] == [
+        (13, fingerprint_marker(ROFS.fingerprint))]
     summary = next(c["body"] for c in fake_github.issue_comments.values())
-    assert "6 findings not commented inline" in summary and ROFS.message in summary
+    assert "5 findings not commented inline (5 outside the changed lines)" in summary
+    assert LATEST.message in summary and REPLICAS.message in summary and ROFS.message not in summary
+
+
+def test_when_the_retry_is_refused_too_each_comment_goes_on_its_own(report, github_env, fast_options, fake_github,
+                                                                     out):
+    """The re-read diff is stale as well (a cache, a race): nothing tells which comment is
+    at fault, so each is posted alone and only the ones the API refuses are left out."""
+    fake_github.files[0]["patch"] = MOVED_PATCH
+    result = run_stale(report, github_env, replace(fast_options, changed_lines=None), out, stale_reads=2)
+
+    repo = "/repos/octo/gitops"
+    tail = [r for r in fake_github.log if r.key in {("POST", f"{repo}/pulls/7/reviews"),
+                                                      ("POST", f"{repo}/pulls/7/comments")}]
+    assert [(r.line(), [c["line"] for c in r.json["comments"]] if r.path.endswith("reviews") else
+             r.json["line"]) for r in tail] == [
+        (f"422 POST {repo}/pulls/7/reviews", [13, 12, 7]),
+        (f"201 POST {repo}/pulls/7/comments", 13),
+        (f"422 POST {repo}/pulls/7/comments", 12),
+        (f"422 POST {repo}/pulls/7/comments", 7),
+    ]
+    single = tail[1].json
+    assert single["commit_id"] == "a" * 40 and single["side"] == "RIGHT" and single["path"] == PATH
+    assert single["body"].startswith(fingerprint_marker(ROFS.fingerprint))
+    assert result.inline_created == 1
+    assert any("line comment on apps/web/deployment.yaml:12 refused" in n and
+               "pull_request_review_thread.line must be part of the diff" in n for n in result.notes)
+    summary = next(c["body"] for c in fake_github.issue_comments.values())
+    assert "5 findings not commented inline" in summary and LATEST.message in summary
+    # the next run finds the posted comment and leaves it alone
+    fake_github.log.clear()
+    second = run(report, github_env, replace(fast_options, changed_lines=None), out)
+    assert second.inline_created == 0 and second.inline_kept == 1
+    assert not any(r.method == "POST" and "/pulls/7/" in r.path for r in fake_github.log)
 
 
 def test_a_token_that_cannot_write_check_runs_still_posts_the_rest(report, github_env, fast_options, fake_github, out):

@@ -66,7 +66,8 @@ def test_action_interface():
     action = load("action.yml")
     assert set(action["inputs"]) == {
         "paths", "config", "base-ref", "trusted-ref", "name", "fail-on", "filter-mode", "policies", "kube-version",
-        "install", "github-token", "sarif-file",
+        "install", "github-token", "sarif-file", "check-run", "review-comments", "summary-comment", "commit-status",
+        "job-summary", "max-comments",
     }
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert set(action["outputs"]) == {"findings", "errors", "warnings", "conclusion", "base", "sarif-file", "json-file",
@@ -157,7 +158,8 @@ def test_action_steps_on_a_pull_request(tmp_path, repos, shim_env):
     (call,) = shim_calls(env)
     out = temp / "prcheck-infra-prod"
     assert call["argv"] == [
-        "check", "--name", "infra/prod", "--fail-on", "error", "--filter-mode", "added", "--add-policy", "policies",
+        "check", "--name", "infra/prod", "--fail-on", "error", "--filter-mode", "added",
+        "--summary-comment", "on-findings", "--max-comments", "50", "--add-policy", "policies",
         "--base", fixture.base_sha, "--trusted-ref", fixture.base_sha, "--kube-version", "1.31",
         "--format", "json", "-o", f"{out}/report.json", "--format", "markdown", "-o", f"{out}/summary.md",
         "--format", "sarif", "-o", sarif, "--format", "text", "--publish", "github", "--", ".",
@@ -249,7 +251,8 @@ def test_gitlab_job_script(tmp_path, repos, shim_env):
         "check", "--name", "prcheck", "--fail-on", "error", "--filter-mode", "added", "--add-policy", "policies",
         "--base", fixture.base_sha, "--trusted-ref", fixture.base_sha,
         "--format", "codequality", "-o", reports[0], "--format", "junit", "-o", reports[1],
-        "--format", "text", "--publish", "gitlab", "--", ".",
+        "--format", "text", "--publish", "gitlab", "--summary-comment", "on-findings", "--max-comments", "50",
+        "--", ".",
     ]
     # written outside the checkout, then copied in as new files (never through a committed link)
     assert [Path(r).name for r in reports] == ["gl-code-quality-report.json", "prcheck-junit.xml"]
@@ -257,6 +260,19 @@ def test_gitlab_job_script(tmp_path, repos, shim_env):
     assert (workspace / "gl-code-quality-report.json").exists() and (workspace / "prcheck-junit.xml").exists()
     git(workspace, "cat-file", "-e", f"{fixture.base_sha}^{{commit}}")
     assert "glpat-secret" not in done.stdout + done.stderr
+
+
+def test_gitlab_surface_variables(tmp_path, repos, shim_env):
+    fixture, workspace = repos
+    env = gitlab_env(fixture, shim_env, PRCHECK_GITLAB_TOKEN="glpat-secret", PRCHECK_THREADS="false",
+                     PRCHECK_STATUS="false", PRCHECK_SUMMARY_NOTE="never", PRCHECK_MAX_COMMENTS="5")
+    assert run_gitlab_job(workspace, "prcheck", env).returncode == 0
+    argv = shim_calls(env)[-1]["argv"]
+    tail = argv[argv.index("--publish"):argv.index("--")]
+    assert tail == ["--publish", "gitlab", "--summary-comment", "never", "--max-comments", "5",
+                    "--no-publish", "review-comments", "--no-publish", "commit-status"]
+    bad = run_gitlab_job(workspace, "prcheck", dict(env, PRCHECK_STATUS="off"))
+    assert bad.returncode == 2 and "not 'off'" in bad.stdout
 
 
 def test_gitlab_job_without_token_still_reports_to_the_widgets(tmp_path, repos, shim_env):
@@ -334,11 +350,38 @@ def test_action_end_to_end_with_the_real_cli(tmp_path, repos, real_cli_env, http
     api.add_file("apps/web.yaml", PR_PATCH)
     env = {**actions_env(tmp_path, fixture, "pull_request", {**real_cli_env, "SHIM_LOG": str(tmp_path / "unused")}),
            "GITHUB_API_URL": api.base}
-    run = run_action(workspace, tmp_path / "runner-temp", {"install": "false", "fail-on": "never"}, env)
+    run = run_action(workspace, tmp_path / "runner-temp", {"install": "false", "fail-on": "never",
+                                                           "summary-comment": "always"}, env)
     assert run.returncode == 0, run.log
     assert [r.key for r in api.log][0] == ("POST", "/repos/octo/gitops/check-runs")
     assert len(api.issue_comments) == 1 and TOKEN not in run.log
     assert run.outputs["findings"].isdigit()
+
+
+@pytest.mark.slow
+@needs_cli
+def test_action_surface_inputs_switch_surfaces_off(tmp_path, repos, real_cli_env, httpserver):
+    """check-run, commit-status and job-summary off, at most one line comment: exactly these requests."""
+    from tests.publish.publish_fakes import FakeGitHub
+
+    fixture, workspace = repos
+    api = FakeGitHub(httpserver, head_sha=fixture.head_sha)
+    api.add_file("apps/web.yaml", PR_PATCH)
+    env = {**actions_env(tmp_path, fixture, "pull_request", {**real_cli_env, "SHIM_LOG": str(tmp_path / "unused")}),
+           "GITHUB_API_URL": api.base}
+    inputs = {"install": "false", "fail-on": "never", "filter-mode": "file", "check-run": "false",
+              "commit-status": "false", "job-summary": "false", "max-comments": "0", "summary-comment": "always"}
+    run = run_action(workspace, tmp_path / "runner-temp", inputs, env)
+    assert run.returncode == 0, run.log
+    repo = "/repos/octo/gitops"
+    assert [r.key for r in api.log] == [
+        ("POST", "/api/graphql"), ("GET", f"{repo}/pulls/7"), ("GET", f"{repo}/pulls/7/files"),
+        ("GET", f"{repo}/pulls/7/comments"), ("GET", f"{repo}/issues/7/comments"),
+        ("POST", f"{repo}/issues/7/comments"), ("GET", f"{repo}/issues/7/comments"),
+    ]
+    assert not Path(env["GITHUB_STEP_SUMMARY"]).exists() or Path(env["GITHUB_STEP_SUMMARY"]).read_text() == ""
+    bad = run_action(workspace, tmp_path / "runner-temp-2", {"install": "false", "check-run": "no"}, env)
+    assert bad.returncode == 2 and "input check-run must be true or false, not 'no'" in bad.log
 
 
 @pytest.mark.slow
@@ -352,7 +395,7 @@ def test_gitlab_job_end_to_end_with_the_real_cli(tmp_path, repos, real_cli_env, 
     api.add_diff("apps/web.yaml", PR_PATCH)
     env = gitlab_env(fixture, {**real_cli_env, "SHIM_LOG": str(tmp_path / "unused")}, CI_SERVER_URL=api.base,
                      CI_PROJECT_ID="42", CI_MERGE_REQUEST_PROJECT_ID="42", PRCHECK_GITLAB_TOKEN="glpat-secret",
-                     PRCHECK_FAIL_ON="never")
+                     PRCHECK_FAIL_ON="never", PRCHECK_SUMMARY_NOTE="always")
     done = run_gitlab_job(workspace, "prcheck", env)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((workspace / "gl-code-quality-report.json").read_text())
