@@ -15,7 +15,7 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
-from prcheck.checks.policy.cel.engine import CelEngine
+from prcheck.checks.policy.cel.deferred import DeferredCelEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
@@ -154,7 +154,13 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
     if opts.builtin and opts.secrets.enabled:
         engines.append(SecretsEngine.from_settings(opts.secrets))
-    engines.append(CelEngine.from_paths([*opts.policies, *opts.kyverno]))  # also runs the run's own VAPs
+    cel_paths = [*opts.policies, *opts.kyverno]
+    if cel_paths:
+        from prcheck.checks.policy.cel.engine import CelEngine
+
+        engines.append(CelEngine.from_paths(cel_paths))  # also runs the run's own VAPs
+    else:  # the CEL runtime only when the documents hold something for it
+        engines.append(DeferredCelEngine())
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)
