@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Callable
 
@@ -106,6 +105,8 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
                 fail(str(exc))
             # a bug in prcheck: still one line for the user
             if os.environ.get("PRCHECK_DEBUG"):
+                import traceback
+
                 traceback.print_exc()
             fail(f"internal error: {type(exc).__name__}: {exc} (set PRCHECK_DEBUG=1 for details)")
     return wrapper

@@ -15,7 +15,6 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Sequence
 
 from prcheck.gcpause import paused_gc
-from prcheck.processes import context
 
 if TYPE_CHECKING:
     from prcheck.checks.policy.base import Evaluation
@@ -88,6 +87,7 @@ def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts:
     from concurrent.futures import ProcessPoolExecutor
 
     from prcheck.checks.policy.base import Evaluation
+    from prcheck.processes import context
 
     files: list[LoadedFile] = []
     evaluation = Evaluation()

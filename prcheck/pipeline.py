@@ -15,7 +15,7 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
-from prcheck.checks.policy.cel.engine import CelEngine
+from prcheck.checks.policy.cel.deferred import DeferredCelEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
@@ -154,7 +154,13 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
         raise PolicyError(", ".join(opts.policies), 0, 0, "no policies found (no .rego files, Kyverno policies or Gatekeeper templates)")
     if opts.builtin and opts.secrets.enabled:
         engines.append(SecretsEngine.from_settings(opts.secrets))
-    engines.append(CelEngine.from_paths([*opts.policies, *opts.kyverno]))  # also runs the run's own VAPs
+    cel_paths = [*opts.policies, *opts.kyverno]
+    if cel_paths:
+        from prcheck.checks.policy.cel.engine import CelEngine
+
+        engines.append(CelEngine.from_paths(cel_paths))  # also runs the run's own VAPs
+    else:  # the CEL runtime only when the documents hold something for it
+        engines.append(DeferredCelEngine())
     if opts.builtin:
         pack = BuiltinEngine(kube_version=opts.kube_version, rule_config=opts.rule_config)
         stack.callback(pack.close)
@@ -197,7 +203,14 @@ def _one_finding_per_removed_api(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not (f.rule == "schema/unknown-api" and (f.path, f.line, f.resource) in removed)]
 
 
-def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptions, root: Path,
+def related_keys(entries: Sequence[SourceEntry], limits: Limits) -> list[affected.RelatedKey]:
+    """The cross-file rules' related keys over the run's kustomizations (read here: they
+    say which files, in any folder, are compared together)."""
+    kustomizations = [read_file(e, limits) for e in entries if e.kind == "kustomization"]
+    return [r.related(kustomizations) for r in lint.RULES if r.scope == "run" and r.related is not None]
+
+
+def affected_by_change(entries: Sequence[SourceEntry], change: ChangeSet, opts: CheckOptions, root: Path,
                        engines: Sequence[PolicyEngine]) -> set[str] | None:
     """The files a `--base` run checks (None: all of them); see `prcheck.sources.affected`.
     The base side of a comparison must be judged over the same set."""
@@ -205,8 +218,7 @@ def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptio
         return None
     inputs = affected.run_inputs([*opts.policies, *opts.data, *opts.schema_locations, *opts.kyverno,
                                   *opts.gatekeeper], str(root))
-    related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
-    return affected.affected_paths(paths, change.changed_paths(), related, inputs,
+    return affected.affected_paths([e.path for e in entries], change.changed_paths(), related_keys(entries, opts.limits), inputs,
                                    whole_run=any(getattr(e, "whole_run", not e.per_document) for e in engines))
 
 
@@ -234,14 +246,15 @@ def check_base_tree(base: base_tree.BaseTree, files: Sequence[LoadedFile], ctx: 
     evaluation = check_documents(changed, ctx, store, engines, timer, scopes=("file",))
     evaluation.extend(check_documents([*changed, *unchanged], ctx, store, engines, timer, scopes=("run",)))
     loader = [finding for f in changed for finding in f.findings]
-    return FileBaseline.of(base.files, apply_rule_settings([*loader, *evaluation.findings], ctx.rule_config))
+    return FileBaseline.of(base.files, apply_rule_settings([*loader, *evaluation.findings], ctx.rule_config),
+                           run_paths=[f.path for f in unchanged], run_rules=[r.id for r in lint.RULES if r.scope == "run"])
 
 
 def shard_of(entries: Sequence[SourceEntry], findings: Sequence[Finding],
-             shard: shard_mod.Shard) -> tuple[list[SourceEntry], list[Finding]]:
+             shard: shard_mod.Shard, limits: Limits) -> tuple[list[SourceEntry], list[Finding]]:
     """The files of one `--shard I/N` job (files a cross-file rule compares stay together);
     collection findings go with their file, those of no file to the first shard."""
-    related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
+    related = related_keys(entries, limits)
     paths = [e.path for e in entries] + [f.path for f in findings if f.path]
     sizes = [_size(e) for e in entries] + [0] * (len(paths) - len(entries))
     keep = shard_mod.select_files(paths, sizes, shard, related)
@@ -290,12 +303,12 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
             everything = entries
             if opts.shard is not None:
-                entries, findings = shard_of(entries, findings, opts.shard)
+                entries, findings = shard_of(entries, findings, opts.shard, opts.limits)
                 report.stats["shard"] = {"index": opts.shard.index, "count": opts.shard.count,
                                          "files": len(entries), "of": len(everything)}
             compared = opts.render is not None and bool(opts.render.base)  # `--render` alone compares nothing
             change = render_stage.change_set(opts.render, root) if compared else None
-            only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
+            only = affected_by_change(entries, change, opts, root, engines) if change else None
             base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
                 if change is not None else None
         plain_ctx = ctx

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 
 def default_jobs() -> int:
@@ -17,9 +20,11 @@ def capped_jobs(jobs: int | None) -> int:
     return max(1, min(jobs or cores, cores))
 
 
-def context() -> multiprocessing.context.BaseContext:
+def context() -> "multiprocessing.context.BaseContext":
     """Fork (cheap, nothing re-imported) unless the Helm SDK is loaded: a forked
     child of a process with a running Go runtime can deadlock."""
+    import multiprocessing  # only runs with workers pay for it
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and "helm_python" not in sys.modules:
         return multiprocessing.get_context("fork")

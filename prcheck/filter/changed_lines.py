@@ -64,15 +64,22 @@ class FileBaseline:
     paths: frozenset[str] = frozenset()  # head paths whose base side was checked (new files included)
     counts: Mapping[Signature, int] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()  # the base findings themselves, for the ones the change fixes
+    # Unchanged files the cross-file rules compared the base with, and those rules: a duplicate
+    # the change creates by listing a file in a kustomization lands on a file it did not touch.
+    run_paths: frozenset[str] = frozenset()
+    run_rules: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, paths: Iterable[str], findings: Iterable[Finding]) -> "FileBaseline":
+    def of(cls, paths: Iterable[str], findings: Iterable[Finding], run_paths: Iterable[str] = (),
+           run_rules: Iterable[str] = ()) -> "FileBaseline":
         found = tuple(findings)
-        return cls(frozenset(paths), Counter(file_signature(f) for f in found), found)
+        return cls(frozenset(paths), Counter(file_signature(f) for f in found), found,
+                   frozenset(run_paths), frozenset(run_rules))
 
     def covers(self, finding: Finding) -> bool:
-        return bool(finding.path) and finding.path in self.paths and not finding.env \
-            and not finding.rule.startswith(LINE_ONLY_PREFIXES)
+        if not finding.path or finding.env or finding.rule.startswith(LINE_ONLY_PREFIXES):
+            return False
+        return finding.path in self.paths or (finding.rule in self.run_rules and finding.path in self.run_paths)
 
 
 def _touched_resources(diffs: Iterable[EnvDiff]) -> dict[str, list[str]]:

@@ -64,7 +64,7 @@ def test_rules_lists_every_engine(run_cli, repo: Path):
 def test_rules_shows_one_rule(run_cli, repo: Path):
     result = run_cli(["rules", "k8s/removed-api"], repo)
     assert result.exit_code == 0
-    assert result.output.startswith("k8s/removed-api  (error, rego)\nAPI version removed\n")
+    assert result.output.startswith("k8s/removed-api  (error, python)\nAPI version removed\n")
     assert "\nFix: Move the manifest to the replacement apiVersion" in result.output
     data = json.loads(run_cli(["rules", "k8s/removed-api", "--format", "json"], repo).output)
     assert data[0]["id"] == "k8s/removed-api" and data[0]["remediation"]

@@ -170,14 +170,12 @@ def test_the_pack_ships_where_the_wheel_puts_it():
     assert (pack_dir() / "main.rego").is_file()
 
 
-def test_main_gates_list_every_pod_kind():
-    """main.rego gates pod rules with literal kind sets (cheaper than a rule lookup
-    in regorus); they must stay equal to lib/k8s.rego's pod_paths."""
+def test_main_gates_are_the_file_kinds_prcheck_queries_rego_for():
+    """prcheck only sends REGO_FILE_KINDS documents to the pack's Rego; main.rego must gate on exactly those."""
     import re
 
+    from prcheck.checks.policy.builtin import REGO_FILE_KINDS
+
     main = (pack_dir() / "main.rego").read_text(encoding="utf-8")
-    lib = (pack_dir() / "lib" / "k8s.rego").read_text(encoding="utf-8")
-    pod_paths = lib[lib.index("pod_paths := {"):lib.index("}", lib.index("pod_paths := {"))]
-    kinds = set(re.findall(r'"(\w+)": \[', pod_paths))
-    gates = [set(re.findall(r'"(\w+)"', g)) for g in re.findall(r"input\.document\.kind in \{(.*?)\}", main, re.S)]
-    assert kinds and gates[:2] == [kinds, kinds]
+    gated = set(re.findall(r'"([\w-]+)"', " ".join(re.findall(r"input\.file_kind (?:in \{.*?\}|== \S+)", main))))
+    assert gated == set(REGO_FILE_KINDS)

@@ -97,6 +97,35 @@ def test_broken_rule_files_are_one_line_errors(toml: str, message: str):
         Matcher(parse(toml, "t.toml"))
 
 
+def test_shipped_rules_compile_only_when_their_keywords_occur():
+    matcher = Matcher(load_default())
+    assert matcher._compiled == {}  # nothing compiled before a text needs it
+    assert matcher.scan("a: 1") == []
+    always = {matcher.ruleset.rules[i].id for i in matcher._compiled}  # rules without keywords always run
+    assert always == {r.id for r in load_default().rules if r.regex and not r.keywords}
+    assert [m.rule for m in matcher.scan(f"t: {TOKEN}")] == ["github-pat"]
+    compiled = {matcher.ruleset.rules[i].id for i in matcher._compiled}
+    assert "github-pat" in compiled and "aws-access-token" not in compiled
+    # the keyword test ignores case, as gitleaks' does; the regex decides the rest
+    case_blind = RULE.replace("regex = '''acme_", "regex = '''(?i)acme_")
+    assert secrets(case_blind, "k: ACME_Q7W2E9R4T1Y8") == [("acme-key", "Q7W2E9R4T1Y8")]
+
+
+@pytest.mark.parametrize("toml", [
+    # a broken rule whose keyword no checked file contains is still an error
+    "[[rules]]\nid = 'a'\nregex = '(unclosed'\nkeywords = ['never-in-any-file']",
+    # a shipped rule the repository changes is its own rule now: compiled up front
+    "[extend]\nuseDefault = true\n[[rules]]\nid = 'github-pat'\nregex = '(unclosed'",
+    "[extend]\nuseDefault = true\n[[rules]]\nid = 'github-pat'\nsecretGroup = 3",
+])
+def test_broken_repository_rules_fail_every_run_whatever_is_scanned(toml: str, repo: Path, run_cli):
+    write(repo, {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
+                 ".gitleaks.toml": toml})
+    result = run_cli(["check", "."], repo)
+    assert result.exit_code == 2, result.output
+    assert ".gitleaks.toml" in result.output and "Traceback" not in result.output
+
+
 def test_repository_gitleaks_toml_and_prcheck_settings(repo: Path, run_cli):
     write(repo, {
         "cm.yaml": f"""

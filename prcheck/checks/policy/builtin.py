@@ -1,17 +1,21 @@
 """The built-in policy pack as one policy engine, on by default.
 
-The pack's Rego runs in its own regorus instance (user policies never share
-its namespace or data) through `RegoEngine`, with one difference from
-conftest: `input` wraps the document with what the pack's rules need to know
-about it (its file's kind and path, the target Kubernetes version). One rule,
-`data.prcheck.main.deny`, is queried per document; it dispatches to the
-families that apply to that kind of file.
+The pack's Kubernetes rules are Python (prcheck/checks/policy/builtin_k8s/,
+one module per rule): in Rego they were most of a run's cost. Its CI rules
+(GitHub Actions, GitLab CI) are Rego and run in their own regorus instance
+(user policies never share its namespace or data) through `RegoEngine`, with
+one difference from conftest: `input` wraps the document with what the
+pack's rules need to know about it (its file's kind and path, the target
+Kubernetes version). One rule, `data.prcheck.main.deny`, is queried per CI
+document; the Rego is compiled on the first one, so a run without CI files
+never pays for it.
 
-The Python pin-comment rule runs beside it on the same documents; its
+The Python pin-comment rule runs beside them on the same documents; its
 findings take the same shape. Secret detection is an engine of its own
 (prcheck/checks/secrets/), enabled with the pack. Severities come from
-the catalog (the rules' METADATA); `.prcheck.yaml` `rules:` overrides are
-applied later, with the other filters, so they work for every engine alike.
+the catalog (the rules' METADATA or RuleInfo); `.prcheck.yaml` `rules:`
+overrides are applied later, with the other filters, so they work for every
+engine alike.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any
 import yaml
 
 from prcheck.checks.context import CheckContext
-from prcheck.checks.policy import builtin_pins
+from prcheck.checks.policy import builtin_k8s, builtin_pins
 from prcheck.checks.policy.base import Evaluation, PolicyError
 from prcheck.checks.policy.builtin_catalog import (
     RuleInfo,
@@ -44,6 +48,8 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ENGINE_LABEL = "builtin"
 ENTRY_PACKAGE = "prcheck.main"
 EVALUATION_ERROR = "builtin/evaluation-error"
+# The file kinds main.rego has rule families for (a test keeps the two equal).
+REGO_FILE_KINDS = frozenset({"github-workflow", "github-action", "gitlab-ci"})
 
 
 def pack_rego(files: Sequence[Path]) -> list[RegoModule]:
@@ -88,6 +94,24 @@ def file_kind_of(doc: Document) -> str:
     return "yaml"
 
 
+class _CompiledOnUse:
+    """The pack's regorus instance, compiled on the first query: most runs hold no CI file."""
+
+    def __init__(self, modules: Sequence[RegoModule], data: dict[str, Any]) -> None:
+        self._modules = modules
+        self._data = data
+        self._backend: EmbeddedBackend | None = None
+
+    def query(self, package: str, rule: str, input_json: str) -> Any:
+        if self._backend is None:
+            self._backend = EmbeddedBackend(self._modules, self._data)
+        return self._backend.query(package, rule, input_json)
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+
 class BuiltinEngine:
     """Rego pack + Python secret and pin checks, with catalog severities."""
 
@@ -102,8 +126,9 @@ class BuiltinEngine:
         modules = pack_rego(pack_modules(self.root))
         data = pack_data(self.root)
         self._modules = modules
+        self._data = data
         settings = {"rules": {k: v for k, v in (rule_config or {}).items() if isinstance(v, dict)}}
-        self._backend = EmbeddedBackend(modules, {**data, "settings": settings})
+        self._backend = _CompiledOnUse(modules, {**data, "settings": settings})
         self._rego = RegoEngine(modules, self._backend, namespaces=[ENTRY_PACKAGE],
                                 engine_label=ENGINE_LABEL, input_for=self._input)
         if not self._rego.rules:
@@ -133,20 +158,37 @@ class BuiltinEngine:
         for doc in docs:
             if not isinstance(doc.obj, dict):
                 continue
+            kind = file_kind_of(doc)
             found: list[Finding] = []
-            try:
-                evaluation = self._rego.evaluate([doc])
-            except PolicyError as exc:
-                found.append(self._error(doc, exc))
+            if kind in REGO_FILE_KINDS:
+                try:
+                    evaluation = self._rego.evaluate([doc])
+                except PolicyError as exc:
+                    found.append(self._error(doc, exc))
+                else:
+                    found.extend(evaluation.findings)
+                    result.passed += evaluation.passed
             else:
-                found.extend(evaluation.findings)
-                result.passed += evaluation.passed
+                # one pass per document no rule fires on, as the pack's one Rego query per document counted it
+                found.extend(self._kubernetes(doc) if kind == "kubernetes" else ())
+                result.passed += not found
             if doc.source and doc.file_kind in builtin_pins.GHA_KINDS:
                 if doc.path not in lines:
                     lines[doc.path] = doc.source.splitlines()
                 found.extend(builtin_pins.check(doc, lines[doc.path], ENGINE_LABEL))
             result.findings.extend(self._settle(found))
         return result
+
+    def _kubernetes(self, doc: Document) -> list[Finding]:
+        """The Python Kubernetes rules; a rule that fails on an odd document is a finding, the others still run."""
+        try:
+            found = builtin_k8s.hits(doc.obj, self.kube_version, self._data)
+        except Exception as exc:  # noqa: BLE001 - hostile input must never stop the run
+            return [self._error(doc, PolicyError(doc.path, 0, 0, f"{type(exc).__name__}: {exc}"))]
+        return [Finding(rule=rule.id, severity=rule.info.severity, message=message, path=doc.path,
+                        line=doc.line_of([int(p) if isinstance(p, str) and p.isdigit() else p for p in keypath]),
+                        resource=doc.resource, engine=ENGINE_LABEL)
+                for rule, (message, keypath) in found]
 
     def _error(self, doc: Document, exc: PolicyError) -> Finding:
         return Finding(rule=EVALUATION_ERROR, severity="warning", path=doc.path, line=doc.line,

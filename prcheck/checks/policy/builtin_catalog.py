@@ -99,10 +99,11 @@ def rego_rules(files: Sequence[Path], root: Path | None = None) -> list[RuleInfo
 def load_catalog(root: Path | None = None) -> list[RuleInfo]:
     """Every rule of the pack (Rego and Python), sorted by id; ids are unique."""
     from prcheck.checks import secrets
-    from prcheck.checks.policy import builtin_pins
+    from prcheck.checks.policy import builtin_k8s, builtin_pins
 
     root = root or pack_dir()
-    rules = rego_rules(pack_modules(root), root) + list(secrets.RULES) + [builtin_pins.RULE]
+    rules = (rego_rules(pack_modules(root), root) + [r.info for r in builtin_k8s.RULES] + list(secrets.RULES)
+             + [builtin_pins.RULE])
     seen: dict[str, RuleInfo] = {}
     for rule in rules:
         if rule.id in seen:

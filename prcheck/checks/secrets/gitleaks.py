@@ -20,6 +20,7 @@ is a one-line configuration error, never a silent fallback to no rules.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -70,6 +71,11 @@ class RuleSet:
     title: str = ""
     origin: str = ""  # what the user named it by, for messages and `prcheck rules`
     disabled: frozenset[str] = field(default_factory=frozenset)
+    # Rules exactly as prcheck ships them: the test suite compiles every one, so a run
+    # compiles them only when their keywords occur. Any other rule (a repository's own,
+    # or a shipped one it changes) is compiled up front, so a broken rule file is an
+    # error on every run, whatever the files checked contain.
+    shipped: frozenset[Rule] = field(default_factory=frozenset)
 
     def without(self, ids: frozenset[str]) -> RuleSet:
         return replace(self, rules=tuple(r for r in self.rules if r.id not in ids), disabled=self.disabled | ids)
@@ -104,17 +110,20 @@ def parse(text: str, origin: str, *, read: Callable[[str], tuple[str, str]] | No
         if merged[rule.id].regex is None and merged[rule.id].path is None:
             raise RuleSetError(f"{origin}: rule {rule.id}: needs a regex or a path")
     return RuleSet(rules=tuple(merged.values()), allowlists=base.allowlists + allowlists,
-                   title=str(raw.get("title") or base.title), origin=origin, disabled=base.disabled)
+                   title=str(raw.get("title") or base.title), origin=origin, disabled=base.disabled,
+                   shipped=base.shipped.intersection(merged.values()))
 
 
+@functools.cache
 def load_default() -> RuleSet:
-    """gitleaks' default rule file plus prcheck's additions (prcheck-extra.toml, same format)."""
+    """gitleaks' default rule file plus prcheck's additions (prcheck-extra.toml, same format).
+    Parsed once per process: the rule set is immutable."""
     path = default_path()
     upstream = parse(path.read_text(encoding="utf-8"), f"gitleaks {UPSTREAM_VERSION} default rules")
     extra = parse((path.parent / EXTRA_FILE).read_text(encoding="utf-8"), EXTRA_FILE)
     taken = {r.id for r in upstream.rules}
-    return replace(upstream, rules=upstream.rules + tuple(r for r in extra.rules if r.id not in taken),
-                   allowlists=upstream.allowlists + extra.allowlists)
+    rules = upstream.rules + tuple(r for r in extra.rules if r.id not in taken)
+    return replace(upstream, rules=rules, allowlists=upstream.allowlists + extra.allowlists, shipped=frozenset(rules))
 
 
 def _extended(extend: Any, origin: str, read: Callable[[str], tuple[str, str]] | None, depth: int) -> RuleSet | None:

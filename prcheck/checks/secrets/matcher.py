@@ -135,28 +135,28 @@ class _Compiled:
 
 
 class Matcher:
-    """A compiled rule set. Immutable after construction; safe to share."""
+    """A rule set, each rule compiled the first time a text holds one of its keywords
+    (compiling all ~230 shipped patterns would cost more than checking a pull request's
+    few files). Rules the rule set did not ship are compiled here, so a broken rule
+    file fails every run the same way. Safe to share; compiled rules are only added."""
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self.rules: list[_Compiled] = []
-        for rule in ruleset.rules:
-            try:
-                self.rules.append(_Compiled(rule))
-            except ValueError as exc:
-                from prcheck.checks.secrets.gitleaks import RuleSetError
-
-                raise RuleSetError(f"{ruleset.origin}: {exc}") from None
+        self._rules = ruleset.rules
+        self._compiled: dict[int, _Compiled] = {}
+        for i, rule in enumerate(self._rules):
+            if rule not in ruleset.shipped:
+                self._compile(i)
         self.global_allow = [_Allow(a) for a in ruleset.allowlists]
-        keywords = sorted({k for c in self.rules for k in c.rule.keywords if k})
+        keywords = sorted({k for r in self._rules for k in r.keywords if k})
         self._keyword_rules: list[list[int]] = [[] for _ in keywords]
         index = {k: i for i, k in enumerate(keywords)}
         self._always: list[int] = []
-        for i, compiled in enumerate(self.rules):
-            if compiled.regex is None:
+        for i, rule in enumerate(self._rules):
+            if rule.regex is None:
                 continue
-            if compiled.rule.keywords:
-                for k in compiled.rule.keywords:
+            if rule.keywords:
+                for k in rule.keywords:
                     self._keyword_rules[index[k]].append(i)
             else:
                 self._always.append(i)
@@ -167,6 +167,22 @@ class Matcher:
             for keyword in keywords:
                 self._set.Add(re2.escape(keyword))
             self._set.Compile()
+
+    def _compile(self, index: int) -> _Compiled:
+        compiled = self._compiled.get(index)
+        if compiled is None:
+            try:
+                compiled = self._compiled[index] = _Compiled(self._rules[index])
+            except ValueError as exc:
+                from prcheck.checks.secrets.gitleaks import RuleSetError
+
+                raise RuleSetError(f"{self.ruleset.origin}: {exc}") from None
+        return compiled
+
+    @property
+    def rules(self) -> list[_Compiled]:
+        """Every rule compiled (for listings; a scan compiles only what it needs)."""
+        return [self._compile(i) for i in range(len(self._rules))]
 
     def engines(self) -> dict[str, str]:
         """rule id → `re2`, `re` (fallback) or `path` (a rule on file names only)."""
@@ -197,7 +213,7 @@ class Matcher:
         out: list[Match] = []
         windowed = len(picked) > FEW_RULES  # a few rules over the whole text cost less than finding windows
         for i in picked:
-            compiled = self.rules[i]
+            compiled = self._compile(i)
             if compiled.path is not None and not compiled.path.search(path):
                 continue
             spans = self._windows(compiled.rule.keywords, text, lowered) if windowed or compiled.engine == "re" \

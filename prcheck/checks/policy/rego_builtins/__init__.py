@@ -13,12 +13,26 @@ result rather than aborting the run.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Collection
 
 import regorus
 
-from prcheck.checks.policy.rego_builtins import crypto, globs, jwt, misc, net, template, timefmt
+
+def _lazy(module: str, name: str, *args: Any) -> Callable[..., Any]:
+    """`module.name` (or `module.name(*args)` for a factory), imported on the first call:
+    most runs call none of these, and their modules pull in zoneinfo, hashlib, ipaddress
+    and Kyverno's formatter, which would cost every run's start-up."""
+    resolved: list[Callable[..., Any]] = []
+
+    def call(*values: Any) -> Any:
+        if not resolved:
+            target = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+            resolved.append(target(*args) if args else target)
+        return resolved[0](*values)
+    call.__qualname__ = f"{module}.{name}"
+    return call
 
 
 @dataclass(frozen=True)
@@ -35,35 +49,35 @@ _MISSING = "missing from regorus"
 _DIFFERS = "regorus' version differs from OPA"
 
 ALL: tuple[Extension, ...] = (
-    Extension("net.cidr_intersects", 2, net.cidr_intersects, _MISSING),
-    Extension("net.cidr_contains_matches", 2, net.cidr_contains_matches, _MISSING),
-    Extension("net.cidr_merge", 1, net.cidr_merge, _MISSING),
-    Extension("io.jwt.decode", 1, jwt.decode, _MISSING),
-    Extension("io.jwt.decode_verify", 2, jwt.decode_verify, _MISSING),
-    Extension("io.jwt.encode_sign", 3, jwt.encode_sign, _MISSING),
-    Extension("io.jwt.encode_sign_raw", 3, jwt.encode_sign_raw, _MISSING),
-    *(Extension(f"io.jwt.verify_{alg.lower()}", 2, jwt.verifier(alg), _MISSING)
+    Extension("net.cidr_intersects", 2, _lazy("net", "cidr_intersects"), _MISSING),
+    Extension("net.cidr_contains_matches", 2, _lazy("net", "cidr_contains_matches"), _MISSING),
+    Extension("net.cidr_merge", 1, _lazy("net", "cidr_merge"), _MISSING),
+    Extension("io.jwt.decode", 1, _lazy("jwt", "decode"), _MISSING),
+    Extension("io.jwt.decode_verify", 2, _lazy("jwt", "decode_verify"), _MISSING),
+    Extension("io.jwt.encode_sign", 3, _lazy("jwt", "encode_sign"), _MISSING),
+    Extension("io.jwt.encode_sign_raw", 3, _lazy("jwt", "encode_sign_raw"), _MISSING),
+    *(Extension(f"io.jwt.verify_{alg.lower()}", 2, _lazy("jwt", "verifier", alg), _MISSING)
       for alg in ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
                   "ES256", "ES384", "ES512", "EdDSA")),
-    *(Extension(f"crypto.{alg}", 1, crypto.digest(alg), _MISSING) for alg in ("md5", "sha1", "sha256")),
-    *(Extension(f"crypto.hmac.{alg}", 2, crypto.hmac_digest(alg), _MISSING) for alg in ("md5", "sha1", "sha256", "sha512")),
-    Extension("crypto.hmac.equal", 2, crypto.hmac_equal, _MISSING),
-    Extension("crypto.x509.parse_certificates", 1, crypto.parse_certificates, _MISSING, big_numbers=True),
-    Extension("crypto.x509.parse_rsa_private_key", 1, crypto.parse_rsa_private_key, _MISSING),
-    Extension("strings.render_template", 2, template.render_template, _MISSING),
-    Extension("regex.globs_match", 2, globs.globs_match, _MISSING),
-    Extension("array.flatten", 1, misc.array_flatten, _MISSING),
-    Extension("time.format", 1, timefmt.time_format, _DIFFERS + ": zone names (MST) and named layouts"),
-    Extension("semver.is_valid", 1, misc.semver_is_valid, _DIFFERS + ": a non-string is not valid, not an error"),
-    Extension("trace", 1, misc.trace, _DIFFERS + ": it is true, not its argument"),
-    Extension("any", 1, misc.any_, _MISSING, deprecated=True),
-    Extension("all", 1, misc.all_, _MISSING, deprecated=True),
-    Extension("re_match", 2, misc.re_match, _MISSING, deprecated=True),
-    Extension("set_diff", 2, misc.set_diff, _MISSING, deprecated=True),
-    Extension("net.cidr_overlap", 2, net.cidr_contains_legacy, _MISSING, deprecated=True),
-    Extension("cast_array", 1, misc.cast_array, _MISSING, deprecated=True),
-    Extension("cast_set", 1, misc.cast_set, _MISSING, deprecated=True),
-    *(Extension(f"cast_{t}", 1, misc.caster(t), _MISSING, deprecated=True) for t in ("boolean", "null", "object", "string")),
+    *(Extension(f"crypto.{alg}", 1, _lazy("crypto", "digest", alg), _MISSING) for alg in ("md5", "sha1", "sha256")),
+    *(Extension(f"crypto.hmac.{alg}", 2, _lazy("crypto", "hmac_digest", alg), _MISSING) for alg in ("md5", "sha1", "sha256", "sha512")),
+    Extension("crypto.hmac.equal", 2, _lazy("crypto", "hmac_equal"), _MISSING),
+    Extension("crypto.x509.parse_certificates", 1, _lazy("crypto", "parse_certificates"), _MISSING, big_numbers=True),
+    Extension("crypto.x509.parse_rsa_private_key", 1, _lazy("crypto", "parse_rsa_private_key"), _MISSING),
+    Extension("strings.render_template", 2, _lazy("template", "render_template"), _MISSING),
+    Extension("regex.globs_match", 2, _lazy("globs", "globs_match"), _MISSING),
+    Extension("array.flatten", 1, _lazy("misc", "array_flatten"), _MISSING),
+    Extension("time.format", 1, _lazy("timefmt", "time_format"), _DIFFERS + ": zone names (MST) and named layouts"),
+    Extension("semver.is_valid", 1, _lazy("misc", "semver_is_valid"), _DIFFERS + ": a non-string is not valid, not an error"),
+    Extension("trace", 1, _lazy("misc", "trace"), _DIFFERS + ": it is true, not its argument"),
+    Extension("any", 1, _lazy("misc", "any_"), _MISSING, deprecated=True),
+    Extension("all", 1, _lazy("misc", "all_"), _MISSING, deprecated=True),
+    Extension("re_match", 2, _lazy("misc", "re_match"), _MISSING, deprecated=True),
+    Extension("set_diff", 2, _lazy("misc", "set_diff"), _MISSING, deprecated=True),
+    Extension("net.cidr_overlap", 2, _lazy("net", "cidr_contains_legacy"), _MISSING, deprecated=True),
+    Extension("cast_array", 1, _lazy("misc", "cast_array"), _MISSING, deprecated=True),
+    Extension("cast_set", 1, _lazy("misc", "cast_set"), _MISSING, deprecated=True),
+    *(Extension(f"cast_{t}", 1, _lazy("misc", "caster", t), _MISSING, deprecated=True) for t in ("boolean", "null", "object", "string")),
 )
 
 # built-ins that would reach the network, whatever the arguments

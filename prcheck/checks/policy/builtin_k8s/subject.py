@@ -1,0 +1,131 @@
+"""What the Kubernetes rules look at: one object, its pod spec, its containers and images.
+
+Computed once per document, so twenty pod rules walk the containers once
+between them (in Rego every rule family rebuilt this view for itself, which
+was most of the pack's cost). The shapes follow what lib/k8s.rego computed
+before the rules moved to Python, key paths included, so findings point at
+the same lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from prcheck.checks.policy.builtin_k8s.values import get, get_path, mapping, text
+
+KeyPath = list[Any]
+
+# Kinds that carry a pod template, and where it sits.
+POD_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "PodTemplate": ("template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+POD_KINDS = frozenset(POD_PATHS)
+
+# Long-running kinds: the ones probes matter for.
+SERVICE_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"})
+
+CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
+
+
+@dataclass(frozen=True)
+class Container:
+    container: dict
+    field: str  # initContainers, containers or ephemeralContainers
+    index: int
+    name: str  # as messages print it: the name, else `containers[0]`
+    path: KeyPath
+    sc: dict  # its securityContext, {} when unset or not a mapping
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image reference split once: "registry:5000/repo:tag@sha256:…" → tag and digest ("" when absent)."""
+
+    container: Container
+    image: str
+    tag: str
+    digest: str
+    path: KeyPath
+    templated: bool  # assembled from variables or templates: cannot be judged
+
+    @property
+    def mutable(self) -> bool:
+        """Names no fixed content: latest or no tag, and no digest."""
+        return not self.templated and self.digest == "" and self.tag in ("", "latest")
+
+
+@dataclass(frozen=True)
+class Pod:
+    spec: dict
+    path: KeyPath
+    meta_path: KeyPath  # key path of the pod's metadata
+    sc: dict  # the pod securityContext, {} when unset or not a mapping
+
+    @property
+    def windows(self) -> bool:
+        """Windows pods have no Linux security settings to judge."""
+        return get(self.spec.get("os"), "name", None) == "windows"
+
+
+@dataclass
+class Subject:
+    """One Kubernetes object as the rules see it."""
+
+    obj: dict
+    kube_version: str
+    data: Mapping[str, Any]  # the pack's data files (the deprecated-API table)
+    kind: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kind = self.obj.get("kind")
+
+    @cached_property
+    def pod(self) -> Pod | None:
+        path = POD_PATHS.get(self.kind) if isinstance(self.kind, str) else None
+        spec = get_path(self.obj, path) if path else None
+        if not isinstance(spec, dict):
+            return None
+        keypath = list(path)
+        return Pod(spec=spec, path=keypath, meta_path=keypath[:-1] + ["metadata"], sc=mapping(spec.get("securityContext")))
+
+    @cached_property
+    def containers(self) -> Sequence[Container]:
+        """Every container of the pod, init and ephemeral ones included."""
+        pod = self.pod
+        if pod is None:
+            return ()
+        found: list[Container] = []
+        for name in CONTAINER_FIELDS:
+            items = pod.spec.get(name)
+            if not isinstance(items, list):
+                continue
+            for index, container in enumerate(items):
+                if isinstance(container, dict):
+                    label = text(container["name"]) if "name" in container else f"{name}[{index}]"
+                    found.append(Container(container, name, index, label, pod.path + [name, index],
+                                           mapping(container.get("securityContext"))))
+        return found
+
+    @cached_property
+    def images(self) -> Sequence[Image]:
+        found: list[Image] = []
+        for c in self.containers:
+            image = c.container.get("image")
+            if not isinstance(image, str):
+                continue
+            at = image.split("@")
+            colon = at[0].split("/")[-1].split(":")
+            found.append(Image(c, image, ":".join(colon[1:]), "@".join(at[1:]), c.path + ["image"],
+                               "$" in image or "{{" in image))
+        return found

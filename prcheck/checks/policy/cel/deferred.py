@@ -1,0 +1,67 @@
+"""The CEL engine of a run without CEL policy paths, loaded only when the documents need it.
+
+Most runs hold no admission policy and no custom resource: the CEL runtime
+(cel-cpp bindings, the Kubernetes libraries) would then cost a one-file
+pre-commit run a fifth of its time for nothing. `DeferredCelEngine` answers
+for `CelEngine` and builds it on the first batch of documents that holds
+something it could act on; until then it does what `CelEngine` does with no
+policies and no rules: the immutable-field checks against the base.
+
+What "could act on" means errs on the side of loading: any document outside
+the built-in API groups (a custom resource may carry `x-kubernetes-validations`),
+an admission-registration or CRD document, a Kyverno policy, or CRD schemas
+carried in from other files.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from prcheck.model import Document
+
+from ..base import Evaluation
+from . import immutable
+
+ENGINE = "cel"
+# built-in groups whose objects feed the engine itself: policies, bindings, CRDs
+_CEL_GROUPS = frozenset({"admissionregistration.k8s.io", "apiextensions.k8s.io"})
+
+
+def _built_in(api_version: str) -> bool:
+    group = api_version.rpartition("/")[0]
+    return (not group or "." not in group or group.endswith(".k8s.io")) and group not in _CEL_GROUPS
+
+
+def needs_runtime(docs: Sequence[Document], ctx: Any) -> bool:
+    """Whether `CelEngine` could find anything beyond immutable fields in `docs`."""
+    if getattr(ctx, "crd_schemas", None):
+        return True
+    return any(isinstance(d.obj, dict) and not _built_in(d.api_version) for d in docs)
+
+
+class DeferredCelEngine:
+    """`CelEngine`'s interface; the real engine is built when `needs_runtime` says so."""
+
+    name = ENGINE
+    per_document = False
+    whole_run = False
+
+    def __init__(self) -> None:
+        self.ctx: Any = None
+        self._engine: list[Any] = []  # shared by every bound copy: one runtime, one program cache per run
+
+    def for_context(self, ctx: Any) -> DeferredCelEngine:
+        bound = copy.copy(self)
+        bound.ctx = ctx
+        return bound
+
+    def evaluate(self, docs: Sequence[Document]) -> Evaluation:
+        if needs_runtime(docs, self.ctx):
+            if not self._engine:
+                from .engine import CelEngine
+
+                self._engine.append(CelEngine())
+            return self._engine[0].for_context(self.ctx).evaluate(docs)
+        return Evaluation(findings=immutable.check(docs, getattr(self.ctx, "base_objects", None) or {}))
