@@ -66,17 +66,19 @@ def _shard(value: str | None) -> Any:
 def emit_reports(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...], quiet: bool, fail_on: str,
                  **options: Any) -> None:
     """Each `--format` to its `-o` file (in order), the rest to stdout; `check` and `merge` alike."""
-    from prcheck.report import render
+    from prcheck.report import batched, render_parts
     from prcheck.report.files import write_report
     from prcheck.report.text import use_colour
 
     for index, fmt in enumerate(list(formats) or ["text"]):
         target = outputs[index] if index < len(outputs) else None
-        body = render(fmt, report, colour=target is None and use_colour(), quiet=quiet, fail_on=fail_on, **options)
+        body = batched(render_parts(fmt, report, colour=target is None and use_colour(), quiet=quiet,
+                                    fail_on=fail_on, **options))
         if target:
             write_report(target, body)
         else:
-            click.echo(body, nl=False)
+            for part in body:  # a large JSON report is never held whole
+                click.echo(part, nl=False)
 
 
 def fail(message: str) -> None:
