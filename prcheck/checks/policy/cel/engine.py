@@ -166,6 +166,10 @@ class CelEngine:
                                        for v in verdict.violations)
         elif verdict.status == "error" and failure_policy != "Ignore":
             evaluation.findings.append(_finding(rule, severity, doc, f"{who} failed: {verdict.error}"))
+        # What the API server writes into the request's audit event, keyed `<policy>/<key>`.
+        policy = rule.partition("/")[2]
+        evaluation.findings.extend(_finding(rule, "info", doc, f"{who} audit annotation {policy}/{key}: {value}")
+                                   for key, value in sorted(verdict.annotations.items()))
 
     @staticmethod
     def _problems(policies: Sequence[vap.Policy], kyverno: Sequence[ValidatingPolicy]) -> Iterator[Finding]:
