@@ -12,7 +12,7 @@ from prcheck.sources.base_tree import index_objects
 from prcheck.sources.yaml_loader import load_text
 
 from ..conftest import write
-from ..render.conftest import commit
+from ..render.conftest import commit, gitops, needs_kustomize  # noqa: F401 (gitops: a fixture)
 from .test_crd_rules import CRD, cron
 
 DEPLOY = """apiVersion: apps/v1
@@ -174,3 +174,17 @@ def test_a_rename_needs_one_object_gone_and_one_new_in_the_same_place() -> None:
     renamed = before.replace("name: b}", "name: b2}")
     [finding] = immutable.check(_docs(renamed), index_objects(base), base)
     assert "from 'b' to 'b2'" in finding.message and finding.line == 7
+
+
+@needs_kustomize
+def test_a_rename_in_a_rendered_environment(gitops: Path, run_cli) -> None:
+    """A namePrefix added to an overlay renames every object it renders: each is a recreate,
+    paired with its base version through the source document the render built it from."""
+    write(gitops, {"overlays/staging/kustomization.yaml": "namespace: staging\nnamePrefix: v2-\n"
+                                                          "resources: [../../base]\n"})
+    commit(gitops, "rename")
+    result = run_cli(["check", "--base", "HEAD~1", "--no-builtin", "--format", "json", "--fail-on", "never"], gitops)
+    found = sorted((f["env"], f["path"], f["message"].split(";")[0]) for f in json.loads(result.output)["findings"]
+                   if f["rule"] == "k8s/immutable-field-changed")
+    assert found == [("staging", "base/deployment.yaml", "Deployment web: metadata.name changed from 'web' to 'v2-web'"),
+                     ("staging", "base/service.yaml", "Service web: metadata.name changed from 'web' to 'v2-web'")]

@@ -269,17 +269,7 @@ def test_match_policy_exact_matches_only_the_named_group_and_version():
     assert findings(POLICY, UNBOUND_BINDING, statefulset) == []
 
 
-AUDITED = """
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata: {name: demo-policy.example.com}
-spec:
-  failurePolicy: Fail
-  matchConstraints:
-    resourceRules:
-    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}
-  validations:
-  - expression: "object.spec.replicas <= 5"
+AUDITED = POLICY + """
   auditAnnotations:
   - key: high-replica-count
     valueExpression: "object.spec.replicas > 3 ? 'Deployment spec.replicas set to ' + string(object.spec.replicas) : ''"

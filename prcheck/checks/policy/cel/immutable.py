@@ -103,9 +103,9 @@ def renamed(docs: Sequence[Document], base_docs: Sequence[Document]) -> list[tup
 
     The diff matches objects by identity, so a rename shows as a removal plus an
     addition. It is recognised by position: the removed and the added object are
-    of the same group and kind and come from the same place, the same document
-    of the same file (of the source file a render built them from), and that
-    place lost exactly one object and gained exactly one. Names that differ
+    of the same group and kind and come from the same place, the n-th object of
+    that kind in the same file (in the source file a render built them from),
+    and that place lost exactly one object and gained exactly one. Names that differ
     only in a generated suffix (a kustomize hash, Helm's `randAlphaNum`) are
     one object rendered again, not a rename."""
     from prcheck.diff import _generated_suffix_pair
@@ -115,11 +115,18 @@ def renamed(docs: Sequence[Document], base_docs: Sequence[Document]) -> list[tup
     base_keys = {object_key(d.obj) for d in base_docs}
 
     def by_place(side: Sequence[Document], other: set) -> dict[tuple, list[Document]]:
+        """Objects missing on the other side, by (file, group, kind, ordinal of that kind in
+        the file): a render numbers its documents in output order, so `index` is not stable."""
         out: dict[tuple, list[Document]] = {}
+        ordinals: dict[tuple, int] = {}
         for doc in side:
             key = object_key(doc.obj)
-            if key is not None and key not in other:
-                out.setdefault((doc.path, doc.index, key[0], key[1]), []).append(doc)
+            if key is None:
+                continue
+            kind = (doc.path, key[0], key[1])
+            ordinals[kind] = ordinal = ordinals.get(kind, -1) + 1
+            if key not in other:
+                out.setdefault((*kind, ordinal), []).append(doc)
         return out
 
     gone, came = by_place(base_docs, head_keys), by_place(docs, base_keys)
