@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -22,6 +21,7 @@ from tests.publish.ci_harness import (
     CHECK_FLAGS,
     REPO,
     cli_missing,
+    real_cli_env,
     git,
     git_fixture,
     pull_request_event,
@@ -344,16 +344,9 @@ CLI_REASON = cli_missing(*CHECK_FLAGS, "-o")
 needs_cli = pytest.mark.skipif(bool(CLI_REASON), reason=CLI_REASON or "prcheck CLI ready")
 
 
-@pytest.fixture
-def real_cli_env(tmp_path: Path) -> dict[str, str]:
-    """`prcheck` on PATH as the installed console script of this interpreter."""
-    bin_dir = tmp_path / "cli-bin"
-    bin_dir.mkdir()
-    launcher = bin_dir / "prcheck"
-    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m prcheck \"$@\"\n")
-    launcher.chmod(0o755)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": os.environ.get("HOME", str(tmp_path)),
-            "PYTHONPATH": str(REPO)}
+@pytest.fixture(name="real_cli_env")
+def real_cli_env_fixture(tmp_path: Path) -> dict[str, str]:
+    return real_cli_env(tmp_path)
 
 
 @pytest.mark.slow
