@@ -432,3 +432,19 @@ def test_pre_commit_try_repo(tmp_path):
                           cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "pod.json" in done.stdout and "k8s/privileged-container" in done.stdout
+
+    # prcheck-diff's default `--base auto`: a clone's branch is compared with origin/HEAD's merge base,
+    # so the privileged Pod already on main is not this branch's change (same hook environment: no rebuild)
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    git(project, "-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-m", "main")
+    git(project, "push", "--quiet", origin.as_uri(), "HEAD:main")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", origin.as_uri(), str(clone))
+    git(clone, "checkout", "--quiet", "-b", "change")
+    (clone / "deploy.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata: {a: b}\n")
+    git(clone, "add", "-A")
+    diff = subprocess.run(["pre-commit", "try-repo", str(REPO), "prcheck-diff", "--hook-stage", "manual", "--verbose"],
+                          cwd=clone, env=env, capture_output=True, text=True, timeout=900)
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    assert "--base auto: merge base" in diff.stdout + diff.stderr and "privileged" not in diff.stdout
