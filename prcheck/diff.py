@@ -20,6 +20,7 @@ import copy
 import difflib
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -61,13 +62,16 @@ def resource_key(obj: Any) -> str:
     return "/".join(p for p in parts if p)
 
 
-def key_matches_resource(key: str, resource: str) -> bool:
-    """Does a diff key name the same object as a finding's `Kind/namespace/name`?"""
-    if not key or not resource:
-        return False
+def key_resource(key: str) -> str:
+    """A diff key as a finding names its object: `Kind/namespace/name`, without the group."""
     head, _, rest = key.partition("/")
     kind = head.split(".", 1)[0]
-    return f"{kind}/{rest}" == resource if rest else kind == resource
+    return f"{kind}/{rest}" if rest else kind
+
+
+def key_matches_resource(key: str, resource: str) -> bool:
+    """Does a diff key name the same object as a finding's `Kind/namespace/name`?"""
+    return bool(key) and bool(resource) and key_resource(key) == resource
 
 
 def _is_secret(obj: Any) -> bool:
@@ -194,12 +198,26 @@ def diff_env(env: str, base: Sequence[Document], head: Sequence[Document],
     return result
 
 
+# Generated name suffixes: Kubernetes' `generateName`, kustomize's content hash and a
+# pod-template-hash use 5+ lower-case letters and digits without vowels; Helm's
+# `randAlphaNum 5 | lower` any lower-case letters and digits.
+_SUFFIX = re.compile(r"[a-z0-9]{5,}")
+_NO_VOWEL = re.compile(r"[^aeiou]+")
+
+
+def _looks_generated(tail: str) -> bool:
+    """`mjdg2`, `8dxw7`, `5f6g7h8k9m`, `bcdfg`: not a word such as `prod` or `canary`."""
+    return bool(_SUFFIX.fullmatch(tail)) and (any(c.isdigit() for c in tail) or bool(_NO_VOWEL.fullmatch(tail)))
+
+
 def _generated_suffix_pair(old: str, new: str) -> bool:
-    """`web-test-mjdg2` vs `web-test-8dxw7`: one name with a random suffix (`randAlphaNum`)."""
+    """`web-test-mjdg2` vs `web-test-8dxw7`: one name whose generated suffix changed. A rename
+    between words (`web-stage` → `web-alpha`, `web-old` → `web-new`) stays a removal plus an addition."""
     old_head, _, old_tail = old.rpartition("-")
     new_head, _, new_tail = new.rpartition("-")
-    return bool(old_head) and old_head == new_head and len(old_tail) == len(new_tail) >= 4 \
-        and old_tail.isalnum() and new_tail.isalnum()
+    return bool(old_head) and old_head == new_head and len(old_tail) == len(new_tail) \
+        and bool(_SUFFIX.fullmatch(old_tail)) and bool(_SUFFIX.fullmatch(new_tail)) \
+        and (_looks_generated(old_tail) or _looks_generated(new_tail))
 
 
 def _without_name(obj: Any, name: str) -> Any:
@@ -210,23 +228,29 @@ def _without_name(obj: Any, name: str) -> Any:
 def _pair_generated_names(result: EnvDiff, before: Mapping[str, tuple[Any, str]],
                           after: Mapping[str, tuple[Any, str]], options: DiffOptions) -> None:
     """A removed and an added object from the same template whose names differ only in a
-    random suffix are one object renamed on every render: unchanged when nothing else
-    differs, else one change; never an addition plus a removal on every run."""
+    generated suffix are one object renamed on every render: unchanged when nothing else
+    differs, else one change; never an addition plus a removal on every run. An identical
+    partner is preferred, so a template that renders several such objects pairs them right.
+    The pairs are kept in `result.renamed`, for the findings on them (filter/changed_lines.py)."""
     for gone in list(result.removed):
         old_key, _, old_name = gone.key.rpartition("/")
+        candidates = []
         for came in result.added:
             new_key, _, new_name = came.key.rpartition("/")
-            if old_key != new_key or before[gone.key][1] != after[came.key][1] \
-                    or not _generated_suffix_pair(old_name, new_name):
-                continue
-            result.removed.remove(gone)
-            result.added.remove(came)
-            old, new = _without_name(gone.before, old_name), _without_name(came.after, new_name)
-            if old == new:
-                result.unchanged += 1
-            else:
-                result.changed.append(ResourceChange(came.key, old, new, unified(came.key, old, new, options.context)))
-            break
+            if old_key == new_key and before[gone.key][1] == after[came.key][1] \
+                    and _generated_suffix_pair(old_name, new_name):
+                old, new = _without_name(gone.before, old_name), _without_name(came.after, new_name)
+                candidates.append((old != new, came, old, new))
+        if not candidates:
+            continue
+        differs, came, old, new = min(candidates, key=lambda c: c[0])
+        result.removed.remove(gone)
+        result.added.remove(came)
+        result.renamed[came.key] = gone.key
+        if differs:
+            result.changed.append(ResourceChange(came.key, old, new, unified(came.key, old, new, options.context)))
+        else:
+            result.unchanged += 1
 
 
 def skipped_env(env: str, resources: int = 0) -> EnvDiff:

@@ -207,6 +207,8 @@ class EnvDiff:
     moved: list[ResourceChange] = field(default_factory=list)
     unchanged: int = 0
     skipped: bool = False  # inputs did not change between base and head
+    # head key → base key of objects whose generated name differs between the renders (diff.py)
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

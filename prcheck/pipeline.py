@@ -203,7 +203,14 @@ def _one_finding_per_removed_api(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not (f.rule == "schema/unknown-api" and (f.path, f.line, f.resource) in removed)]
 
 
-def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptions, root: Path,
+def related_keys(entries: Sequence[SourceEntry], limits: Limits) -> list[affected.RelatedKey]:
+    """The cross-file rules' related keys over the run's kustomizations (read here: they
+    say which files, in any folder, are compared together)."""
+    kustomizations = [read_file(e, limits) for e in entries if e.kind == "kustomization"]
+    return [r.related(kustomizations) for r in lint.RULES if r.scope == "run" and r.related is not None]
+
+
+def affected_by_change(entries: Sequence[SourceEntry], change: ChangeSet, opts: CheckOptions, root: Path,
                        engines: Sequence[PolicyEngine]) -> set[str] | None:
     """The files a `--base` run checks (None: all of them); see `prcheck.sources.affected`.
     The base side of a comparison must be judged over the same set."""
@@ -211,8 +218,7 @@ def affected_by_change(paths: Sequence[str], change: ChangeSet, opts: CheckOptio
         return None
     inputs = affected.run_inputs([*opts.policies, *opts.data, *opts.schema_locations, *opts.kyverno,
                                   *opts.gatekeeper], str(root))
-    related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
-    return affected.affected_paths(paths, change.changed_paths(), related, inputs,
+    return affected.affected_paths([e.path for e in entries], change.changed_paths(), related_keys(entries, opts.limits), inputs,
                                    whole_run=any(getattr(e, "whole_run", not e.per_document) for e in engines))
 
 
@@ -240,14 +246,15 @@ def check_base_tree(base: base_tree.BaseTree, files: Sequence[LoadedFile], ctx: 
     evaluation = check_documents(changed, ctx, store, engines, timer, scopes=("file",))
     evaluation.extend(check_documents([*changed, *unchanged], ctx, store, engines, timer, scopes=("run",)))
     loader = [finding for f in changed for finding in f.findings]
-    return FileBaseline.of(base.files, apply_rule_settings([*loader, *evaluation.findings], ctx.rule_config))
+    return FileBaseline.of(base.files, apply_rule_settings([*loader, *evaluation.findings], ctx.rule_config),
+                           run_paths=[f.path for f in unchanged], run_rules=[r.id for r in lint.RULES if r.scope == "run"])
 
 
 def shard_of(entries: Sequence[SourceEntry], findings: Sequence[Finding],
-             shard: shard_mod.Shard) -> tuple[list[SourceEntry], list[Finding]]:
+             shard: shard_mod.Shard, limits: Limits) -> tuple[list[SourceEntry], list[Finding]]:
     """The files of one `--shard I/N` job (files a cross-file rule compares stay together);
     collection findings go with their file, those of no file to the first shard."""
-    related = [r.related for r in lint.RULES if r.scope == "run" and r.related is not None]
+    related = related_keys(entries, limits)
     paths = [e.path for e in entries] + [f.path for f in findings if f.path]
     sizes = [_size(e) for e in entries] + [0] * (len(paths) - len(entries))
     keep = shard_mod.select_files(paths, sizes, shard, related)
@@ -296,11 +303,11 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
             everything = entries
             if opts.shard is not None:
-                entries, findings = shard_of(entries, findings, opts.shard)
+                entries, findings = shard_of(entries, findings, opts.shard, opts.limits)
                 report.stats["shard"] = {"index": opts.shard.index, "count": opts.shard.count,
                                          "files": len(entries), "of": len(everything)}
             change = render_stage.change_set(opts.render, root) if opts.render is not None else None
-            only = affected_by_change([e.path for e in entries], change, opts, root, engines) if change else None
+            only = affected_by_change(entries, change, opts, root, engines) if change else None
             base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
                 if change is not None else None
         plain_ctx = ctx

@@ -1,8 +1,9 @@
 """`prcheck rules [ID]`: every rule prcheck can report, or the docs of one.
 
 Lists the built-in pack (Rego and Python rules, from their METADATA), the
-lint and schema rules, and the findings suppressions raise, so a user can
-look up any rule id a report shows.
+lint and schema rules, the secret rules, and the findings prcheck raises about
+the run itself (renders, paths, policy loading, trust, suppressions), so a
+user can look up any rule id a report shows.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ def all_rules() -> list:
     from prcheck.checks.policy.builtin_catalog import META_RULES, RuleInfo, load_catalog
     from prcheck.checks.secrets import gitleaks_rules
     from prcheck.report.rules_meta import SCHEMA_RULES
+    from prcheck.tool_rules import TOOL_RULES
 
-    rules = list(load_catalog()) + list(META_RULES) + gitleaks_rules()
+    rules = list(load_catalog()) + list(META_RULES) + list(TOOL_RULES) + gitleaks_rules()
     rules += [RuleInfo(r.id, r.title, r.severity, "lint", r.description) for r in ALL_RULES]
     rules += [RuleInfo(rule_id, title, _SCHEMA_SEVERITY.get(rule_id, "error"), "schema")
               for rule_id, title in SCHEMA_RULES.items()]

@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from prcheck.diff import key_matches_resource
+from prcheck.diff import key_matches_resource, key_resource
 from prcheck.model import EnvDiff, Finding
 from prcheck.sources.gitdiff import ChangeSet
 
@@ -45,9 +45,30 @@ LINE_ONLY_PREFIXES = ("suppress/",)
 Signature = tuple[str, str, str, str]
 
 
-def signature(finding: Finding) -> Signature:
-    """What makes two rendered findings the same across base and head: no path or line."""
-    return finding.env, finding.rule, finding.resource, finding.message
+# (env, head resource) → (base resource, head name, base name) of an object whose generated
+# name differs between the two renders (`web-test-8dxw7` at head was `web-test-mjdg2`)
+Renames = Mapping[tuple[str, str], tuple[str, str, str]]
+
+
+def signature(finding: Finding, renamed: Renames | None = None) -> Signature:
+    """What makes two rendered findings the same across base and head: no path or line, and
+    an object with a generated name under the name the base render gave it, so a Helm
+    `randAlphaNum` suffix or a kustomize hash does not make its findings new on every run."""
+    known = renamed.get((finding.env, finding.resource)) if renamed else None
+    if known is None:
+        return finding.env, finding.rule, finding.resource, finding.message
+    resource, head_name, base_name = known
+    return finding.env, finding.rule, resource, finding.message.replace(head_name, base_name)
+
+
+def renames(diffs: Iterable[EnvDiff]) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """The generated-name pairs the diff found, keyed as findings name their objects."""
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for diff in diffs:
+        for head_key, base_key in diff.renamed.items():
+            out[(diff.env, key_resource(head_key))] = (key_resource(base_key), head_key.rpartition("/")[2],
+                                                       base_key.rpartition("/")[2])
+    return out
 
 
 def file_signature(finding: Finding) -> Signature:
@@ -64,15 +85,22 @@ class FileBaseline:
     paths: frozenset[str] = frozenset()  # head paths whose base side was checked (new files included)
     counts: Mapping[Signature, int] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()  # the base findings themselves, for the ones the change fixes
+    # Unchanged files the cross-file rules compared the base with, and those rules: a duplicate
+    # the change creates by listing a file in a kustomization lands on a file it did not touch.
+    run_paths: frozenset[str] = frozenset()
+    run_rules: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, paths: Iterable[str], findings: Iterable[Finding]) -> "FileBaseline":
+    def of(cls, paths: Iterable[str], findings: Iterable[Finding], run_paths: Iterable[str] = (),
+           run_rules: Iterable[str] = ()) -> "FileBaseline":
         found = tuple(findings)
-        return cls(frozenset(paths), Counter(file_signature(f) for f in found), found)
+        return cls(frozenset(paths), Counter(file_signature(f) for f in found), found,
+                   frozenset(run_paths), frozenset(run_rules))
 
     def covers(self, finding: Finding) -> bool:
-        return bool(finding.path) and finding.path in self.paths and not finding.env \
-            and not finding.rule.startswith(LINE_ONLY_PREFIXES)
+        if not finding.path or finding.env or finding.rule.startswith(LINE_ONLY_PREFIXES):
+            return False
+        return finding.path in self.paths or (finding.rule in self.run_rules and finding.path in self.run_paths)
 
 
 def _touched_resources(diffs: Iterable[EnvDiff]) -> dict[str, list[str]]:
@@ -106,11 +134,12 @@ class Baseline:
     envs: frozenset[str] = frozenset()
     signatures: frozenset[Signature] = frozenset()
     findings: tuple[Finding, ...] = ()  # the base findings themselves, for the ones the change fixes
+    renamed: Renames = field(default_factory=dict)  # head objects known by their base name
 
     @classmethod
-    def of(cls, envs: Iterable[str], findings: Iterable[Finding]) -> "Baseline":
+    def of(cls, envs: Iterable[str], findings: Iterable[Finding], diffs: Iterable[EnvDiff] = ()) -> "Baseline":
         found = tuple(findings)
-        return cls(frozenset(envs), frozenset(signature(f) for f in found), found)
+        return cls(frozenset(envs), frozenset(signature(f) for f in found), found, renames(diffs))
 
 
 def is_new(finding: Finding, changes: ChangeSet, mode: str, touched: dict[str, list[str]],
@@ -121,7 +150,7 @@ def is_new(finding: Finding, changes: ChangeSet, mode: str, touched: dict[str, l
         return finding.severity != "info"  # info: the base side failed too
     if finding.env and baseline is not None:
         # an environment without a base render is new with this change: all of it is
-        return finding.env not in baseline.envs or signature(finding) not in baseline.signatures
+        return finding.env not in baseline.envs or signature(finding, baseline.renamed) not in baseline.signatures
     if _on_changed_line(finding, changes, mode):
         return True
     if not finding.env:

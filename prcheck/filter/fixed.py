@@ -34,6 +34,6 @@ def fixed(head: Iterable[Finding], files: FileBaseline | None, rendered: Baselin
             else:
                 out.append(finding)
     if rendered is not None:
-        present = {signature(f) for f in head if f.env in rendered.envs}
+        present = {signature(f, rendered.renamed) for f in head if f.env in rendered.envs}
         out.extend(f for f in rendered.findings if f.env in rendered.envs and signature(f) not in present)
     return out

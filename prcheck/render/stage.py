@@ -127,7 +127,7 @@ def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
     for env, docs in sorted(found.base_docs.items()):
         evaluation = check(as_files(docs), replace(ctx, env=env))
         base_findings.extend(replace(f, env=env) for f in evaluation.findings)
-    result.baseline = Baseline.of(found.base_docs, base_findings)
+    result.baseline = Baseline.of(found.base_docs, base_findings, found.diffs)
     result.changes = change_set or changes(root, req.base, req.head)
     return result
 

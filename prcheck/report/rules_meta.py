@@ -12,10 +12,12 @@ SCHEMA_RULES = {
 
 
 def rule_titles() -> dict[str, str]:
-    """Every rule prcheck knows of: lint, schema and the built-in pack."""
+    """Every rule prcheck knows of: lint, schema, the built-in pack and the run's own."""
     from prcheck.checks.policy.builtin_catalog import load_catalog
+    from prcheck.tool_rules import TOOL_RULES
 
     titles = {rule.id: rule.title for rule in load_catalog()}
     titles.update(SCHEMA_RULES)
     titles.update({rule.id: rule.title for rule in ALL_RULES})
+    titles.update({rule.id: rule.title for rule in TOOL_RULES})
     return titles

@@ -3,9 +3,10 @@
 A run with `--base` reports only what the change introduced, so a finding in
 a file the change did not touch can never fail it. Checking such a file is
 wasted work, unless a check compares it with a file the change did touch.
-Each cross-file check says which files it compares through a *related key*
-(duplicate-resource: the folder); the affected set is the changed files plus
-every file sharing such a key with one of them.
+Each cross-file check says which files it compares through *related keys*
+(duplicate-resource: the kustomizations listing a file, wherever the listed
+files are); the affected set is the changed files plus every file sharing
+such a key with one of them.
 
 Some changes affect every file: the config, a policy, a data file or a schema
 the run reads (all of them judge every document), and checks that read the
@@ -23,11 +24,18 @@ import os
 from pathlib import PurePosixPath
 from typing import Callable, Collection, Iterable, Sequence, TypeVar
 
-RelatedKey = Callable[[str], str]
+# path → the key(s) of the units it is compared in (a file may be listed by several kustomizations)
+RelatedKey = Callable[[str], "str | Collection[str]"]
 T = TypeVar("T")
 
 # Files whose change alters how every other file is judged.
 RUN_INPUT_NAMES = frozenset({".prcheck.yaml", ".prcheck.yml"})
+
+
+def related_keys(key: RelatedKey, path: str) -> set[str]:
+    """The keys of `path` as a set, whether the key function gives one or several."""
+    found = key(path)
+    return {found} if isinstance(found, str) else set(found)
 
 
 def _inside(path: str, folders: Iterable[str]) -> bool:
@@ -66,8 +74,9 @@ def affected_paths(all_paths: Sequence[str], changed: Collection[str], related: 
     listed = set(all_paths)
     affected = {p for p in changed if p in listed}
     for key in related:
-        keys = {key(p) for p in affected}
-        affected.update(p for p in all_paths if key(p) in keys)
+        keys = {k for p in affected for k in related_keys(key, p)}
+        if keys:
+            affected.update(p for p in all_paths if not keys.isdisjoint(related_keys(key, p)))
     return affected
 
 

@@ -3,7 +3,7 @@
 Every job lists the same tree, so every job computes the same assignment and
 the N shares are disjoint and complete: together they are the unsharded run
 (`prcheck merge` joins their JSON reports). Files that a cross-file check
-compares (duplicate-resource: one folder) stay together as one unit. Units
+compares (duplicate-resource: the files one kustomization lists) stay together as one unit. Units
 are dealt largest first to the least-loaded shard (bytes for files, one per
 environment), ties broken by a stable hash of the unit's name, so shares
 are balanced by size and do not depend on listing order or on Python's
@@ -16,7 +16,9 @@ import hashlib
 import heapq
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
+
+from prcheck.sources.affected import RelatedKey, related_keys
 
 _SPEC = re.compile(r"^(\d+)/(\d+)$")
 
@@ -56,10 +58,33 @@ def assign(units: Iterable[tuple[str, int]], count: int) -> dict[str, int]:
     return out
 
 
+def units(paths: Sequence[str], related: Sequence[RelatedKey]) -> dict[str, str]:
+    """path → its unit, named by its first path in sort order (so the name does not depend
+    on listing order): files joined by any shared key, transitively (a file two
+    kustomizations list joins both into one unit); a file with no key is its own."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.get(node, node) != node:
+            parent[node] = node = parent.get(parent[node], parent[node])  # path halving
+        return node
+
+    for path in paths:
+        for key in related:
+            for k in related_keys(key, path):
+                a, b = root(f"path:{path}"), root(f"key:{k}")
+                if a != b:
+                    parent[a] = b
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        groups.setdefault(root(f"path:{path}"), []).append(path)
+    return {p: name for members in groups.values() for name in [min(members)] for p in members}
+
+
 def select_files(paths: Sequence[str], sizes: Sequence[int], shard: Shard,
-                 related: Sequence[Callable[[str], str]]) -> set[str]:
+                 related: Sequence[RelatedKey]) -> set[str]:
     """The paths of `shard`; files sharing a related key are one unit."""
-    unit_of = {p: "\0".join(key(p) for key in related) if related else p for p in paths}
+    unit_of = units(paths, related)
     weight: dict[str, int] = {}
     for path, size in zip(paths, sizes):
         weight[unit_of[path]] = weight.get(unit_of[path], 0) + size

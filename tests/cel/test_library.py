@@ -69,11 +69,37 @@ DOC_EXAMPLES = [
     ("semver('1.2.3').minor() == 2", True), ("semver('1.2.3').patch() == 3", True),
     ("semver('2.0.0').isGreaterThan(semver('1.9.9'))", True), ("semver('1.10.0').compareTo(semver('1.9.0')) == 1", True),
     ("semver('01.02.03', true) == semver('1.2.3')", True),
-    # format (errors as a list: empty when valid)
-    ("format.dns1123Label().validate('my-label-name') == []", True),
-    ("format.named('dns1123Subdomain').validate('a.b.c') == []", True),
-    ("format.dns1123Label().validate('My_Label').size() == 1", True), ("format.labelValue().validate('') == []", True),
-    ("format.qualifiedName().validate('example.com/Name') == []", True), ("format.uuid().validate('not-a-uuid').size() > 0", True),
+    # format: `validate` gives optional.none() when valid, optional.of(errors) otherwise;
+    # `format.named` optional.none() for an unknown name
+    ("!format.dns1123Label().validate('my-label-name').hasValue()", True),
+    ("format.dns1123Label().validate('my-label-name') == optional.none()", True),
+    ("format.named('dns1123Subdomain').value().validate('a.b.c') == optional.none()", True),
+    ("format.dns1123Label().validate('My_Label').value().size() == 1", True),
+    ("!format.labelValue().validate('').hasValue()", True),
+    ("format.qualifiedName().validate('example.com/Name').orValue([]) == []", True),
+    ("format.uuid().validate('not-a-uuid').value().size() > 0", True),
+    ("format.named('dns1123Label').hasValue()", True), ("format.named('nope').hasValue()", False),
+    ("format.named('nope') == optional.none()", True),
+    # lists: indexOf / lastIndexOf (the strings extension's names, on lists)
+    ("[1, 2, 3].indexOf(2) == 1", True), ("['a', 'b', 'b', 'c'].lastIndexOf('b') == 2", True),
+    ("[1.0].indexOf(1.1) == -1", True), ("[].indexOf('string') == -1", True), ("[1].indexOf(true) == -1", True),
+    ("'hello mellow'.indexOf('ello', 2) == 7", True), ("'hello mellow'.lastIndexOf('ello', 6) == 1", True),
+    ("'hello mellow'.indexOf('jello') == -1", True),
+    # string() of IPs and CIDRs
+    ("string(ip('192.168.0.1')) == '192.168.0.1'", True), ("string(ip('2001:db8::68')) == '2001:db8::68'", True),
+    ("string(cidr('192.168.0.0/24')) == '192.168.0.0/24'", True), ("string(cidr('2001:db8::/32')) == '2001:db8::/32'", True),
+    ("string(cidr('10.0.0.0/8').ip()) + '/' + string(8) == '10.0.0.0/8'", True),
+    # two-variable comprehensions (cel-go ext.TwoVarComprehensions)
+    ("[1, 2, 3].all(i, v, i < v)", True), ("{'hello': 'world', 'taco': 'taco'}.all(k, v, k != v)", False),
+    ("{'hello': 'world', 'taco': 'taco'}.exists(k, v, k == v)", True), ("[1, 2, 1].existsOne(i, v, v == 1)", False),
+    ("[1, 2, 3].transformList(i, v, i < 2, v * v) == [1, 4]", True),
+    ("[1, 2, 3].transformMap(i, v, v * v) == {0: 1, 1: 4, 2: 9}", True),
+    ("{'greeting': 'hello'}.transformMap(k, v, v + '!') == {'greeting': 'hello!'}", True),
+    ("{'a': 1, 'b': 2}.transformMap(k, v, v > 1, k) == {'b': 'b'}", True),
+    ("{'hello': 'world'}.transformMapEntry(k, v, {v: k}) == {'world': 'hello'}", True),
+    ("[1, 2].transformMapEntry(i, v, {string(v): i}) == {'1': 0, '2': 1}", True),
+    # names in string literals are never rewritten
+    ("'x.indexOf(1) cel.@mapInsert string(ip(' + string(1) == 'x.indexOf(1) cel.@mapInsert string(ip(1'", True),
     # extensions Kubernetes enables
     ("sets.contains([1, 2, 3], [1, 2])", True), ("sets.equivalent([1, 2], [2, 1, 1])", True),
     ("sets.intersects([1], [2])", False), ("'a,b'.split(',') == ['a', 'b']", True), ("['a', 'b'].join('-') == 'a-b'", True),
@@ -91,7 +117,9 @@ def test_documented_examples(runtime: Runtime, source: str, expected: bool):
     ("quantity('1,3G')", "quantities must match"), ("ip('127.0.0.256')", "parse error"),
     ("cidr('192.168.0.0/33')", "parse error"), ("url('example.com')", "invalid URI"),
     ("semver('1.0')", "invalid semver"), ("quantity('1.5').asInteger()", "cannot convert"),
-    ("[].max()", "empty list"), ("format.named('nope')", "unknown format"),
+    ("[].max()", "empty list"),
+    ("{'greeting': 'aloha', 'farewell': 'aloha'}.transformMapEntry(k, v, {v: k})", "already exists"),
+    ("'abc'.indexOf('b', 4)", "index out of range"), ("string({'a': 1}.transformMap(k, v, v))", "No matching overloads"),
 ])
 def test_invalid_arguments_are_evaluation_errors(runtime: Runtime, source: str, message: str):
     assert message in error_of(runtime, source)
@@ -113,6 +141,12 @@ def test_authorizer_answers_from_configured_rules(runtime: Runtime):
     sa = "authorizer.serviceAccount('ns', 'sa').group('apps').resource('deployments').check('create').allowed()"
     rules = [{"user": "system:serviceaccount:ns:sa", "verb": "*"}]
     assert evaluate(runtime, sa, authorizer=authz.authorizer("alice", rules)) is True
+
+
+def test_a_list_index_of_does_not_hide_other_compile_errors(runtime: Runtime):
+    """Only the overloads prcheck adds may turn a check failure into a parse-only compile."""
+    with pytest.raises(CelCompileError, match="undeclared reference to 'foo'"):
+        runtime.compile("[1, 2].indexOf(1) == foo(1)")
 
 
 def test_compile_errors_carry_their_position(runtime: Runtime):

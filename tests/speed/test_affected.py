@@ -44,7 +44,7 @@ def _findings(report: dict) -> list[tuple]:
     return sorted((f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"])
 
 
-def test_one_file_change_checks_that_file_and_its_folder_only(repo: Path, run_cli) -> None:
+def test_one_file_change_checks_that_file_and_what_its_kustomization_lists(repo: Path, run_cli) -> None:
     root = _repo(repo)
     edited = root / "apps/a/two.yaml"
     edited.write_text(DEPLOYMENT.format(name="a-two", replicas='"3"', tag="latest"))
@@ -59,10 +59,11 @@ def test_one_file_change_checks_that_file_and_its_folder_only(repo: Path, run_cl
     rules = {f[0] for f in _findings(narrowed)}
     assert {"schema/invalid", "k8s/image-latest-tag", "k8s/duplicate-resource"} <= rules
     assert {f[1] for f in _findings(narrowed)} == {"apps/a/two.yaml", "apps/a/zcopy.yaml"}
-    # three changed files checked; the rest of their folder read for duplicate-resource; other folders not at all
-    assert narrowed["stats"]["affected"] == {"checked": 3, "read": 6, "files": 12}
+    # three changed files checked; the other files their kustomization lists read for duplicate-resource;
+    # neither the folder's unlisted file nor other folders at all
+    assert narrowed["stats"]["affected"] == {"checked": 3, "read": 5, "files": 12}
     assert "affected" not in full["stats"]
-    assert narrowed["summary"]["documents"] == 6
+    assert narrowed["summary"]["documents"] == 5
 
 
 def test_no_render_keeps_the_change_filter(repo: Path, run_cli) -> None:

@@ -11,17 +11,12 @@ cloud), and only one of them is ever applied.
 from __future__ import annotations
 
 import posixpath
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from prcheck.checks.context import CheckContext
 from prcheck.checks.lint.rule import MANIFEST_KINDS, LintRule, finding
 from prcheck.model import Finding
 from prcheck.sources.yaml_loader import LoadedFile
-
-
-def folder_of(path: str) -> str:
-    """The `related` key for pull-request runs: kustomizations mostly list files of their own folder."""
-    return posixpath.dirname(path) or "."
 
 
 def _listed_by(files: Sequence[LoadedFile]) -> dict[str, set[str]]:
@@ -36,6 +31,20 @@ def _listed_by(files: Sequence[LoadedFile]) -> dict[str, set[str]]:
             if isinstance(entry, str) and "://" not in entry:
                 units.setdefault(posixpath.normpath(posixpath.join(folder, entry)), set()).add(file.path)
     return units
+
+
+def related(kustomizations: Sequence[LoadedFile]) -> Callable[[str], set[str]]:
+    """The keys pull-request runs and shards follow: a file shares one with each
+    kustomization listing it (the files listed beside it, in any folder, and the
+    kustomization itself); a file no kustomization lists is compared with itself only."""
+    listed = _listed_by(kustomizations)
+    own = {f.path for f in kustomizations}
+
+    def keys(path: str) -> set[str]:
+        units = listed.get(path, set())
+        return {*units, path} if path in own else set(units)
+
+    return keys
 
 
 def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
@@ -67,5 +76,5 @@ RULE = LintRule(
                 "API group, kind, namespace and name.",
     check=check,
     scope="run",
-    related=folder_of,
+    related=related,
 )

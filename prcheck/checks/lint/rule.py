@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Collection, Iterable, Sequence
 
 from prcheck.checks.context import CheckContext
 from prcheck.model import Finding
@@ -20,9 +20,10 @@ class LintRule:
     description: str
     check: Callable[[Sequence[LoadedFile], CheckContext], Iterable[Finding]] | None = None
     scope: str = "file"  # "run" when the rule compares files, so it cannot run on a share of them
-    # For "run" rules: files this rule compares share a key (duplicate-resource:
-    # the folder). A pull-request run checks the files sharing a key with a changed one.
-    related: Callable[[str], str] | None = None
+    # For "run" rules: given the run's kustomization files, path → the keys of the
+    # units the rule compares it in (duplicate-resource: the kustomizations listing it).
+    # A pull-request run checks the files sharing a key with a changed one; a shard keeps them together.
+    related: Callable[[Sequence[LoadedFile]], Callable[[str], Collection[str]]] | None = None
 
 
 def finding(rule: LintRule, message: str, path: str, line: int = 0, resource: str = "") -> Finding:

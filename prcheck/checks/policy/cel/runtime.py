@@ -19,7 +19,8 @@ from typing import Any, Mapping
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_bindings, ext_encoders, ext_math, ext_optional, ext_strings
 
-from .library import declarations
+from . import ast
+from .library import compat, declarations
 
 # Every name an expression may read. Unbound names evaluate to an error, which
 # is what the API server reports for a variable the context does not offer.
@@ -31,6 +32,9 @@ VARIABLES = (
 
 _ERROR = cel.Type.ERROR
 _LOCATION = re.compile(r"<input>:(\d+):(\d+): (.*)")
+# Two-variable comprehensions (cel-go's TwoVarComprehensions, in Kubernetes from
+# 1.33) are a compiler library the binding registers by name only.
+_CONFIG = "extensions:\n  - name: two-var-comprehensions\n"
 
 
 class CelCompileError(Exception):
@@ -86,6 +90,7 @@ class Runtime:
         self.authorizer_rules = authorizer_rules
         self.store: dict[str, Any] = {}  # data the Kyverno library lookups answer from (library/kyverno.py)
         self._env = cel.NewEnv(
+            config=cel.NewEnvConfigFromYaml(_CONFIG),
             variables={name: cel.Type.DYN for name in VARIABLES},
             extensions=[ext_strings.ExtStrings(), ext_optional.ExtOptional(), ext_bindings.ExtBindings(),
                         ext_math.ExtMath(), ext_encoders.ExtEncoders()],
@@ -99,7 +104,7 @@ class Runtime:
         found = self._programs.get(source)
         if found is None:
             try:
-                found = Program(source, self._env.compile(source))
+                found = Program(source, self._compile(source))
                 self.compiled += 1
             except RuntimeError as exc:
                 found = _compile_error(str(exc))
@@ -108,14 +113,42 @@ class Runtime:
             raise found
         return found
 
+    def _compile(self, source: str) -> Any:
+        """Checked when the checker can know every overload; otherwise (a list's
+        `indexOf`, `string(ip)`) parsed only. Then the calls the binding cannot
+        serve directly are routed to host functions (library/compat.py)."""
+        unchecked = False
+        try:
+            expr = self._env.compile(source)
+        except RuntimeError as exc:
+            if not _curable(str(exc)):
+                raise
+            expr = self._env.compile(source, disable_check=True)
+            unchecked = True
+        serialized = expr.serialize()
+        if not unchecked and not compat.needs_rewrite(serialized):
+            return expr
+        return self._env.deserialize(ast.rewrite(serialized, lambda call, b: compat.rule(call, b, unchecked)))
+
     def activation(self, data: Mapping[str, Any]) -> Any:
         """Bind variables for a batch of evaluations (conversion is lazy and cheap);
         pass values through `plain` once per object first."""
         return self._env.Activation(data)
 
 
+_CURABLE = re.compile(r"found no matching overload for '(%s)'" % "|".join(compat.CURABLE))
+
+
+def _curable(text: str) -> bool:
+    """Every error is a missing overload of a name library/compat.py serves."""
+    messages = [m.group(3) for m in _LOCATION.finditer(text)]
+    return bool(messages) and all(_CURABLE.match(m) for m in messages)
+
+
 def _compile_error(text: str) -> CelCompileError:
-    first = _LOCATION.search(text)
+    """The first error prcheck could not have cured (else the first)."""
+    found = list(_LOCATION.finditer(text))
+    first = next((m for m in found if not _CURABLE.match(m.group(3))), found[0] if found else None)
     if first is None:
         return CelCompileError(_short(text))
     message = first.group(3).strip()

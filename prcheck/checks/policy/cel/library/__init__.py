@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from cel_expr_python import cel
 
-from . import authz, cidr, format as format_lib, kyverno, lists, quantity, regex, semver, sets, urls
+from . import authz, cidr, compat, format as format_lib, kyverno, lists, quantity, regex, semver, sets, urls
 from .common import Fn
 
-MODULES = (lists, regex, urls, cidr, quantity, format_lib, semver, authz, sets)
+MODULES = (lists, regex, urls, cidr, quantity, format_lib, semver, authz, sets, compat)
 
 
 def declarations(store: dict) -> list:

@@ -1,10 +1,11 @@
 """Kubernetes format library: `format.named`, `format.<name>()` and `validate`.
 
 https://kubernetes.io/docs/reference/using-api/cel/#kubernetes-format-library
-The API server's `validate` returns `optional.none()` for a valid value and
-`optional.of([errors])` otherwise; cel-cpp cannot return optionals from host
-functions, so here `validate` returns the error list itself: empty when
-valid (docs/cel.md). The messages are apimachinery's.
+`validate` returns `optional.none()` for a valid value and
+`optional.of([errors])` otherwise, and `format.named` `optional.none()` for an
+unknown name, as in the API server. cel-cpp cannot return optionals from host
+functions, so both are declared `dyn` for the checker and rewritten into `optional.of(...)` / `optional.none()` around host calls
+(`compat.py`). The messages are apimachinery's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from base64 import b64decode
 from datetime import date, datetime
 from typing import Callable
 
-from .common import LIST, OBJ, STRING, Fn, expect, fn, tagged
+from .common import DYN, OBJ, STRING, Fn, expect, fn, tagged
 
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _1035 = r"[a-z]([-a-z0-9]*[a-z0-9])?"
@@ -123,7 +124,9 @@ def _maker(name: str):
 
 
 FUNCTIONS = [
-    Fn("format.named", [fn("format.named", OBJ, [STRING], named)]),
-    Fn("validate", [fn("validate", LIST, [OBJ, STRING], validate, member=True)]),
+    # Declarations for the checker (`dyn`: the binding cannot declare an optional result);
+    # calls are rewritten to host functions wrapped in optionals (compat.py).
+    Fn("format.named", [fn("format.named", DYN, [STRING], named)]),
+    Fn("validate", [fn("validate", DYN, [OBJ, STRING], validate, member=True)]),
     *(Fn(f"format.{name}", [fn(f"format.{name}", OBJ, [], _maker(name))]) for name in FORMATS),
 ]
