@@ -11,6 +11,7 @@ finding that needs a precise line was made in the worker.
 from __future__ import annotations
 
 import signal
+import sys
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Sequence
 
@@ -64,26 +65,103 @@ def _init(opts: "CheckOptions", crds: "dict | None" = None) -> None:
     _worker = (context_for(opts), store, engines, stack)
 
 
-def _work(args: "tuple[list[SourceEntry], CheckOptions, int]") -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
-    from prcheck.pipeline import Timer, check_documents, load_files
-    from prcheck.sources.yaml_loader import AliasBudget
+FILES_PER_BATCH = 16
 
-    entries, opts, shares = args  # each chunk gets its share of the run's alias budget
+
+def _work(args: "tuple[list[SourceEntry], CheckOptions, int, bool]") -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
+    from prcheck.checks.policy.base import Evaluation
+    from prcheck.pipeline import Timer, check_documents, load_files
+    from prcheck.sources.yaml_loader import AliasBudget, LoadedFile
+
+    entries, opts, shares, identities = args  # each chunk gets its share of the run's alias budget
     assert _worker is not None, "worker used before its initializer ran"
     ctx, store, engines, _ = _worker
     timer = Timer()
-    files = load_files(entries, opts.limits, timer, AliasBudget.for_run(opts.limits, shares))
-    evaluation = check_documents(files, ctx, store, engines, timer, scopes=("file",))  # type: ignore[arg-type]
-    for file in files:
-        for doc in file.docs:
-            doc.node = None  # lines were used above; the trees are the bulk of the pickle
+    budget = AliasBudget.for_run(opts.limits, shares)
+    files: list[LoadedFile] = []
+    evaluation = Evaluation()
+    # A few files at a time: per-file checks need each file's node tree (for lines) only
+    # until they ran, and a whole share's trees at once were most of a worker's memory.
+    for start in range(0, len(entries), FILES_PER_BATCH):
+        batch = load_files(entries[start:start + FILES_PER_BATCH], opts.limits, timer, budget)
+        evaluation.extend(check_documents(batch, ctx, store, engines, timer, scopes=("file",)))  # type: ignore[arg-type]
+        for file in batch:
+            for doc in file.docs:
+                doc.node = None  # lines were used above; the trees are the bulk of the pickle
+            if identities:
+                keep_identities(file)
+        files.extend(batch)
     return files, evaluation, timer.timings
 
 
+# Run-scope lint rules known to read only a document's identity (and the file's kind).
+IDENTITY_RULES = frozenset({"k8s/duplicate-resource"})
+_IDENTITY_META = ("name", "namespace", "annotations")
+
+
+def identities_suffice(engines: Sequence[object], ctx: object, crds: "dict | None",
+                       entries: Sequence["SourceEntry"]) -> bool:
+    """Whether the parent reads no more of a built-in Kubernetes object than its identity once
+    the workers have checked it: no whole-run engine but the deferred CEL engine, no run-scope
+    lint rule beyond IDENTITY_RULES, no base version (immutable fields), no admission policy
+    in any file and no CRD for a built-in group (CEL would read the objects then). At 20,000
+    resources the objects are most of the parent's memory."""
+    from prcheck.checks import lint
+    from prcheck.checks.policy.cel.deferred import POLICY_MARKERS, DeferredCelEngine, built_in_group_crds
+
+    if any(not getattr(e, "per_document", True) and not isinstance(e, DeferredCelEngine) for e in engines):
+        return False
+    if any(r.scope == "run" and r.id not in IDENTITY_RULES for r in lint.RULES):
+        return False
+    if getattr(ctx, "base_objects", None) or built_in_group_crds(crds):
+        return False
+    return not any(_mentions(e.abspath, POLICY_MARKERS) for e in entries)
+
+
+def _mentions(path: str, needles: Sequence[bytes]) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return False  # unreadable: the worker reports it, and there is no document to keep
+    return any(n in raw for n in needles)
+
+
+def _shared(value: object) -> object:
+    """One string object per distinct apiVersion, kind or namespace (pickled once per share)."""
+    return sys.intern(value) if isinstance(value, str) else value
+
+
+def keep_identities(file: "LoadedFile") -> None:
+    """What the parent reads of a checked file after `identities_suffice`: a built-in object's
+    apiVersion, kind, metadata name/namespace/annotations (duplicate-resource, resource names,
+    suppression annotations); custom resources whole (CRD rules); the text only when it holds an
+    inline `prcheck:ignore` comment."""
+    from prcheck.checks.policy.cel.deferred import reads_whole_objects
+
+    if file.kind == "kubernetes":
+        for doc in file.docs:
+            obj = doc.obj
+            if isinstance(obj, dict) and not reads_whole_objects(doc):
+                slim = {k: _shared(obj[k]) for k in ("apiVersion", "kind") if k in obj}
+                meta = obj.get("metadata")
+                if isinstance(meta, dict):
+                    slim["metadata"] = {k: _shared(meta[k]) for k in _IDENTITY_META if k in meta}
+                elif "metadata" in obj:
+                    slim["metadata"] = meta
+                doc.obj = slim
+    if "prcheck:ignore" not in file.text:
+        file.text = ""
+        for doc in file.docs:
+            doc.source = ""
+
+
 def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts: "CheckOptions",
-                   jobs: int, crds: "dict | None" = None) -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
+                   jobs: int, crds: "dict | None" = None,
+                   identities: bool = False) -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
     """Per-file work of the whole run, in `jobs` processes; timings are summed over workers.
-    `crds`: JSON schemas converted from the CRDs the repository carries."""
+    `crds`: JSON schemas converted from the CRDs the repository carries; `identities`: the
+    workers send back only what `keep_identities` keeps (see `identities_suffice`)."""
     from concurrent.futures import ProcessPoolExecutor
 
     from prcheck.checks.policy.base import Evaluation
@@ -93,7 +171,7 @@ def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts:
     evaluation = Evaluation()
     timings: dict[str, float] = {}
     parts = chunks(entries, sizes, jobs * CHUNKS_PER_WORKER)
-    work = [(chunk, opts, len(parts)) for chunk in parts]
+    work = [(chunk, opts, len(parts), identities) for chunk in parts]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context(), initializer=_init, initargs=(opts, crds)) as pool, \
             paused_gc():
         for chunk_files, chunk_eval, chunk_timings in pool.map(_work, work):

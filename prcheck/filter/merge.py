@@ -38,15 +38,23 @@ def problem_key(finding: Finding) -> Key:
 
 def merge(findings: Iterable[Finding]) -> list[Finding]:
     """Merged findings, in the order their problems were first seen."""
-    groups: dict[Key, list[Finding]] = {}
+    groups: dict[Key, "Finding | list[Finding]"] = {}  # a list only once a problem is seen twice
     for finding in findings:
-        groups.setdefault(problem_key(finding), []).append(finding)
+        key = problem_key(finding)
+        seen = groups.get(key)
+        if seen is None:
+            groups[key] = finding
+        elif isinstance(seen, list):
+            seen.append(finding)
+        else:
+            groups[key] = [seen, finding]
     merged: list[Finding] = []
     for group in groups.values():
-        envs = tuple(sorted({e for f in group for e in f.environments}))
-        if len(group) == 1:
-            merged.append(replace(group[0], envs=envs) if envs != group[0].envs else group[0])
+        if not isinstance(group, list):
+            envs = tuple(sorted(set(group.environments)))
+            merged.append(replace(group, envs=envs) if envs != group.envs else group)
             continue
+        envs = tuple(sorted({e for f in group for e in f.environments}))
         first = min(group, key=lambda f: (bool(f.env), f.env))  # the repository file's own, else the first env
         severity = max((f.severity for f in group), key=SEVERITY_RANK.__getitem__)
         merged.append(replace(first, env="", envs=envs, severity=severity, fingerprint=""))

@@ -184,6 +184,39 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
     return result
 
 
+def render_head(root: Path, *, config: Mapping[str, Any] | None = None, jobs: int | None = None,
+                allow_remote: bool = False, timeout: float = 60.0, kube_version: str = "",
+                shard: Shard | None = None) -> Comparison:
+    """Every environment rendered once, in the work tree, with no base (`check --render`).
+
+    A default branch's own report needs the rendered findings too: GitLab's Code
+    Quality widget compares a merge request's report with it, and a finding
+    missing there shows as new on every merge request. Nothing is diffed.
+    """
+    repo = toplevel(root)
+    result = Comparison()
+    started = time.perf_counter()
+    remotes = repository_urls(repo)
+    options = RenderOptions(allow_remote=allow_remote, timeout=timeout, remotes=remotes)
+    with ExitStack() as stack:
+        pool = stack.enter_context(SandboxPool(capped_jobs(jobs), allow_remote=allow_remote,
+                                               memory_bytes=options.memory_bytes))
+        stack.callback(pool.close)
+        head = _specs(repo, environments.declared(config or {}, kube_version), remotes, kube_version)
+        head = _share(head, head, shard)
+        result.environments = [s.env for s in head.values()]
+        tasks = [RenderTask(spec, "head", str(repo), with_nodes=True, origins=True) for _, spec in sorted(head.items())]
+        rendered = render_all(tasks, options, jobs, pool)
+    for r in rendered:
+        result.findings.extend(_at_side(f, r.side) for f in r.findings)
+        if r.notes:
+            result.notes[r.env] = list(dict.fromkeys(r.notes))
+        if not r.failed:
+            result.head_docs[r.env] = r.docs
+    result.timings["total"] = time.perf_counter() - started
+    return result
+
+
 def _at_side(finding: Finding, side: str) -> Finding:
     """A base-side render problem existed before the change: it informs, it never fails the run."""
     if side == "head":

@@ -7,7 +7,7 @@ never pays for XML or SARIF machinery.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from prcheck.model import Finding, Report
 
@@ -28,6 +28,28 @@ def available() -> list[str]:
 def render(fmt: str, report: Report, **options: Any) -> str:
     module = importlib.import_module(FORMATS[fmt])
     return module.render(report, **options)
+
+
+def render_parts(fmt: str, report: Report, **options: Any) -> Iterator[str]:
+    """The same text in pieces, for writing without holding it all (a format may offer
+    `render_parts`; the others give their text as one piece)."""
+    module = importlib.import_module(FORMATS[fmt])
+    parts = getattr(module, "render_parts", None)
+    return parts(report, **options) if parts is not None else iter([module.render(report, **options)])
+
+
+def batched(parts: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
+    """Pieces joined into about `size` characters each: few writes, little held."""
+    batch: list[str] = []
+    length = 0
+    for part in parts:
+        batch.append(part)
+        length += len(part)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
 
 
 def pre_existing(report: Report) -> list[Finding]:

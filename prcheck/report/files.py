@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 
 class ReportPathError(ValueError):
@@ -38,7 +39,7 @@ def _linked_component(path: Path, cwd: Path) -> Path | None:
     return None
 
 
-def write_report(target: str | os.PathLike[str], body: str, cwd: Path | None = None) -> None:
+def write_report(target: str | os.PathLike[str], body: str | Iterable[str], cwd: Path | None = None) -> None:
     cwd = cwd or Path.cwd()
     path = Path(os.path.normpath(cwd / target))
     link = _linked_component(path, cwd)
@@ -53,7 +54,10 @@ def write_report(target: str | os.PathLike[str], body: str, cwd: Path | None = N
         raise ReportPathError(f"{target}: cannot write: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(body)
+            if isinstance(body, str):
+                fh.write(body)
+            else:
+                fh.writelines(body)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)

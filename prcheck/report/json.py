@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields, is_dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from prcheck import __version__
-from prcheck.model import Finding, Report
+from prcheck.model import Finding, Report, Suppressed
 
 FORMAT_VERSION = 1
 
@@ -42,6 +42,11 @@ def _plain(value: Any) -> Any:
 
 
 def as_dict(report: Report) -> dict[str, Any]:
+    return _envelope(report, lists=True)
+
+
+def _envelope(report: Report, lists: bool) -> dict[str, Any]:
+    """The report as `as_dict` gives it; without `lists`, findings, fixed and suppressed are `[]`."""
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": "prcheck", "version": __version__},
@@ -55,12 +60,9 @@ def as_dict(report: Report) -> dict[str, Any]:
             "pre_existing": len(report.stats.get("pre_existing") or ()),
             "fixed": len(report.fixed),
         },
-        "findings": [finding_dict(f) for f in report.findings],
-        "fixed": [finding_dict(f) for f in report.fixed],
-        "suppressed": [
-            {"source": s.source, "reason": s.reason, "added_by_change": s.added, "finding": finding_dict(s.finding)}
-            for s in report.suppressed
-        ],
+        "findings": [finding_dict(f) for f in report.findings] if lists else [],
+        "fixed": [finding_dict(f) for f in report.fixed] if lists else [],
+        "suppressed": [_suppressed_dict(s) for s in report.suppressed] if lists else [],
         "diffs": [
             {
                 "env": d.env,
@@ -75,8 +77,46 @@ def as_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report, **_: object) -> str:
-    return json.dumps(as_dict(report), indent=2, sort_keys=False, default=str) + "\n"
+def render(report: Report, **options: object) -> str:
+    return "".join(render_parts(report, **options))
+
+
+def render_parts(report: Report, **_: object) -> Iterator[str]:
+    """`json.dumps(as_dict(report), indent=2)`, byte for byte, in pieces: never every finding
+    as a dict and the pure-Python encoder's millions of chunks at once (with `indent`, `json`
+    never uses its C encoder), nor the whole text when it goes to a file or a pipe. At 20,000
+    resources the report is 20 MB, and building it at once doubled the run's peak memory."""
+    rest = json.dumps(_envelope(report, lists=False), indent=2, default=str)
+    for key in _LISTS:  # each placeholder `\n  "findings": []`, in as_dict's key order
+        items = getattr(report, key)
+        if items:
+            head, rest = rest.split(f'\n  "{key}": []', 1)
+            yield head + f'\n  "{key}": [\n'
+            for index, item in enumerate(items):
+                yield (",\n" if index else "") + _item(item)
+            yield "\n  ]"
+    yield rest + "\n"
+
+
+_LISTS = ("findings", "fixed", "suppressed")
+
+
+def _suppressed_dict(s: Suppressed) -> dict[str, Any]:
+    return {"source": s.source, "reason": s.reason, "added_by_change": s.added, "finding": finding_dict(s.finding)}
+
+
+def _item(item: "Finding | Suppressed") -> str:
+    """One element of a top-level list, as `json.dumps(..., indent=2)` writes it at depth 2."""
+    data = _suppressed_dict(item) if isinstance(item, Suppressed) else finding_dict(item)
+    flat = all(isinstance(v, _SCALARS) or v == [] or v == {} for v in data.values())
+    if flat:  # the common case, on the C encoder: one line per field
+        dumps = _C_DUMPS
+        return "    {\n" + ",\n".join(f"      {dumps(k)}: {dumps(v)}" for k, v in data.items()) + "\n    }" \
+            if data else "    {}"
+    return "\n".join("    " + line for line in json.dumps(data, indent=2, default=str).split("\n"))
+
+
+_C_DUMPS = json.JSONEncoder(default=str).encode
 
 
 def _finding(data: dict[str, Any]) -> Finding:
@@ -87,7 +127,7 @@ def _finding(data: dict[str, Any]) -> Finding:
 
 def report_from_dict(data: dict[str, Any]) -> Report:
     """The inverse of `as_dict` (what `prcheck merge` reads back); raises ValueError on another shape."""
-    from prcheck.model import EnvDiff, ResourceChange, Suppressed
+    from prcheck.model import EnvDiff, ResourceChange
 
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or not isinstance(data.get("findings"), list):
         raise ValueError(f"not a prcheck JSON report (format version {FORMAT_VERSION})")

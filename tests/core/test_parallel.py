@@ -48,3 +48,94 @@ def test_parallel_run_matches_sequential_run(tmp_path: Path, monkeypatch: pytest
     rules = {f.rule for f in split.findings}
     assert {"schema/invalid", "k8s/duplicate-resource", "yaml/syntax", "main/deny", "corp/pinned"} <= rules
     assert [(s.source, s.finding.path) for s in split.suppressed] == [("inline", "apps/ignored.yaml")]
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations: [{rule: "self.size <= 3", message: too big}]
+            properties: {size: {type: integer}}
+"""
+VAP = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: few-ports}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+  validations: [{expression: "object.spec.containers.all(c, !has(c.ports) || c.ports.size() == 0)"}]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: few-ports}
+spec: {policyName: few-ports, validationActions: [Deny]}
+"""
+
+
+original = parallel.identities_suffice
+
+
+@pytest.mark.parametrize("extra", [{}, {"apps/policy.yaml": VAP}])
+def test_workers_send_back_identities_and_find_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        extra: dict):
+    """Without policies the workers return built-in objects as their identity only (the parent
+    needs no more); the findings stay those of workers returning whole objects, with
+    suppressions, duplicates, custom resources under CRD rules, and a repository VAP (which
+    keeps whole objects). (Against one process, findings the parent makes after the workers
+    dropped the node trees -- CRD rules, a suppression annotation's own line -- carry the
+    document's first line.)"""
+    files = {f"apps/p{i}.yaml": POD.format(i=i, port='"80"' if i % 3 == 0 else 80) for i in range(12)}
+    files["apps/dup.yaml"] = POD.format(i=1, port=80)
+    files["apps/kustomization.yaml"] = "resources: [p1.yaml, dup.yaml]\n"
+    files["apps/ignored.yaml"] = POD.format(i=99, port=80).replace(
+        "image: nginx:latest\n", "image: nginx:latest  # prcheck:ignore[k8s/image-latest-tag] demo only\n")
+    files["apps/annotated.yaml"] = POD.format(i=98, port=80).replace(
+        "  name: p98\n", "  name: p98\n  annotations: {prcheck.dev/ignore: k8s/image-latest-tag, other: x}\n")
+    files["apps/crd.yaml"] = CRD
+    files["apps/widget.yaml"] = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 5}\n"
+    write(tmp_path, {**files, **extra})
+    opts = CheckOptions(paths=["apps"], root=tmp_path, jobs=2)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "identities_suffice", lambda *a: False)
+    whole = run_check(opts, cwd=tmp_path)
+    sent: list[bool] = []
+    monkeypatch.setattr(parallel, "identities_suffice", lambda *a: sent.append(original(*a)) or sent[-1])
+    split = run_check(opts, cwd=tmp_path)
+    assert sent == [not extra]
+    assert outcome(split) == outcome(whole)
+    rules = {f.rule for f in split.findings}
+    assert {"schema/invalid", "k8s/duplicate-resource", "crd/validation-rule"} <= rules
+    assert ("ValidatingAdmissionPolicy/few-ports" in rules) is bool(extra)
+    assert sorted((s.source, s.finding.path) for s in split.suppressed) == [
+        ("annotation", "apps/annotated.yaml"), ("inline", "apps/ignored.yaml")]
+
+
+def test_identities_keep_what_the_parent_reads():
+    from prcheck.sources.yaml_loader import load_text
+
+    text = (POD.format(i=1, port=80).replace("  name: p1\n", "  name: p1\n  namespace: ns\n  labels: {a: b}\n"
+                                             "  annotations: {prcheck.dev/ignore: x}\n")
+            + "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 5}\n")
+    loaded = load_text(text, "a.yaml")
+    loaded.kind = "kubernetes"
+    parallel.keep_identities(loaded)
+    assert [d.obj for d in loaded.docs] == [
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p1", "namespace": "ns",
+                                                         "annotations": {"prcheck.dev/ignore": "x"}}},
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 5}}]
+    assert loaded.text == "" and all(d.source == "" for d in loaded.docs)

@@ -34,3 +34,18 @@ def test_rego_extensions_import_their_module_on_first_call():
     """)
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "1-x", "True"]
+
+
+def test_json_report_is_byte_for_byte_what_json_dumps_writes():
+    from prcheck.model import EnvDiff, Finding, Report, ResourceChange, Suppressed
+    from prcheck.report.json import as_dict, render
+
+    found = [Finding(rule="r/x", severity="error", message='say "hi" é\n\ttab', path="a.yaml", line=3,
+                     resource="Deployment/n", engine="lint"),
+             Finding(rule="r/y", severity="info", message="x", envs=("prod", "stage")),
+             Finding(rule="r/z", severity="warning", message="", column=7)]
+    full = Report(findings=found, fixed=[found[1]], suppressed=[Suppressed(found[0], "inline", "why")],
+                  diffs=[EnvDiff(env="prod", added=[ResourceChange("k", None, None, "a\nb")])],
+                  stats={"files": 3, "timings": {"load": 1.5}, "findings": [], "pre_existing": []})
+    for report in (full, Report(), Report(findings=found[:1]), Report(suppressed=[Suppressed(found[1], "annotation", "")])):
+        assert render(report) == json.dumps(as_dict(report), indent=2, default=str) + "\n"

@@ -34,6 +34,23 @@ def _built_in(api_version: str) -> bool:
     return (not group or "." not in group or group.endswith(".k8s.io")) and group not in _CEL_GROUPS
 
 
+# text that any admission policy or Kyverno ValidatingPolicy document contains
+POLICY_MARKERS = (b"admissionregistration.k8s.io", b"policies.kyverno.io")
+
+
+def reads_whole_objects(doc: Document) -> bool:
+    """Whether `CelEngine` may read more of `doc` than its identity, in a run that holds no
+    admission policy (POLICY_MARKERS appear in no file), no base version and no CRD for a
+    built-in group: custom resources (CRD rules) and documents of the engine's own kinds."""
+    return isinstance(doc.obj, dict) and not _built_in(doc.api_version)
+
+
+def built_in_group_crds(crds: Any) -> bool:
+    """CRD schemas a run carries for a built-in group (a hostile `apps` CRD): their rules
+    would run on built-in kinds."""
+    return any(_built_in(api_version) for api_version, _ in crds or ())
+
+
 def needs_runtime(docs: Sequence[Document], ctx: Any) -> bool:
     """Whether `CelEngine` could find anything beyond immutable fields in `docs`."""
     if getattr(ctx, "crd_schemas", None):
