@@ -12,33 +12,26 @@ from prcheck.model import Finding, Report, Suppressed
 FORMAT_VERSION = 1
 
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-_SCALAR_BASES = (str, int, float, bool, type(None))
+_SCALARS = (str, int, float, bool, type(None))
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
     """What `dataclasses.asdict` gives, without its deep copy of every value:
     a large run has tens of thousands of findings, and asdict was the
-    costliest part of rendering them. A Finding's `__dict__` holds its
-    fields in their order; only the few non-scalar values (envs) are copied."""
+    costliest part of rendering them."""
     names = _FIELD_NAMES.get(type(f))
     if names is None:
         names = _FIELD_NAMES[type(f)] = tuple(x.name for x in fields(f))
-    attrs = getattr(f, "__dict__", None)
-    out = dict(attrs) if attrs is not None and tuple(attrs) == names else {name: getattr(f, name) for name in names}
-    for name, value in out.items():
-        if type(value) not in _SCALARS:
-            out[name] = _plain(value)
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(f, name)
+        if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            value = list(value)  # envs: no JSON round trip for a list of strings
+        elif not isinstance(value, _SCALARS):
+            value = asdict(value) if is_dataclass(value) else json.loads(json.dumps(value, default=str))
+        out[name] = value
     return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (tuple, list)) and all(type(v) is str for v in value):
-        return list(value)
-    if isinstance(value, _SCALAR_BASES):  # subclasses (a str enum): as json.dumps writes them
-        return value
-    return asdict(value) if is_dataclass(value) else json.loads(json.dumps(value, default=str))
 
 
 def as_dict(report: Report) -> dict[str, Any]:
