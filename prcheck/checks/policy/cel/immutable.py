@@ -106,8 +106,9 @@ def renamed(docs: Sequence[Document], base_docs: Sequence[Document]) -> list[tup
     of the same group and kind and come from the same place, the n-th object of
     that kind in the same file (in the source file a render built them from),
     and that place lost exactly one object and gained exactly one. Names that differ
-    only in a generated suffix (a kustomize hash, Helm's `randAlphaNum`) are
-    one object rendered again, not a rename."""
+    only in a last segment of the same length that could be generated (a kustomize
+    hash, Helm's `randAlphaNum`, even all letters) are taken for one object rendered
+    again: a missed rename costs less than a recreate warning on every render."""
     from prcheck.diff import _generated_suffix_pair
     from prcheck.sources.base_tree import object_key
 
@@ -134,7 +135,7 @@ def renamed(docs: Sequence[Document], base_docs: Sequence[Document]) -> list[tup
     for place, added in came.items():
         removed = gone.get(place, [])
         if len(added) == 1 and len(removed) == 1 \
-                and not _generated_suffix_pair(_named(removed[0])[0], _named(added[0])[0]):
+                and not _generated_suffix_pair(_named(removed[0])[0], _named(added[0])[0], random_source=True):
             pairs.append((added[0], removed[0]))
     return pairs
 
