@@ -149,13 +149,14 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--capabilities", type=click.Path(dir_okay=False), help="OPA capabilities JSON: Rego may only call the built-ins it lists (conftest --capabilities).")
 @click.option("--rego-strict", is_flag=True, default=None, help="OPA strict mode for Rego policies: unused variables and imports are errors (conftest --strict).")
 @click.option("--builtin/--no-builtin", default=None, help="Run the built-in policy pack (default on; see `prcheck rules`).")
-@click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings.")
+@click.option("--base", help="Git ref the change is compared against: render environments, fail only on new findings. `auto`: the merge base with the branch's upstream, else with origin/HEAD.")
 @click.option("--head", help="Git ref of the change with --base (default: the work tree).")
 @click.option("--filter-mode", type=click.Choice(["added", "diff_context", "file", "nofilter"]), help="With --base: which findings fail the run (default added).")
 @click.option("--allow-remote", is_flag=True, default=None, help="With --base: let kustomize and helm fetch remote resources.")
 @click.option("--ignore-labels", is_flag=True, default=None, help="With --base: ignore helm.sh/chart-style label churn in diffs.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for large runs and for renders (default: number of cores).")
 @click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs); with --base the change filter still applies.")
+@click.option("--render", is_flag=True, default=False, help="Without --base: render every environment at head and check the output, comparing nothing (a default branch's report).")
 @click.option("--shard", callback=lambda ctx, param, value: _shard(value), metavar="I/N", help="Check only share I of N (files and environments; for CI matrices); join the JSON reports with `prcheck merge`.")
 @click.option("--all-files", is_flag=True, default=False, help="With --base: check every file, not only those the change affects (same findings, slower).")
 @click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]), help="Post results to the pull/merge request.")
@@ -186,6 +187,13 @@ def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats:
     given = [p for p in paths if p != ""]  # conftest ignores an empty argument rather than reading "."
     if paths and not given:
         raise click.UsageError("no path given: empty path arguments are ignored")
+    if flags.get("render") and flags.get("no_render"):
+        raise click.UsageError("--render and --no-render contradict each other")
+    if flags.get("base") == "auto":  # pre-commit and local runs: the branch's upstream or the default branch
+        from prcheck.publish.cibase import auto_base
+
+        flags["base"], came_from = auto_base(Path.cwd())
+        click.echo(f"prcheck: --base auto: merge base {flags['base'][:12]} with {came_from}", err=True)
     with decide(given or ["."], config_file, flags, Path.cwd()) as decision:
         opts, fail_on = decision.config, decision.fail_on
         report = run_check(opts)

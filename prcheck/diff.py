@@ -37,6 +37,9 @@ class DiffOptions:
     ignore_labels: tuple[str, ...] = ()
     context: int = 3
     mask_key: bytes = b""  # empty: a fresh random key per call of `diff_env`
+    # templates whose chart calls a random function (render/changes.py): names from them
+    # pair on shape alone, since `randAlphaNum 5 | lower` may draw a word-like suffix
+    random_sources: frozenset[str] = frozenset()
 
 
 def new_mask_key() -> bytes:
@@ -212,14 +215,15 @@ def _looks_generated(tail: str) -> bool:
     return bool(_SUFFIX.fullmatch(tail)) and (any(c.isdigit() for c in tail) or bool(_NO_VOWEL.fullmatch(tail)))
 
 
-def _generated_suffix_pair(old: str, new: str) -> bool:
+def _generated_suffix_pair(old: str, new: str, random_source: bool = False) -> bool:
     """`web-test-mjdg2` vs `web-test-8dxw7`: one name whose generated suffix changed. A rename
-    between words (`web-stage` → `web-alpha`, `web-old` → `web-new`) stays a removal plus an addition."""
+    between words (`web-stage` → `web-alpha`, `web-old` → `web-new`) stays a removal plus an
+    addition, unless the template that made both calls a random function (`random_source`)."""
     old_head, _, old_tail = old.rpartition("-")
     new_head, _, new_tail = new.rpartition("-")
     return bool(old_head) and old_head == new_head and len(old_tail) == len(new_tail) \
         and bool(_SUFFIX.fullmatch(old_tail)) and bool(_SUFFIX.fullmatch(new_tail)) \
-        and (_looks_generated(old_tail) or _looks_generated(new_tail))
+        and (random_source or _looks_generated(old_tail) or _looks_generated(new_tail))
 
 
 def _without_name(obj: Any, name: str) -> Any:
@@ -239,8 +243,9 @@ def _pair_generated_names(result: EnvDiff, before: Mapping[str, tuple[Any, str]]
         candidates = []
         for came in result.added:
             new_key, _, new_name = came.key.rpartition("/")
-            if old_key == new_key and before[gone.key][1] == after[came.key][1] \
-                    and _generated_suffix_pair(old_name, new_name):
+            source = before[gone.key][1]
+            if old_key == new_key and source == after[came.key][1] \
+                    and _generated_suffix_pair(old_name, new_name, source in options.random_sources):
                 old, new = _without_name(gone.before, old_name), _without_name(came.after, new_name)
                 candidates.append((old != new, came, old, new))
         if not candidates:

@@ -306,7 +306,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                 entries, findings = shard_of(entries, findings, opts.shard, opts.limits)
                 report.stats["shard"] = {"index": opts.shard.index, "count": opts.shard.count,
                                          "files": len(entries), "of": len(everything)}
-            change = render_stage.change_set(opts.render, root) if opts.render is not None else None
+            compared = opts.render is not None and bool(opts.render.base)  # `--render` alone compares nothing
+            change = render_stage.change_set(opts.render, root) if compared else None
             only = affected_by_change(entries, change, opts, root, engines) if change else None
             base = base_tree.load(root, change, affected.narrow(entries, only, lambda e: e.path), opts.limits) \
                 if change is not None else None
@@ -364,7 +365,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                             added_line=change.added_line if change is not None else None)
     report.findings = filtered.findings
     report.suppressed.extend(filtered.suppressed)
-    if opts.render is not None:
+    if opts.render is not None and opts.render.base:
         report.fixed = merge_findings(fixed_by_change([*report.findings, *(s.finding for s in report.suppressed)],
                                                       files_baseline, rendered.baseline if rendered else None))
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change,

@@ -215,3 +215,46 @@ def ci_base(platform: str, environ: Mapping[str, str], repo: Path, base_ref: str
         platform = "gitlab" if environ.get("GITLAB_CI") == "true" else "github"
     target = gitlab_target(environ, repo, base_ref) if platform == "gitlab" else github_target(environ, repo, base_ref)
     return resolve(target, repo)
+
+
+AUTO = "auto"
+
+
+def _upstream(repo: Path) -> str:
+    """The current branch's upstream (`origin/feature`); '' on a detached HEAD or without one."""
+    return git(repo, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}", check=False).strip()
+
+
+def _remote_defaults(repo: Path) -> list[str]:
+    """Each remote's default branch as the clone recorded it (`refs/remotes/<remote>/HEAD`), origin first."""
+    listed = git(repo, "for-each-ref", "--format=%(refname)%00%(symref)", "refs/remotes/", check=False)
+    found = []
+    for line in listed.splitlines():
+        name, _, target = line.partition("\0")
+        if name.endswith("/HEAD") and target.startswith("refs/remotes/"):
+            found.append(target.removeprefix("refs/remotes/"))
+    return sorted(found, key=lambda ref: (not ref.startswith("origin/"), ref))
+
+
+def auto_base(repo: Path) -> tuple[str, str]:
+    """`--base auto` for pre-commit and local runs: the merge base of HEAD with the
+    current branch's upstream, else with the remote's default branch (`origin/HEAD`).
+
+    Returns (merge base commit, the ref it was computed with). The merge base, not
+    the ref's tip, so what the target branch gained since is not taken for the
+    change; a ref without shared history is skipped.
+    """
+    if not _commit(repo, "HEAD"):
+        raise BaseError("--base auto: the repository has no commit yet; pass --base <ref>")
+    for ref in dict.fromkeys([_upstream(repo), *_remote_defaults(repo)]):
+        if not ref or not _commit(repo, ref):
+            continue
+        found = _merge_base(repo, ref)
+        if found:
+            return found, ref
+        if _shallow(repo):
+            raise BaseError(f"--base auto: no merge base of HEAD and {ref} in this shallow clone: fetch more history "
+                            "(`git fetch --unshallow`), or pass --base <ref>")
+    raise BaseError("--base auto: the current branch has no upstream and no remote default branch is known "
+                    "(origin/HEAD): pass --base <ref> (e.g. --base origin/main), or set one with "
+                    "`git branch --set-upstream-to` or `git remote set-head origin --auto`")

@@ -13,6 +13,7 @@ all and is reported as skipped.
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from typing import Any, Mapping, Sequence
 from prcheck.diff import DiffOptions, diff_env, new_mask_key, skipped_env
 from prcheck.model import Document, EnvDiff, Environment, Finding
 from prcheck.render import argo, environments, flux, inputs
+from prcheck.render.containment import inside
 from prcheck.render.kustomize import KUSTOMIZATION_FILES
 from prcheck.render.remotes import repository_urls
 from prcheck.processes import capped_jobs
@@ -153,12 +155,14 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
         mark = time.perf_counter()
         rendered = render_all(tasks, options, jobs, pool)
         result.timings["render"] = time.perf_counter() - mark
+        random_sources = _random_templates(rendered, {"base": base_root, "head": head_root})
 
     mark = time.perf_counter()
     by_env: dict[str, dict[str, RenderResult]] = {}
     for r in rendered:
         by_env.setdefault(r.env, {})[r.side] = r
-    options_diff = DiffOptions(ignore_labels=tuple(ignore_labels), mask_key=new_mask_key())
+    options_diff = DiffOptions(ignore_labels=tuple(ignore_labels), mask_key=new_mask_key(),
+                               random_sources=random_sources)
     for name in sorted(head.keys() | base.keys()):
         if name in skipped:
             result.diffs.append(skipped_env(name))
@@ -180,6 +184,76 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
             if b_res is not None and not b_res.failed:
                 result.base_docs[name] = b_res.docs
     result.timings["diff"] = time.perf_counter() - mark
+    result.timings["total"] = time.perf_counter() - started
+    return result
+
+
+# Helm functions that draw a new value on every render: a name built with one changes every time
+_RANDOM_CALL = re.compile(rb"\b(?:randAlphaNum|randAlpha|randNumeric|randAscii|randInt|uuidv4)\b")
+_MAX_TEMPLATE_BYTES = 1 << 20
+
+
+def _random_templates(rendered: Sequence[RenderResult], roots: Mapping[str, Path]) -> frozenset[str]:
+    """Repository paths of rendered templates whose chart calls a random function (in the
+    template or in a helper beside it): the diff may pair their objects by name shape alone."""
+    calls: dict[tuple[str, str], bool] = {}  # (side, templates folder) → a random call in it
+    out: set[str] = set()
+    for result in rendered:
+        root = roots[result.side]
+        for path in {d.path for d in result.docs} - out:
+            chart, sep, _ = f"/{path}".partition("/templates/")
+            if not sep:
+                continue
+            key = (result.side, chart)
+            if key not in calls:
+                calls[key] = _calls_random(root, root / chart.lstrip("/") / "templates")
+            if calls[key]:
+                out.add(path)
+    return frozenset(out)
+
+
+def _calls_random(root: Path, folder: Path) -> bool:
+    if not inside(folder, root) or not folder.is_dir():
+        return False
+    for file in folder.rglob("*"):
+        try:
+            if file.is_file() and not file.is_symlink() and file.stat().st_size <= _MAX_TEMPLATE_BYTES \
+                    and _RANDOM_CALL.search(file.read_bytes()):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def render_head(root: Path, *, config: Mapping[str, Any] | None = None, jobs: int | None = None,
+                allow_remote: bool = False, timeout: float = 60.0, kube_version: str = "",
+                shard: Shard | None = None) -> Comparison:
+    """Every environment rendered once, in the work tree, with no base (`check --render`).
+
+    A default branch's own report needs the rendered findings too: GitLab's Code
+    Quality widget compares a merge request's report with it, and a finding
+    missing there shows as new on every merge request. Nothing is diffed.
+    """
+    repo = toplevel(root)
+    result = Comparison()
+    started = time.perf_counter()
+    remotes = repository_urls(repo)
+    options = RenderOptions(allow_remote=allow_remote, timeout=timeout, remotes=remotes)
+    with ExitStack() as stack:
+        pool = stack.enter_context(SandboxPool(capped_jobs(jobs), allow_remote=allow_remote,
+                                               memory_bytes=options.memory_bytes))
+        stack.callback(pool.close)
+        head = _specs(repo, environments.declared(config or {}, kube_version), remotes, kube_version)
+        head = _share(head, head, shard)
+        result.environments = [s.env for s in head.values()]
+        tasks = [RenderTask(spec, "head", str(repo), with_nodes=True, origins=True) for _, spec in sorted(head.items())]
+        rendered = render_all(tasks, options, jobs, pool)
+    for r in rendered:
+        result.findings.extend(_at_side(f, r.side) for f in r.findings)
+        if r.notes:
+            result.notes[r.env] = list(dict.fromkeys(r.notes))
+        if not r.failed:
+            result.head_docs[r.env] = r.docs
     result.timings["total"] = time.perf_counter() - started
     return result
 

@@ -35,9 +35,9 @@ CheckFiles = Callable[[Sequence[LoadedFile], CheckContext], Evaluation]
 
 @dataclass(frozen=True)
 class RenderRequest:
-    """What `check --base` asked for."""
+    """What `check --base` (or `check --render`) asked for."""
 
-    base: str
+    base: str  # "" with `--render` alone: every environment at head, nothing compared
     head: str | None = None
     filter_mode: str = "added"
     allow_remote: bool = False
@@ -58,18 +58,20 @@ class RenderedCheck:
     changes: ChangeSet | None = None
     baseline: Baseline | None = None  # findings of the same checks on the base render
     timings: dict[str, float] = field(default_factory=dict)
+    environments: list[str] = field(default_factory=list)  # rendered at head
 
 
 def request(flags: Mapping[str, Any], conf: Mapping[str, Any]) -> RenderRequest | None:
-    """From `check` flags and the config; None without `--base`. `allow_remote`
-    is a flag only: the config is part of the change being checked."""
+    """From `check` flags and the config; None without `--base` or `--render`.
+    `allow_remote` is a flag only: the config is part of the change being checked."""
     base = flags.get("base")
-    if not base:
+    if not base and not flags.get("render"):
         return None
     mode = flags.get("filter_mode") or conf.get("filter_mode") or "added"  # both validated against MODES already
+    mode = mode if base else "nofilter"  # no base: nothing to tell new from pre-existing
     labels = tuple(DEFAULT_NOISY_LABELS) + tuple(conf.get("ignore_labels") or ()) if flags.get("ignore_labels") \
         else tuple(conf.get("ignore_labels") or ())
-    return RenderRequest(base=str(base), head=flags.get("head") or None, filter_mode=mode,
+    return RenderRequest(base=str(base or ""), head=flags.get("head") or None, filter_mode=mode,
                          allow_remote=bool(flags.get("allow_remote")), ignore_labels=labels,
                          jobs=flags.get("jobs") or conf.get("jobs"),
                          environments=tuple(conf.get("environments") or ()),
@@ -108,12 +110,18 @@ def values_sources(env: Environment | None, root: Path) -> tuple[tuple[str, str]
 
 def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
         change_set: ChangeSet | None = None) -> RenderedCheck:
-    from prcheck.render.changes import compare  # rendering machinery: only runs with --base load it
+    from prcheck.render.changes import compare, render_head  # rendering machinery: only rendering runs load it
 
-    found = compare(root, req.base, req.head, config={"environments": list(req.environments)}, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
-                    kube_version=ctx.kube_version, ignore_labels=req.ignore_labels, with_nodes=True,
-                    change=change_set, shard=req.shard)
-    result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings))
+    config = {"environments": list(req.environments)}
+    if req.base:
+        found = compare(root, req.base, req.head, config=config, jobs=req.jobs, allow_remote=req.allow_remote,
+                        timeout=req.timeout, kube_version=ctx.kube_version, ignore_labels=req.ignore_labels,
+                        with_nodes=True, change=change_set, shard=req.shard)
+    else:
+        found = render_head(root, config=config, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
+                            kube_version=ctx.kube_version, shard=req.shard)
+    result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings),
+                           environments=sorted(found.head_docs))
     envs = {e.name: e for e in found.environments}
     for env, docs in sorted(found.head_docs.items()):
         files = as_files(docs)
@@ -128,7 +136,7 @@ def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
         evaluation = check(as_files(docs), replace(ctx, env=env))
         base_findings.extend(replace(f, env=env) for f in evaluation.findings)
     result.baseline = Baseline.of(found.base_docs, base_findings, found.diffs)
-    result.changes = change_set or changes(root, req.base, req.head)
+    result.changes = change_set or (changes(root, req.base, req.head) if req.base else None)
     return result
 
 
@@ -164,6 +172,9 @@ def summary_note(req: RenderRequest | None, rendered: RenderedCheck | None, kind
     to compare with, so it is `check --base REF`. Saying so keeps a clean plain run
     from reading as "the Helm templates passed".
     """
+    if rendered is not None and req is not None and not req.base:
+        count = len(rendered.environments)
+        return f"rendered {count} environment{'' if count == 1 else 's'} at head (no base: nothing compared)"
     if rendered is not None:
         done = [d for d in rendered.diffs if not d.skipped]
         skipped = len(rendered.diffs) - len(done)
@@ -173,4 +184,4 @@ def summary_note(req: RenderRequest | None, rendered: RenderedCheck | None, kind
         return ""
     why = "--no-render" if req is not None else "no --base"
     return (f"environments not rendered ({why}): `prcheck envs` lists them; "
-            "`prcheck check --base <ref>` renders, checks and diffs them")
+            "`prcheck check --base <ref>` renders, checks and diffs them, `--render` checks them at head")

@@ -109,3 +109,26 @@ def test_a_random_name_outside_test_hooks_churns_nothing(repo: Path, run_cli):
     assert new == {"k8s/privileged-container"}
     [diff] = report["diffs"]
     assert len(diff["changed"]) == 1 and diff["added"] == [] and diff["removed"] == []
+
+
+def test_a_chart_that_calls_a_random_function_pairs_word_like_suffixes(tmp_path: Path):
+    from prcheck.diff import DiffOptions
+    from prcheck.render.changes import _random_templates
+    from prcheck.render.runner import RenderResult
+
+    # `randAlphaNum 5 | lower` drew letters only, vowels included, on both sides
+    base, head = [_doc("web-migrate-wmhee")], [_doc("web-migrate-aoxue")]
+    assert len(diff_env("e", base, head).added) == 1  # by shape alone: two words
+    write(tmp_path, {"chart/templates/_helpers.tpl": '{{- define "web.suffix" -}}{{ randAlphaNum 5 | lower }}{{- end -}}\n',
+                     "chart/templates/job.yaml": "name: x-{{ include \"web.suffix\" . }}\n",
+                     "other/templates/cm.yaml": "name: fixed\n"})
+    rendered = [RenderResult(env="e", side="head", docs=[_doc("a"), _doc("b", path="other/templates/cm.yaml"),
+                                                         _doc("c", path="kustomize/app.yaml")])]
+    sources = _random_templates(rendered, {"head": tmp_path})
+    assert sources == {"chart/templates/job.yaml"}
+    paired = diff_env("e", base, head, DiffOptions(random_sources=sources))
+    assert (paired.added, paired.removed, paired.unchanged) == ([], [], 1)
+    # a word rename from a template without random calls stays visible
+    kept = diff_env("e", [_doc("web-stage", path="other/templates/cm.yaml")],
+                    [_doc("web-alpha", path="other/templates/cm.yaml")], DiffOptions(random_sources=sources))
+    assert (len(kept.added), len(kept.removed)) == (1, 1)

@@ -253,6 +253,11 @@ def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str], env: 
     return ActionRun(0, "".join(log), steps, outputs, timings)
 
 
+def _flatten(items: list) -> list[str]:
+    """GitLab flattens nested script lists (what YAML anchors of script lists give) into one script."""
+    return [line for item in items for line in (_flatten(item) if isinstance(item, list) else [item])]
+
+
 def run_gitlab_job(workspace: Path, job: str, env: dict[str, str],
                    template: Path = REPO / ".gitlab-ci-template.yml") -> subprocess.CompletedProcess:
     config = yaml.safe_load(template.read_text())
@@ -261,7 +266,7 @@ def run_gitlab_job(workspace: Path, job: str, env: dict[str, str],
     if parent:
         spec = {**config[parent], **spec}
     variables = {key: str(value) for key, value in (spec.get("variables") or {}).items()}
-    lines = [*spec.get("before_script", []), *spec["script"]]
+    lines = _flatten([*spec.get("before_script", []), *spec["script"]])
     script = workspace.parent / f"{job.strip('.')}-job.sh"
     script.write_text("\n".join(lines) + "\n")
     return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workspace,

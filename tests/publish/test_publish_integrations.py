@@ -95,7 +95,9 @@ def test_gitlab_template_jobs():
     assert "variables" not in hidden
     base_job = template["prcheck-codequality-base"]
     assert base_job["rules"] == [{"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"'}]
-    assert base_job["variables"] == {"PRCHECK_BASE": "none", "PRCHECK_TRUSTED_REF": "none", "PRCHECK_FAIL_ON": "never"}
+    assert base_job["variables"] == {"PRCHECK_TRUSTED_REF": "none"}
+    assert base_job["script"] == [hidden["script"][1]]  # the merge requests' Code Quality run, alone
+    assert base_job["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json"}
 
 
 def test_pre_commit_manifest_is_valid():
@@ -104,7 +106,7 @@ def test_pre_commit_manifest_is_valid():
     assert set(hooks) == {"prcheck", "prcheck-diff"}
     assert hooks["prcheck"]["entry"] == "prcheck check --no-render --" and hooks["prcheck"]["pass_filenames"]
     assert hooks["prcheck"]["types_or"] == ["yaml", "json"]
-    assert hooks["prcheck-diff"]["entry"] == "prcheck check" and hooks["prcheck-diff"]["args"] == ["--base", "origin/main"]
+    assert hooks["prcheck-diff"]["entry"] == "prcheck check" and hooks["prcheck-diff"]["args"] == ["--base", "auto"]
     assert not hooks["prcheck-diff"]["pass_filenames"] and hooks["prcheck-diff"]["always_run"]
 
 
@@ -130,6 +132,12 @@ def shim_env(tmp_path: Path) -> dict[str, str]:
 def shim_calls(env: dict[str, str]) -> list[dict]:
     path = Path(env["SHIM_LOG"])
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def main_argv(env: dict[str, str]) -> list[str]:
+    """The GitLab job's checking run (the other `check` call is the Code Quality report's `--render` run)."""
+    (argv,) = [c["argv"] for c in shim_calls(env) if c["argv"][0] == "check" and "--render" not in c["argv"]]
+    return argv
 
 
 def actions_env(tmp_path: Path, fixture, event_name: str, shim_env: dict[str, str]) -> dict[str, str]:
@@ -243,19 +251,26 @@ def test_gitlab_job_script(tmp_path, repos, shim_env):
     env = gitlab_env(fixture, shim_env, PRCHECK_GITLAB_TOKEN="glpat-secret", PRCHECK_POLICIES="policies")
     done = run_gitlab_job(workspace, "prcheck", env)
     assert done.returncode == 0, done.stdout + done.stderr
-    version, call = shim_calls(env)
+    version, call, codequality = shim_calls(env)
     assert version["argv"] == ["version"]
     argv = call["argv"]
-    reports = [argv[i + 1] for i, a in enumerate(argv) if a == "-o"]
+    junit = argv[argv.index("-o") + 1]
     assert argv == [
         "check", "--name", "prcheck", "--fail-on", "error", "--filter-mode", "added", "--add-policy", "policies",
         "--base", fixture.base_sha, "--trusted-ref", fixture.base_sha,
-        "--format", "codequality", "-o", reports[0], "--format", "junit", "-o", reports[1],
-        "--format", "text", "--publish", "gitlab", "--summary-comment", "on-findings", "--max-comments", "50",
+        "--format", "junit", "-o", junit, "--format", "text",
+        "--publish", "gitlab", "--summary-comment", "on-findings", "--max-comments", "50",
         "--", ".",
     ]
+    # the Code Quality report: every file and environment at head, judged by the same trusted rules
+    report = codequality["argv"][codequality["argv"].index("-o") + 1]
+    assert codequality["argv"] == [
+        "check", "--render", "--fail-on", "never", "--quiet", "--name", "prcheck", "--add-policy", "policies",
+        "--trusted-ref", fixture.base_sha, "--format", "codequality", "-o", report, "--", ".",
+    ]
+    reports = [junit, report]
     # written outside the checkout, then copied in as new files (never through a committed link)
-    assert [Path(r).name for r in reports] == ["gl-code-quality-report.json", "prcheck-junit.xml"]
+    assert [Path(r).name for r in reports] == ["prcheck-junit.xml", "gl-code-quality-report.json"]
     assert not any(Path(r).resolve().is_relative_to(workspace.resolve()) for r in reports)
     assert (workspace / "gl-code-quality-report.json").exists() and (workspace / "prcheck-junit.xml").exists()
     git(workspace, "cat-file", "-e", f"{fixture.base_sha}^{{commit}}")
@@ -267,7 +282,7 @@ def test_gitlab_surface_variables(tmp_path, repos, shim_env):
     env = gitlab_env(fixture, shim_env, PRCHECK_GITLAB_TOKEN="glpat-secret", PRCHECK_THREADS="false",
                      PRCHECK_STATUS="false", PRCHECK_SUMMARY_NOTE="never", PRCHECK_MAX_COMMENTS="5")
     assert run_gitlab_job(workspace, "prcheck", env).returncode == 0
-    argv = shim_calls(env)[-1]["argv"]
+    argv = main_argv(env)
     tail = argv[argv.index("--publish"):argv.index("--")]
     assert tail == ["--publish", "gitlab", "--summary-comment", "never", "--max-comments", "5",
                     "--no-publish", "review-comments", "--no-publish", "commit-status"]
@@ -280,7 +295,7 @@ def test_gitlab_job_without_token_still_reports_to_the_widgets(tmp_path, repos, 
     env = gitlab_env(fixture, shim_env, SHIM_EXIT="1", PRCHECK_EXTRA_ARGS="--strict *", PRCHECK_PATHS="apps -x")
     done = run_gitlab_job(workspace, "prcheck", env)
     assert done.returncode == 1
-    argv = shim_calls(env)[-1]["argv"]
+    argv = main_argv(env)
     assert "--publish" not in argv and argv[argv.index("--strict") + 1] == "*"  # no globbing of extra args
     assert argv[-3:] == ["--", "apps", "-x"]
     assert "PRCHECK_GITLAB_TOKEN is not set" in done.stdout
@@ -291,7 +306,7 @@ def test_gitlab_top_level_variables_reach_the_job(tmp_path, repos, shim_env):
     fixture, workspace = repos
     env = gitlab_env(fixture, shim_env, PRCHECK_PATHS="apps", PRCHECK_FAIL_ON="warning", PRCHECK_NAME="gitops")
     assert run_gitlab_job(workspace, "prcheck", env).returncode == 0
-    argv = shim_calls(env)[-1]["argv"]
+    argv = main_argv(env)
     assert argv[:6] == ["check", "--name", "gitops", "--fail-on", "warning", "--filter-mode"] and argv[-1] == "apps"
 
 
@@ -305,7 +320,7 @@ def test_gitlab_merged_results_pipeline_compares_with_the_target_head(tmp_path, 
            "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": origin.main_tip, "PRCHECK_INSTALL": "false"}
     done = run_gitlab_job(workspace, "prcheck", env)
     assert done.returncode == 0, done.stdout + done.stderr
-    argv = shim_calls(env)[-1]["argv"]
+    argv = main_argv(env)
     assert argv[argv.index("--base") + 1] == origin.main_tip
 
 
@@ -316,9 +331,10 @@ def test_gitlab_codequality_base_job_checks_everything(tmp_path, repos, shim_env
                CI_COMMIT_BEFORE_SHA=fixture.base_sha)
     done = run_gitlab_job(workspace, "prcheck-codequality-base", env)
     assert done.returncode == 0, done.stdout + done.stderr
-    argv = shim_calls(env)[-1]["argv"]
-    assert "--base" not in argv and "--trusted-ref" not in argv and "--publish" not in argv
-    assert argv[argv.index("--fail-on") + 1] == "never"
+    (call,) = [c["argv"] for c in shim_calls(env) if c["argv"][0] == "check"]  # the report run only
+    assert call[:2] == ["check", "--render"] and "--base" not in call and "--trusted-ref" not in call
+    assert "--publish" not in call and call[call.index("--fail-on") + 1] == "never"
+    assert (workspace / "gl-code-quality-report.json").exists() and not (workspace / "prcheck-junit.xml").exists()
 
 
 # ---- with the real CLI ---------------------------------------------------------------------------
