@@ -366,9 +366,10 @@ def post_comments(api: GitHubApi, ctx: GitHubContext, number: int, comments: lis
 
     A review is all or nothing, and its 422 does not say which comment is at
     fault (usually a line that left the diff because the pull request moved on
-    while prcheck ran). So, as reviewdog does, the batch is sent again without
-    the comments the re-read diff no longer holds; if that is refused too, each
-    comment goes on its own and only those refused are left out.
+    while prcheck ran). So the batch is sent again without the comments the
+    re-read diff no longer holds; if that is refused too, each comment goes on
+    its own (`POST /pulls/N/comments`, whose 422 names that comment), so one bad
+    comment never costs the others.
     """
 
     def review(batch: list[dict]) -> None:

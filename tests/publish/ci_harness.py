@@ -273,6 +273,17 @@ def run_gitlab_job(workspace: Path, job: str, env: dict[str, str],
                           env={**variables, **env}, capture_output=True, text=True, timeout=300)
 
 
+def real_cli_env(tmp_path: Path) -> dict[str, str]:
+    """`prcheck` on PATH as this interpreter running this checkout's package."""
+    bin_dir = tmp_path / "cli-bin"
+    bin_dir.mkdir(exist_ok=True)
+    launcher = bin_dir / "prcheck"
+    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m prcheck \"$@\"\n")
+    launcher.chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": os.environ.get("HOME", str(tmp_path)),
+            "PYTHONPATH": str(REPO)}
+
+
 def cli_missing(*flags: str) -> str:
     """Why the real `prcheck check` cannot run these tests yet ("" when it can)."""
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.publish.checkouts import author_and_origin, git
-from tests.publish.ci_harness import REPO, run_gitlab_job
+from tests.publish.ci_harness import real_cli_env, run_gitlab_job
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("kubectl") is None, reason="kustomize renders need kubectl")]
@@ -60,13 +60,7 @@ def clone(origin: Path, dest: Path, ref: str) -> Path:
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    bin_dir = tmp_path / "cli-bin"
-    bin_dir.mkdir()
-    launcher = bin_dir / "prcheck"
-    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m prcheck \"$@\"\n")
-    launcher.chmod(0o755)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": os.environ.get("HOME", str(tmp_path)),
-            "PYTHONPATH": str(REPO), "GITLAB_CI": "true", "PRCHECK_INSTALL": "false"}
+    return {**real_cli_env(tmp_path), "GITLAB_CI": "true", "PRCHECK_INSTALL": "false"}
 
 
 @pytest.fixture

@@ -17,20 +17,14 @@ import yaml
 
 from prcheck.sources.gitdiff import changes
 from tests.publish.checkouts import BAD_POD, author_and_origin, git
-from tests.publish.ci_harness import REPO, run_gitlab_job
+from tests.publish.ci_harness import REPO, real_cli_env, run_gitlab_job
 
 VENV_FILE = ".prcheck-cache/venv/lib/python3.12/site-packages/pkg/data/pod.yaml"
 
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    bin_dir = tmp_path / "cli-bin"
-    bin_dir.mkdir()
-    launcher = bin_dir / "prcheck"
-    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m prcheck \"$@\"\n")
-    launcher.chmod(0o755)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": os.environ.get("HOME", str(tmp_path)),
-            "PYTHONPATH": str(REPO), "GITLAB_CI": "true", "PRCHECK_INSTALL": "false"}
+    return {**real_cli_env(tmp_path), "GITLAB_CI": "true", "PRCHECK_INSTALL": "false"}
 
 
 def merge_request(tmp_path: Path, committed: dict[str, str] | None = None):

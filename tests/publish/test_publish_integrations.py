@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -22,6 +21,7 @@ from tests.publish.ci_harness import (
     CHECK_FLAGS,
     REPO,
     cli_missing,
+    real_cli_env,
     git,
     git_fixture,
     pull_request_event,
@@ -344,16 +344,9 @@ CLI_REASON = cli_missing(*CHECK_FLAGS, "-o")
 needs_cli = pytest.mark.skipif(bool(CLI_REASON), reason=CLI_REASON or "prcheck CLI ready")
 
 
-@pytest.fixture
-def real_cli_env(tmp_path: Path) -> dict[str, str]:
-    """`prcheck` on PATH as the installed console script of this interpreter."""
-    bin_dir = tmp_path / "cli-bin"
-    bin_dir.mkdir()
-    launcher = bin_dir / "prcheck"
-    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m prcheck \"$@\"\n")
-    launcher.chmod(0o755)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": os.environ.get("HOME", str(tmp_path)),
-            "PYTHONPATH": str(REPO)}
+@pytest.fixture(name="real_cli_env")
+def real_cli_env_fixture(tmp_path: Path) -> dict[str, str]:
+    return real_cli_env(tmp_path)
 
 
 @pytest.mark.slow
@@ -439,3 +432,19 @@ def test_pre_commit_try_repo(tmp_path):
                           cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "pod.json" in done.stdout and "k8s/privileged-container" in done.stdout
+
+    # prcheck-diff's default `--base auto`: a clone's branch is compared with origin/HEAD's merge base,
+    # so the privileged Pod already on main is not this branch's change (same hook environment: no rebuild)
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(origin))
+    git(project, "-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-m", "main")
+    git(project, "push", "--quiet", origin.as_uri(), "HEAD:main")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", origin.as_uri(), str(clone))
+    git(clone, "checkout", "--quiet", "-b", "change")
+    (clone / "deploy.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata: {a: b}\n")
+    git(clone, "add", "-A")
+    diff = subprocess.run(["pre-commit", "try-repo", str(REPO), "prcheck-diff", "--hook-stage", "manual", "--verbose"],
+                          cwd=clone, env=env, capture_output=True, text=True, timeout=900)
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    assert "--base auto: merge base" in diff.stdout + diff.stderr and "privileged" not in diff.stdout
