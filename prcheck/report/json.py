@@ -26,7 +26,9 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in names:
         value = getattr(f, name)
-        if not isinstance(value, _SCALARS):
+        if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            value = list(value)  # envs: no JSON round trip for a list of strings
+        elif not isinstance(value, _SCALARS):
             value = asdict(value) if is_dataclass(value) else json.loads(json.dumps(value, default=str))
         out[name] = value
     return out

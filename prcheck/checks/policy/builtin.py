@@ -40,7 +40,7 @@ from prcheck.checks.policy.builtin_catalog import (
 )
 from prcheck.checks.policy.rego import EmbeddedBackend, RegoEngine
 from prcheck.checks.policy.rego_modules import RegoModule, parse_module
-from prcheck.model import Document, Finding
+from prcheck.model import Document, Finding, _child_node as child_node
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -92,6 +92,33 @@ def file_kind_of(doc: Document) -> str:
     if isinstance(doc.obj, dict) and "apiVersion" in doc.obj and "kind" in doc.obj:
         return "kubernetes"
     return "yaml"
+
+
+class _LineCache:
+    """`Document.line_of` for many key paths of one document that share prefixes (a container's
+    path, its securityContext): each prefix's node is looked up once."""
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+        self._nodes: dict[tuple, tuple[Any, int]] = {(): (doc.node, doc.line)}
+
+    def line_of(self, keypath: Sequence[Any]) -> int:
+        # a digit string is a list index, as RegoEngine reads a Rego finding's path
+        path = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in keypath)
+        if self._doc.node is None:
+            return self._doc.line
+        depth = len(path)
+        while path[:depth] not in self._nodes:
+            depth -= 1
+        node, line = self._nodes[path[:depth]]
+        for index in range(depth, len(path)):
+            child = child_node(node, path[index]) if node is not None else None
+            if child is None:
+                break
+            key_node, node = child
+            line = (key_node or node).start_mark.line + 1
+            self._nodes[path[:index + 1]] = (node, line)
+        return line
 
 
 class _CompiledOnUse:
@@ -180,14 +207,17 @@ class BuiltinEngine:
         return result
 
     def _kubernetes(self, doc: Document) -> list[Finding]:
-        """The Python Kubernetes rules; a rule that fails on an odd document is a finding, the others still run."""
+        """The Python Kubernetes rules; a failure on an odd document is a finding on it, the run goes on."""
         try:
             found = builtin_k8s.hits(doc.obj, self.kube_version, self._data)
         except Exception as exc:  # noqa: BLE001 - hostile input must never stop the run
             return [self._error(doc, PolicyError(doc.path, 0, 0, f"{type(exc).__name__}: {exc}"))]
+        if not found:
+            return []
+        resource = doc.resource
+        lines = _LineCache(doc)
         return [Finding(rule=rule.id, severity=rule.info.severity, message=message, path=doc.path,
-                        line=doc.line_of([int(p) if isinstance(p, str) and p.isdigit() else p for p in keypath]),
-                        resource=doc.resource, engine=ENGINE_LABEL)
+                        line=lines.line_of(keypath), resource=resource, engine=ENGINE_LABEL)
                 for rule, (message, keypath) in found]
 
     def _error(self, doc: Document, exc: PolicyError) -> Finding:
