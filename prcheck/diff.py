@@ -18,10 +18,7 @@ import base64
 import binascii
 import copy
 import difflib
-import hashlib
-import hmac
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -46,6 +43,8 @@ class DiffOptions:
 
 
 def new_mask_key() -> bytes:
+    import secrets  # hmac and OpenSSL: only runs that diff load them
+
     return secrets.token_bytes(32)
 
 
@@ -82,6 +81,9 @@ def _is_secret(obj: Any) -> bool:
 
 
 def _digest(raw: bytes, key: bytes) -> str:
+    import hashlib
+    import hmac
+
     return f"<masked sha256:{hmac.new(key, raw, hashlib.sha256).hexdigest()[:12]}>"
 
 

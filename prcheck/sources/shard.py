@@ -12,7 +12,6 @@ per-process hash seed.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import re
 from dataclasses import dataclass
@@ -43,6 +42,8 @@ class Shard:
 
 
 def stable_hash(name: str) -> int:
+    import hashlib  # here: OpenSSL loads only for sharded runs
+
     return int.from_bytes(hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()[:8], "big")
 
 

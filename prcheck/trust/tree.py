@@ -9,18 +9,20 @@ request's edits to those files are data, never rules.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import posixpath
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prcheck.render.worktree import GitError, resolve_commit
+
+if TYPE_CHECKING:
+    import tarfile
 
 
 def _git_bytes(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -38,6 +40,8 @@ def inside_repo(rel: str) -> bool:
 
 def blob_id(data: bytes) -> str:
     """git's object id of a file's content, to compare work-tree files with the ref's."""
+    import hashlib  # here: OpenSSL loads only for runs that compare trees
+
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
@@ -93,6 +97,8 @@ class TrustedTree:
         if proc.returncode != 0:
             message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise GitError(f"git archive {rel}: {message[-1] if message else 'failed'}")
+        import tarfile  # only a trusted ref's files are extracted
+
         with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
             archive.extractall(self.dir, filter=_contained)
         return target
@@ -100,6 +106,8 @@ class TrustedTree:
 
 def _contained(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
     """tarfile's `data` filter, skipping (not failing on) a link that leaves the folder."""
+    import tarfile
+
     try:
         return tarfile.data_filter(member, dest)
     except tarfile.FilterError:

@@ -117,6 +117,8 @@ def test_shipped_rules_compile_only_when_their_keywords_occur():
     # a shipped rule the repository changes is its own rule now: compiled up front
     "[extend]\nuseDefault = true\n[[rules]]\nid = 'github-pat'\nregex = '(unclosed'",
     "[extend]\nuseDefault = true\n[[rules]]\nid = 'github-pat'\nsecretGroup = 3",
+    # the repository's own global allowlist, beside the shipped ones (compiled when first needed)
+    "[extend]\nuseDefault = true\n[[allowlists]]\nregexes = ['(unclosed']",
 ])
 def test_broken_repository_rules_fail_every_run_whatever_is_scanned(toml: str, repo: Path, run_cli):
     write(repo, {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
@@ -154,3 +156,33 @@ def test_rules_command_lists_gitleaks_rules_with_their_engine(run_cli, tmp_path:
     rules = {r["id"]: r for r in json.loads(result.output)}
     assert rules["secrets/aws-access-token"]["engine"] == "re2"
     assert rules["secrets/url-credentials"]["severity"] == "error"
+
+
+def test_parsed_copy_of_the_shipped_rules_is_fresh_and_read_as_the_toml():
+    """policies/data/gitleaks/parsed.json: regenerate with gitleaks.write_parsed_copy() after
+    changing a shipped TOML file (a stale copy is ignored at run time, and fails here)."""
+    import tomllib
+
+    from prcheck.checks.secrets import gitleaks
+
+    folder = gitleaks.default_path().parent
+    copy = json.loads((folder / gitleaks.PARSED_COPY).read_text(encoding="utf-8"))
+    for name in (gitleaks.default_path().name, gitleaks.EXTRA_FILE):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert copy[name]["digest"] == gitleaks._digest(text), f"{name} changed: run write_parsed_copy()"
+        assert copy[name]["rules"] == tomllib.loads(text)
+    via_copy = load_default()
+    upstream = parse(gitleaks.default_path().read_text(encoding="utf-8"), via_copy.origin)
+    assert via_copy.rules[:len(upstream.rules)] == upstream.rules and via_copy.allowlists[:len(upstream.allowlists)] == \
+        upstream.allowlists
+
+
+def test_a_stale_parsed_copy_is_not_used(tmp_path: Path):
+    from prcheck.checks.secrets import gitleaks
+
+    toml = tmp_path / "rules.toml"
+    toml.write_text(RULE)
+    stale = {"rules.toml": {"digest": gitleaks._digest("something else"), "rules": {"rules": []}}}
+    assert [r.id for r in gitleaks._shipped(toml, "t", stale).rules] == ["acme-key"]
+    fresh = {"rules.toml": {"digest": gitleaks._digest(RULE), "rules": {"rules": [{"id": "x", "regex": "y"}]}}}
+    assert [r.id for r in gitleaks._shipped(toml, "t", fresh).rules] == ["x"]

@@ -31,7 +31,7 @@ from prcheck.checks.secrets.detector import (
     Hit,
     settle,
 )
-from prcheck.checks.secrets.gitleaks import RuleSet, RuleSetError, load_default, parse, tomllib
+from prcheck.checks.secrets.gitleaks import RuleSet, RuleSetError, load_default, parse
 from prcheck.checks.secrets.matcher import Matcher
 from prcheck.checks.secrets.words import default_words
 from prcheck.model import Document, Finding
@@ -109,6 +109,8 @@ def _read(path: Path, root: Path) -> tuple[str, str]:
 def _extend_files(text: str, locate: Callable[[str], Path], root: Path, depth: int = 0) -> list[tuple[str, str]]:
     """The files an `[extend] path` chain names (relative to the repository root, where gitleaks
     runs), read now so the engine reads no files itself."""
+    import tomllib
+
     try:
         extend = tomllib.loads(text).get("extend") or {}
     except tomllib.TOMLDecodeError:

@@ -27,8 +27,6 @@ from typing import Any, Callable, Mapping
 
 from prcheck.config import ConfigError
 
-import tomllib
-
 UPSTREAM_VERSION = "v8.30.1"
 EXTRA_FILE = "prcheck-extra.toml"
 MAX_EXTEND_DEPTH = 2
@@ -75,7 +73,7 @@ class RuleSet:
     # compiles them only when their keywords occur. Any other rule (a repository's own,
     # or a shipped one it changes) is compiled up front, so a broken rule file is an
     # error on every run, whatever the files checked contain.
-    shipped: frozenset[Rule] = field(default_factory=frozenset)
+    shipped: frozenset[Rule | Allowlist] = field(default_factory=frozenset)  # and global allowlists
 
     def without(self, ids: frozenset[str]) -> RuleSet:
         return replace(self, rules=tuple(r for r in self.rules if r.id not in ids), disabled=self.disabled | ids)
@@ -91,10 +89,17 @@ def parse(text: str, origin: str, *, read: Callable[[str], tuple[str, str]] | No
           depth: int = 0) -> RuleSet:
     """A rule set from TOML text. `read(path) -> (text, origin)` resolves `[extend] path`
     (the caller decides which files may be read); without it, `path` is an error."""
+    import tomllib  # pure Python, and a run with only the shipped rules never needs it
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RuleSetError(f"{origin}: invalid TOML: {exc}") from None
+    return _ruleset(raw, origin, read, depth)
+
+
+def _ruleset(raw: Mapping[str, Any], origin: str, read: Callable[[str], tuple[str, str]] | None,
+             depth: int) -> RuleSet:
     own_rules = tuple(_rule(entry, origin, i) for i, entry in enumerate(_list(raw.get("rules"), origin, "rules")))
     allowlists = _global_allowlists(raw, origin)
     base = _extended(raw.get("extend"), origin, read, depth)
@@ -111,7 +116,7 @@ def parse(text: str, origin: str, *, read: Callable[[str], tuple[str, str]] | No
             raise RuleSetError(f"{origin}: rule {rule.id}: needs a regex or a path")
     return RuleSet(rules=tuple(merged.values()), allowlists=base.allowlists + allowlists,
                    title=str(raw.get("title") or base.title), origin=origin, disabled=base.disabled,
-                   shipped=base.shipped.intersection(merged.values()))
+                   shipped=base.shipped.intersection([*merged.values(), *base.allowlists]))
 
 
 @functools.cache
@@ -119,11 +124,59 @@ def load_default() -> RuleSet:
     """gitleaks' default rule file plus prcheck's additions (prcheck-extra.toml, same format).
     Parsed once per process: the rule set is immutable."""
     path = default_path()
-    upstream = parse(path.read_text(encoding="utf-8"), f"gitleaks {UPSTREAM_VERSION} default rules")
-    extra = parse((path.parent / EXTRA_FILE).read_text(encoding="utf-8"), EXTRA_FILE)
+    parsed = _parsed_copy(path.parent)
+    upstream = _shipped(path, f"gitleaks {UPSTREAM_VERSION} default rules", parsed)
+    extra = _shipped(path.parent / EXTRA_FILE, EXTRA_FILE, parsed)
     taken = {r.id for r in upstream.rules}
     rules = upstream.rules + tuple(r for r in extra.rules if r.id not in taken)
-    return replace(upstream, rules=rules, allowlists=upstream.allowlists + extra.allowlists, shipped=frozenset(rules))
+    allowlists = upstream.allowlists + extra.allowlists
+    return replace(upstream, rules=rules, allowlists=allowlists, shipped=frozenset([*rules, *allowlists]))
+
+
+# The shipped TOML files as JSON, with the digest of the text each was parsed from: the
+# pure-Python TOML parser costs a one-file run ~10 ms; JSON is read in C. A copy whose
+# digest does not match its file (edited without `write_parsed_copy`) is not used.
+PARSED_COPY = "parsed.json"
+
+
+def _shipped(path: Path, origin: str, parsed: Mapping[str, Any]) -> RuleSet:
+    text = path.read_text(encoding="utf-8")
+    entry = parsed.get(path.name)
+    if isinstance(entry, dict) and entry.get("digest") == _digest(text):
+        return _ruleset(entry["rules"], origin, None, 0)
+    return parse(text, origin)
+
+
+def _parsed_copy(folder: Path) -> Mapping[str, Any]:
+    import json
+
+    try:
+        data = json.loads((folder / PARSED_COPY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _digest(text: str) -> str:
+    """Enough to tell a stale copy (this is no defence: both files ship together)."""
+    import zlib
+
+    data = text.encode("utf-8")
+    return f"{len(data)}:{zlib.crc32(data):08x}"
+
+
+def write_parsed_copy() -> Path:
+    """Regenerate PARSED_COPY after changing a shipped TOML file:
+    `python -c 'from prcheck.checks.secrets.gitleaks import write_parsed_copy as w; w()'`."""
+    import json
+    import tomllib
+
+    folder = default_path().parent
+    copy = {name: {"digest": _digest(text), "rules": tomllib.loads(text)}
+            for name in (default_path().name, EXTRA_FILE) for text in [(folder / name).read_text(encoding="utf-8")]}
+    target = folder / PARSED_COPY
+    target.write_text(json.dumps(copy, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return target
 
 
 def _extended(extend: Any, origin: str, read: Callable[[str], tuple[str, str]] | None, depth: int) -> RuleSet | None:

@@ -88,14 +88,35 @@ class Match:
 
 
 class _Allow:
-    def __init__(self, allow: Allowlist) -> None:
+    """An allowlist; a shipped one is compiled on its first use (most runs match nothing)."""
+
+    def __init__(self, allow: Allowlist, now: bool = True) -> None:
         self.raw = allow
-        self.regexes = [Pattern(r) for r in allow.regexes]
-        self.paths = [Pattern(p) for p in allow.paths]
         self.targets = frozenset(allow.target_rules)
-        # gitleaks' generic rule has ~1,500 stopwords: one RE2 pass instead of one `in` per word
-        self.stopwords = re2.compile("|".join(re2.escape(w) for w in allow.stopwords), _OPTIONS) \
-            if allow.stopwords else None
+        self._patterns: "tuple[list[Pattern], list[Pattern], Any] | None" = None
+        if now:
+            self._compiled()
+
+    def _compiled(self) -> "tuple[list[Pattern], list[Pattern], Any]":
+        if self._patterns is None:
+            allow = self.raw
+            # gitleaks' generic rule has ~1,500 stopwords: one RE2 pass instead of one `in` per word
+            stopwords = re2.compile("|".join(re2.escape(w) for w in allow.stopwords), _OPTIONS) \
+                if allow.stopwords else None
+            self._patterns = ([Pattern(r) for r in allow.regexes], [Pattern(p) for p in allow.paths], stopwords)
+        return self._patterns
+
+    @property
+    def regexes(self) -> list[Pattern]:
+        return self._compiled()[0]
+
+    @property
+    def paths(self) -> list[Pattern]:
+        return self._compiled()[1]
+
+    @property
+    def stopwords(self) -> Any:
+        return self._compiled()[2]
 
     def applies_to(self, rule_id: str) -> bool:
         return not self.targets or rule_id in self.targets
@@ -147,7 +168,12 @@ class Matcher:
         for i, rule in enumerate(self._rules):
             if rule not in ruleset.shipped:
                 self._compile(i)
-        self.global_allow = [_Allow(a) for a in ruleset.allowlists]
+        try:
+            self.global_allow = [_Allow(a, now=a not in ruleset.shipped) for a in ruleset.allowlists]
+        except ValueError as exc:
+            from prcheck.checks.secrets.gitleaks import RuleSetError
+
+            raise RuleSetError(f"{ruleset.origin}: global allowlist: {exc}") from None
         keywords = sorted({k for r in self._rules for k in r.keywords if k})
         self._keyword_rules: list[list[int]] = [[] for _ in keywords]
         index = {k: i for i, k in enumerate(keywords)}
