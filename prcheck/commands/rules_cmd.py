@@ -8,6 +8,7 @@ user can look up any rule id a report shows.
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 
@@ -43,7 +44,9 @@ def rules(rule_id: str | None, fmt: str) -> None:
     if rule_id:
         match = [r for r in known if r.id == rule_id]
         if not match:
-            click.echo(f"prcheck: error: unknown rule '{rule_id}' (see `prcheck rules`)", err=True)
+            close = difflib.get_close_matches(rule_id, [r.id for r in known], n=3, cutoff=0.6)
+            hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+            click.echo(f"prcheck: error: unknown rule '{rule_id}' ({hint}see `prcheck rules`)", err=True)
             sys.exit(EXIT_ERROR)
         known = match
     if fmt == "json":

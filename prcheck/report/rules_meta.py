@@ -5,9 +5,9 @@ from __future__ import annotations
 from prcheck.checks.lint import ALL_RULES
 
 SCHEMA_RULES = {
-    "schema/invalid": "manifest does not match its Kubernetes JSON schema",
+    "schema/invalid": "Manifest does not match its Kubernetes JSON schema",
     "schema/unknown-api": "apiVersion/kind not served by the target Kubernetes version",
-    "schema/missing": "no JSON schema known for this kind",
+    "schema/missing": "No JSON schema known for this kind",
 }
 
 

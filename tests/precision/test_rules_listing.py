@@ -174,3 +174,9 @@ def test_sarif_describes_tool_rules():
     from prcheck.report.rules_meta import rule_titles
 
     assert rule_titles()["render/timeout"] == "Environment render timed out"
+
+
+def test_an_unknown_rule_id_suggests_the_close_ones():
+    result = CliRunner().invoke(main, ["rules", "render/fail"])
+    assert result.exit_code == 2
+    assert "unknown rule 'render/fail' (did you mean 'render/failed'" in result.output

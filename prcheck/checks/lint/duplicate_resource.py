@@ -71,7 +71,7 @@ def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
 
 
 RULE = LintRule(
-    id="k8s/duplicate-resource", severity="error", title="the same resource defined twice",
+    id="k8s/duplicate-resource", severity="error", title="The same resource defined twice",
     description="Two documents applied together (one environment, one kustomization, one file) share "
                 "API group, kind, namespace and name.",
     check=check,

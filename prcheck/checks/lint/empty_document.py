@@ -22,7 +22,7 @@ def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
 
 
 RULE = LintRule(
-    id="k8s/empty-document", severity="info", title="empty document in a manifest file",
+    id="k8s/empty-document", severity="info", title="Empty document in a manifest file",
     description="A `---` with nothing before the next `---` in a file of Kubernetes objects.",
     check=check,
 )

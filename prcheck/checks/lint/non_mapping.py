@@ -21,7 +21,7 @@ def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
 
 
 RULE = LintRule(
-    id="k8s/non-mapping-document", severity="error", title="document is not a mapping",
+    id="k8s/non-mapping-document", severity="error", title="Document is not a mapping",
     description="In a manifest file every document must be a Kubernetes object (a mapping).",
     check=check,
 )
