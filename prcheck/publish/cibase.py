@@ -244,8 +244,10 @@ def auto_base(repo: Path) -> tuple[str, str]:
     the ref's tip, so what the target branch gained since is not taken for the
     change; a ref without shared history is skipped.
     """
+    if git(repo, "rev-parse", "--is-inside-work-tree", check=False).strip() != "true":
+        raise BaseError("--base auto needs a git repository: run it inside one, or use --base <ref>")
     if not _commit(repo, "HEAD"):
-        raise BaseError("--base auto: the repository has no commit yet; pass --base <ref>")
+        raise BaseError("--base auto: the repository has no commit yet; use --base <ref>")
     for ref in dict.fromkeys([_upstream(repo), *_remote_defaults(repo)]):
         if not ref or not _commit(repo, ref):
             continue
@@ -254,7 +256,7 @@ def auto_base(repo: Path) -> tuple[str, str]:
             return found, ref
         if _shallow(repo):
             raise BaseError(f"--base auto: no merge base of HEAD and {ref} in this shallow clone: fetch more history "
-                            "(`git fetch --unshallow`), or pass --base <ref>")
+                            "(`git fetch --unshallow`), or use --base <ref>")
     raise BaseError("--base auto: the current branch has no upstream and no remote default branch is known "
-                    "(origin/HEAD): pass --base <ref> (e.g. --base origin/main), or set one with "
+                    "(origin/HEAD): use --base <ref> (e.g. --base origin/main), or set one with "
                     "`git branch --set-upstream-to` or `git remote set-head origin --auto`")

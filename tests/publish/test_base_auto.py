@@ -78,11 +78,19 @@ def test_no_upstream_and_no_default_branch_is_one_line_saying_what_to_pass(tmp_p
     (work / "a.yaml").write_text("a: 1\n")
     git(work, "add", "-A")
     git(work, "-c", "user.name=x", "-c", "user.email=x@example.com", "commit", "--quiet", "-m", "one")
-    with pytest.raises(BaseError, match=r"pass --base <ref> \(e\.g\. --base origin/main\)"):
+    with pytest.raises(BaseError, match=r"use --base <ref> \(e\.g\. --base origin/main\)"):
         auto_base(work)
     done = cli(work, "check", "--base", "auto", ".")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0 and "--base auto: the current branch has no upstream" in done.stderr
+    assert "use --base <ref> (e.g. --base origin/main)" in done.stderr  # the whole advice reaches the user
+
+
+def test_outside_a_repository_it_says_so(tmp_path):
+    (tmp_path / "a.yaml").write_text("a: 1\n")
+    done = cli(tmp_path, "check", "--base", "auto", ".")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "prcheck: error: --base auto needs a git repository: run it inside one, or use --base <ref>"
 
 
 def test_the_cli_checks_only_the_branch_s_change(tmp_path, origin):
