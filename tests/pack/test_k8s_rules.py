@@ -1,5 +1,5 @@
-"""The Python Kubernetes rules' building blocks (they replace lib/k8s_test.rego and
-k8s/apis_test.rego), and their Rego value semantics checked against regorus itself."""
+"""The Python Kubernetes rules' building blocks (what the Rego pack's unit tests checked
+when these rules were Rego), and their Rego value semantics checked against regorus itself."""
 
 from __future__ import annotations
 

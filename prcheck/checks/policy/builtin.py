@@ -103,16 +103,18 @@ class _LineCache:
         self._nodes: dict[tuple, tuple[Any, int]] = {(): (doc.node, doc.line)}
 
     def line_of(self, keypath: Sequence[Any]) -> int:
-        # a digit string is a list index, as RegoEngine reads a Rego finding's path
-        path = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in keypath)
         if self._doc.node is None:
             return self._doc.line
+        path = tuple(keypath)
         depth = len(path)
         while path[:depth] not in self._nodes:
             depth -= 1
         node, line = self._nodes[path[:depth]]
         for index in range(depth, len(path)):
-            child = child_node(node, path[index]) if node is not None else None
+            key = path[index]
+            if key.__class__ is str and key.isdecimal():
+                key = int(key)  # a digit string is a list index, as RegoEngine reads a Rego finding's path
+            child = child_node(node, key) if node is not None else None
             if child is None:
                 break
             key_node, node = child
@@ -203,7 +205,8 @@ class BuiltinEngine:
                 if doc.path not in lines:
                     lines[doc.path] = doc.source.splitlines()
                 found.extend(builtin_pins.check(doc, lines[doc.path], ENGINE_LABEL))
-            result.findings.extend(self._settle(found))
+            # the Python rules' findings carry their catalog severity already
+            result.findings.extend(found if kind == "kubernetes" else self._settle(found))
         return result
 
     def _kubernetes(self, doc: Document) -> list[Finding]:

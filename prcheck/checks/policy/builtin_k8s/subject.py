@@ -2,16 +2,14 @@
 
 Computed once per document, so twenty pod rules walk the containers once
 between them (in Rego every rule family rebuilt this view for itself, which
-was most of the pack's cost). The shapes follow what lib/k8s.rego computed
-before the rules moved to Python, key paths included, so findings point at
-the same lines.
+was most of the pack's cost). The shapes are the ones the Rego pack's
+library computed, key paths included, so findings point at the same lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any
 
 from prcheck.checks.policy.builtin_k8s.values import get, get_path, mapping, text
@@ -78,54 +76,53 @@ class Pod:
         return get(self.spec.get("os"), "name", None) == "windows"
 
 
-@dataclass
 class Subject:
-    """One Kubernetes object as the rules see it."""
+    """One Kubernetes object as the rules see it; the pod view is computed once, when the kind has one."""
 
-    obj: dict
-    kube_version: str
-    data: Mapping[str, Any]  # the pack's data files (the deprecated-API table)
-    kind: Any = field(init=False)
+    __slots__ = ("obj", "kube_version", "data", "kind", "pod", "containers", "images")
 
-    def __post_init__(self) -> None:
-        self.kind = self.obj.get("kind")
+    def __init__(self, obj: dict, kube_version: str, data: Mapping[str, Any]) -> None:
+        self.obj = obj
+        self.kube_version = kube_version
+        self.data = data  # the pack's data files (the deprecated-API table)
+        self.kind: Any = obj.get("kind")
+        self.pod = _pod(obj, self.kind)
+        self.containers: Sequence[Container] = _containers(self.pod) if self.pod is not None else ()
+        self.images: Sequence[Image] = _images(self.containers) if self.containers else ()
 
-    @cached_property
-    def pod(self) -> Pod | None:
-        path = POD_PATHS.get(self.kind) if isinstance(self.kind, str) else None
-        spec = get_path(self.obj, path) if path else None
-        if not isinstance(spec, dict):
-            return None
-        keypath = list(path)
-        return Pod(spec=spec, path=keypath, meta_path=keypath[:-1] + ["metadata"], sc=mapping(spec.get("securityContext")))
 
-    @cached_property
-    def containers(self) -> Sequence[Container]:
-        """Every container of the pod, init and ephemeral ones included."""
-        pod = self.pod
-        if pod is None:
-            return ()
-        found: list[Container] = []
-        for name in CONTAINER_FIELDS:
-            items = pod.spec.get(name)
-            if not isinstance(items, list):
-                continue
-            for index, container in enumerate(items):
-                if isinstance(container, dict):
-                    label = text(container["name"]) if "name" in container else f"{name}[{index}]"
-                    found.append(Container(container, name, index, label, pod.path + [name, index],
-                                           mapping(container.get("securityContext"))))
-        return found
+def _pod(obj: dict, kind: Any) -> Pod | None:
+    path = POD_PATHS.get(kind) if isinstance(kind, str) else None
+    spec = get_path(obj, path) if path else None
+    if not isinstance(spec, dict):
+        return None
+    keypath = list(path)
+    return Pod(spec=spec, path=keypath, meta_path=keypath[:-1] + ["metadata"], sc=mapping(spec.get("securityContext")))
 
-    @cached_property
-    def images(self) -> Sequence[Image]:
-        found: list[Image] = []
-        for c in self.containers:
-            image = c.container.get("image")
-            if not isinstance(image, str):
-                continue
-            at = image.split("@")
-            colon = at[0].split("/")[-1].split(":")
-            found.append(Image(c, image, ":".join(colon[1:]), "@".join(at[1:]), c.path + ["image"],
-                               "$" in image or "{{" in image))
-        return found
+
+def _containers(pod: Pod) -> list[Container]:
+    """Every container of the pod, init and ephemeral ones included."""
+    found: list[Container] = []
+    for name in CONTAINER_FIELDS:
+        items = pod.spec.get(name)
+        if not isinstance(items, list):
+            continue
+        for index, container in enumerate(items):
+            if isinstance(container, dict):
+                label = text(container["name"]) if "name" in container else f"{name}[{index}]"
+                found.append(Container(container, name, index, label, pod.path + [name, index],
+                                       mapping(container.get("securityContext"))))
+    return found
+
+
+def _images(containers: Sequence[Container]) -> list[Image]:
+    found: list[Image] = []
+    for c in containers:
+        image = c.container.get("image")
+        if not isinstance(image, str):
+            continue
+        at = image.split("@")
+        colon = at[0].split("/")[-1].split(":")
+        found.append(Image(c, image, ":".join(colon[1:]), "@".join(at[1:]), c.path + ["image"],
+                           "$" in image or "{{" in image))
+    return found

@@ -72,7 +72,7 @@ def field(value: Any, *keys: str) -> Any:
 
 
 def mapping(value: Any) -> dict:
-    """lib/k8s.rego's `mapping`: the value when it is a mapping, else {} (a `securityContext:` left empty)."""
+    """The value when it is a mapping, else {} (a `securityContext:` left empty, which YAML makes null)."""
     return value if isinstance(value, dict) else {}
 
 
