@@ -16,6 +16,7 @@ from typing import Any, Callable
 import click
 
 from prcheck import __version__
+from prcheck.publish.flags import surface_options
 
 # Subcommands living in their own modules, imported only when invoked.
 EXTRA_COMMANDS: dict[str, str] = {
@@ -164,9 +165,7 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--github-token", help="Token for --publish github (default: $GITHUB_TOKEN).")
 @click.option("--status-per-env", is_flag=True, default=False, help="With --publish: one commit status per environment.")
 @click.option("--name", default="prcheck", show_default=True, help="With --publish: the check-run name, status context and comment markers, so several prcheck jobs can share a pull request.")
-@click.option("--max-comments", type=click.IntRange(min=0), default=50, show_default=True, help="With --publish: at most this many line comments; the rest are listed in the summary comment.")
-@click.option("--summary-comment", type=click.Choice(["always", "on-findings", "never"]), default="on-findings", show_default=True, help="With --publish: on-findings posts no summary comment on a pull request that never had findings (one posted before is still updated).")
-@click.option("--no-publish", "publish_off", multiple=True, type=click.Choice(["check-run", "review-comments", "commit-status", "job-summary"]), help="With --publish: leave this surface alone (repeatable).")
+@surface_options
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Output format (repeatable; pairs with -o in order).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help="Write the matching --format to this file (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), help="Lowest severity that fails the run (default error).")

@@ -7,7 +7,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Collection, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Sequence
 
 from prcheck import kube_api, parallel
 from prcheck.gcpause import paused_gc
@@ -19,20 +19,22 @@ from prcheck.checks.policy.cel.deferred import DeferredCelEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
-from prcheck.filter.changed_lines import FileBaseline
-from prcheck.filter.fixed import fixed as fixed_by_change
 from prcheck.filter.merge import merge as merge_findings
 from prcheck.filter.suppress import SUPPRESSION_ADDED, apply_rule_settings, parse_exceptions, suppress
 from prcheck.model import Finding, Report, Suppressed
 from prcheck.processes import capped_jobs
-from prcheck.render import stage as render_stage
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
-from prcheck.sources import affected, base_tree
-from prcheck.sources import shard as shard_mod
-from prcheck.sources.collect import SourceEntry, collect, contained_targets, root_for
-from prcheck.sources.gitdiff import ChangeSet
+from prcheck.sources import affected
+from prcheck.sources.collect import ENVIRONMENT_INPUTS, SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.yaml_loader import AliasBudget, Limits, LoadedFile, empty_file_input, load_bytes, too_large
+
+if TYPE_CHECKING:  # the render, diff and base-tree machinery loads only for runs that use it
+    from prcheck.filter.changed_lines import FileBaseline
+    from prcheck.render.stage import RenderedCheck, RenderRequest
+    from prcheck.sources import base_tree
+    from prcheck.sources import shard as shard_mod
+    from prcheck.sources.gitdiff import ChangeSet
 
 MANIFEST_CANDIDATES = frozenset({"yaml", "json"})
 NOT_POLICY_INPUT = frozenset({"kustomize-patch"})
@@ -241,6 +243,8 @@ def check_base_tree(base: base_tree.BaseTree, files: Sequence[LoadedFile], ctx: 
                     engines: Sequence[PolicyEngine], timer: Timer) -> FileBaseline:
     """The same checks over the base versions of the changed files (run-wide rules
     over them and the unchanged files of the run), for new-versus-pre-existing."""
+    from prcheck.filter.changed_lines import FileBaseline
+
     changed = [f for f in base.files.values() if f is not None]
     unchanged = [f for f in files if f.path not in base.files]
     evaluation = check_documents(changed, ctx, store, engines, timer, scopes=("file",))
@@ -254,6 +258,8 @@ def shard_of(entries: Sequence[SourceEntry], findings: Sequence[Finding],
              shard: shard_mod.Shard, limits: Limits) -> tuple[list[SourceEntry], list[Finding]]:
     """The files of one `--shard I/N` job (files a cross-file rule compares stay together);
     collection findings go with their file, those of no file to the first shard."""
+    from prcheck.sources import shard as shard_mod
+
     related = related_keys(entries, limits)
     paths = [e.path for e in entries] + [f.path for f in findings if f.path]
     sizes = [_size(e) for e in entries] + [0] * (len(paths) - len(entries))
@@ -262,8 +268,8 @@ def shard_of(entries: Sequence[SourceEntry], findings: Sequence[Finding],
             [f for f in findings if f.path in keep or (not f.path and shard.index == 1)])
 
 
-def reveal_new_under_suppressions(suppressed: Sequence[Suppressed], req: render_stage.RenderRequest,
-                                  rendered: render_stage.RenderedCheck | None, change: ChangeSet | None,
+def reveal_new_under_suppressions(suppressed: Sequence[Suppressed], req: RenderRequest,
+                                  rendered: RenderedCheck | None, change: ChangeSet | None,
                                   files_baseline: FileBaseline | None) -> tuple[list[Suppressed], list[Finding]]:
     """`--suppressions trusted`: a suppression already on the base hides only what the base
     had too. A finding the change introduces under it (a new privileged container in a
@@ -271,6 +277,8 @@ def reveal_new_under_suppressions(suppressed: Sequence[Suppressed], req: render_
     candidates = [s for s in suppressed if s.source in ("inline", "annotation")]
     if not candidates:
         return list(suppressed), []
+    from prcheck.render import stage as render_stage
+
     new, _ = render_stage.split([s.finding for s in candidates], req, rendered, change, files_baseline)
     fresh = {id(f) for f in new}
     kept = [s for s in suppressed if id(s.finding) not in fresh]
@@ -286,6 +294,15 @@ def reveal_new_under_suppressions(suppressed: Sequence[Suppressed], req: render_
     return kept, revealed
 
 
+def render_notes(req: "RenderRequest | None", rendered: "RenderedCheck | None", kinds: set[str]) -> list[str]:
+    """The summary's note on environments (none, and no render stage loaded, for a run with neither)."""
+    if req is None and not kinds & ENVIRONMENT_INPUTS:
+        return []
+    from prcheck.render import stage as render_stage
+
+    return [n for n in [render_stage.summary_note(req, rendered, kinds)] if n]
+
+
 def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
@@ -295,6 +312,10 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     ctx = context_for(opts)
     store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations))
     report = Report()
+    if opts.render is not None:  # the render stage, base tree and diff load only for runs that use them
+        from prcheck.filter.fixed import fixed as fixed_by_change
+        from prcheck.render import stage as render_stage
+        from prcheck.sources import base_tree
     with ExitStack() as stack:
         with timer.stage("policy-compile"):
             engines = build_policy_engines(opts, stack)
@@ -386,7 +407,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "resources": sum(1 for f in files if f.kind == "kubernetes" for d in f.docs
                          if isinstance(d.obj, dict) and d.file_kind != "client-config"),
         "policy_passes": evaluation.passed,
-        "render_notes": [n for n in [render_stage.summary_note(opts.render, rendered, {e.kind for e in entries})] if n],
+        "render_notes": render_notes(opts.render, rendered, {e.kind for e in entries}),
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
     return mask_report(report)  # before any format or publisher sees it

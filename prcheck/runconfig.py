@@ -15,11 +15,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from prcheck.model import Finding
-from prcheck.sources.shard import Shard
 from prcheck.checks.secrets.engine import SecretsSettings
-from prcheck.render.stage import RenderRequest
 from prcheck.sources.yaml_loader import Limits
+
+if TYPE_CHECKING:  # annotations only: a plain run never loads the render stage
+    from prcheck.render.stage import RenderRequest
+    from prcheck.sources.shard import Shard
 
 SUPPRESSION_MODES = ("all", "trusted")
 

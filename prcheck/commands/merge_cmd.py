@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import click
 
 from prcheck.cli import EXIT_ERROR, FORMAT_CHOICES, emit_reports
+from prcheck.publish.flags import surface_options
 from prcheck.model import Report
 _SUMMED_STATS = ("files", "documents", "resources", "policy_passes")
 
@@ -91,6 +92,7 @@ def _check_shards(reports: Sequence[Report], paths: Sequence[str]) -> None:
 @click.option("--github-token", help="Token for --publish github (default: $GITHUB_TOKEN).")
 @click.option("--status-per-env", is_flag=True, default=False, help="With --publish: one commit status per environment.")
 @click.option("--name", default="prcheck", show_default=True, help="With --publish: the check-run name, status context and comment markers.")
+@surface_options
 @click.option("--base", help="With --publish --dry-run: the ref the change is compared against (for the changed lines).")
 @click.option("--head", help="With --base: the head ref (default: the work tree).")
 def merge(reports: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str,

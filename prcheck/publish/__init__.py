@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping, TextIO
+from typing import TYPE_CHECKING, Any, Mapping, TextIO
 
-from prcheck.model import Report
-from prcheck.publish.base import PermissionDenied, PublishError, PublishOptions, PublishResult
-from prcheck.publish.detect import detect_platform
+if TYPE_CHECKING:
+    from prcheck.model import Report
+    from prcheck.publish.base import PublishOptions, PublishResult
 
 __all__ = ["PermissionDenied", "PublishError", "PublishOptions", "PublishResult", "detect_platform", "publish"]
+
+# Loaded on first use: `check` declares its publishing flags from `prcheck.publish.flags`
+# at start-up, and a run that never publishes should not pay for the rest of the package.
+_LAZY = {"PermissionDenied": "base", "PublishError": "base", "PublishOptions": "base", "PublishResult": "base",
+         "detect_platform": "detect"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"prcheck.publish.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def publish(
@@ -40,6 +53,9 @@ def publish(
     GitHub token that may not write (fork pull requests) is not an error: the
     results go to the job summary and annotations, and `result.fallback` says why.
     """
+    from prcheck.publish.base import PublishOptions
+    from prcheck.publish.detect import detect_platform
+
     env = os.environ if environ is None else environ
     out = sys.stdout if stdout is None else stdout
     opts = options or PublishOptions()

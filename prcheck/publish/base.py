@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
 from prcheck.model import SEVERITY_RANK, Finding, Report
+from prcheck.publish.flags import MAX_COMMENTS
 from prcheck.publish.suggestions import Suggester
 
 DEFAULT_NAME = "prcheck"
@@ -24,9 +25,6 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}")
 _MARKER = re.compile(r"\A\s*<!-- (prcheck(?:@[A-Za-z0-9_.\-/]+)?):(fp|summary)(?::([0-9A-Za-z_.:-]+))? -->")
 
 CommentScope = Literal["added", "diff_context"]
-# Surfaces a caller can switch off (`--no-check-run`, ...); the summary comment has its own setting.
-SURFACES = ("check-run", "review-comments", "commit-status", "job-summary")
-SUMMARY_MODES = ("always", "on-findings", "never")
 
 
 def valid_name(name: str) -> str:
@@ -123,8 +121,8 @@ class PublishOptions:
     name: str = DEFAULT_NAME
     status_per_env: bool = False
     comment_scope: CommentScope = "added"
-    max_inline: int = 50  # `--max-comments`: line comments per run; the rest are listed in the summary
-    off: frozenset[str] = frozenset()  # SURFACES not to write (nor clean up)
+    max_inline: int = MAX_COMMENTS  # `--max-comments`: line comments per run; the rest are listed in the summary
+    off: frozenset[str] = frozenset()  # flags.SURFACES not to write (nor clean up)
     # `on-findings`: no summary comment on a pull request that has no findings and never had
     # one (an earlier comment is still edited, so it turns into "passed"); `always`; `never`.
     summary_comment: str = "on-findings"

@@ -15,6 +15,7 @@ import click
 from prcheck.model import Report
 from prcheck.publish import publish
 from prcheck.publish.base import DEFAULT_NAME, PublishOptions, valid_name
+from prcheck.publish.flags import MAX_COMMENTS
 from prcheck.publish.workflow import warning_command
 
 
@@ -41,7 +42,7 @@ def publish_from_flags(report: Report, flags: Mapping[str, Any], fail_on: str, r
         status_per_env=bool(flags.get("status_per_env")),
         comment_scope="diff_context" if flags.get("filter_mode") == "diff_context" else "added",
         repo_root=str(root),
-        max_inline=int(flags.get("max_comments", 50)),
+        max_inline=int(flags.get("max_comments", MAX_COMMENTS)),
         off=frozenset(flags.get("publish_off") or ()),
         summary_comment=flags.get("summary_comment") or "on-findings",
         changed_lines=_changed_lines(root, flags.get("base"), flags.get("head")) if dry_run else {},

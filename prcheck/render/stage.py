@@ -160,8 +160,7 @@ def pre_existing_stats(pre_existing: Sequence[Finding]) -> list[dict[str, Any]]:
     return [asdict(f) for f in pre_existing]
 
 
-# Files whose presence means the repository has environments a plain `check` does not render.
-ENVIRONMENT_INPUTS = frozenset({"kustomization", "helm-chart"})
+from prcheck.sources.collect import ENVIRONMENT_INPUTS  # noqa: E402  (re-exported: its home is collect)
 
 
 def summary_note(req: RenderRequest | None, rendered: RenderedCheck | None, kinds: set[str]) -> str:

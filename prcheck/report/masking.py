@@ -42,9 +42,11 @@ _QUERY_VALUE = re.compile(rf"(?P<key>[?&;][\w.-]*{_SECRET_WORD}[\w.-]*=)(?P<valu
 _VALUE = r"(?P<value>(?![$<{(…*])[^\s\"',;}{\][)(…]{3,})"
 _KEY_VALUE = re.compile(rf"(?P<key>{_SECRET_WORD}[\w.-]*[\"']?\s*(?:=|:(?!//))\s*)(?P<quote>[\"']?){_VALUE}",
                         re.IGNORECASE)
-# after a secret-like word with no separator (tool prose such as Helm `fail` text): only in loose mode
-_KEY_SPACE_VALUE = re.compile(rf"(?P<key>{_SECRET_WORD}[\w.-]*\s+(?:is\s+|was\s+)?)(?P<quote>[\"']?){_VALUE}",
-                              re.IGNORECASE)
+# after a secret-like word with no separator (tool prose such as Helm `fail` text): only in loose mode. In
+# prose the bare verb `pass` ("pass --base") is not a password, and a command-line flag is a name, not a value.
+_PROSE_SECRET_WORD = _SECRET_WORD.replace("pass(?:word|wd|phrase)?", "pass(?:word|wd|phrase)")
+_KEY_SPACE_VALUE = re.compile(rf"(?P<key>\b{_PROSE_SECRET_WORD}[\w.-]*\s+(?:is\s+|was\s+)?)(?P<quote>[\"']?)"
+                              rf"(?!--?[a-z]+(?:-[a-z]+)*(?![^\s\"',;]))" + _VALUE, re.IGNORECASE)
 _PROSE_WORD = re.compile(r"^[a-z]{1,12}$")  # `data.DB_PASSWORD: expected ...`: prcheck's own wording, not a value
 _WORD = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
 _DIGEST_PREFIX = re.compile(r"(?:sha1|sha256|sha384|sha512|md5)[:=]$|@$", re.IGNORECASE)

@@ -22,6 +22,8 @@ from prcheck.sources.yaml_loader import load_text
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_KINDS = frozenset({"helm-template", "config"})
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Files whose presence means the repository has environments a plain `check` does not render.
+ENVIRONMENT_INPUTS = frozenset({"kustomization", "helm-chart"})
 
 
 @dataclass(frozen=True)

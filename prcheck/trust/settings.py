@@ -21,7 +21,6 @@ from typing import Any, Callable, Mapping
 from prcheck.checks.secrets import settings_from_config as secrets_settings
 from prcheck.model import Finding
 from prcheck.processes import default_jobs
-from prcheck.render.stage import request as render_request
 from prcheck.runconfig import RunConfig
 from prcheck.sources.yaml_loader import Limits
 
@@ -123,7 +122,11 @@ def build(paths: list[str], root: Path, source: ConfigSource, flags: Mapping[str
         else:
             ignored.append("jobs")
     render_conf = {k: v for k, v in conf.items() if k != "jobs"}
-    render = render_request({**flags, "jobs": jobs}, render_conf)
+    render = None  # `request` is None without --base/--render; a plain run never loads the render stage
+    if flags.get("base") or flags.get("render"):
+        from prcheck.render.stage import request as render_request
+
+        render = render_request({**flags, "jobs": jobs}, render_conf)
     suppressions = flags.get("suppressions") or ("trusted" if conf.get("suppressions") == "trusted" else "all")
     config = RunConfig(
         paths=tuple(paths),

@@ -130,3 +130,40 @@ def test_gitlab_max_comments_and_clean_merge_request(report, gitlab_env, fast_op
     fake_gitlab.log.clear()
     result = run(Report(), gitlab_env, fast_options, out, "gitlab")
     assert ("POST", f"{MR}/notes") not in keys(fake_gitlab) and result.summary == "not needed"
+
+
+def test_check_and_merge_take_the_same_surface_flags(tmp_path):
+    """`prcheck merge --publish` (sharded runs) publishes with the same switches as `check`."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "--quiet", str(root)], check=True)
+    (root / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                                   "    - {name: c, image: nginx:1.27, securityContext: {privileged: true}}\n")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": "a" * 40}}}))
+    env = {**os.environ, "PYTHONPATH": str(repo), "GITHUB_REPOSITORY": "octo/gitops", "GITHUB_EVENT_PATH": str(event),
+           "GITHUB_SHA": "a" * 40, "GITHUB_API_URL": "https://api.github.example"}
+
+    def cli(*args: str) -> list[dict]:
+        done = subprocess.run([sys.executable, "-m", "prcheck", *args], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode in (0, 1), done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+    flags = ["--publish", "github", "--dry-run", "--no-publish", "check-run", "--no-publish", "commit-status",
+             "--summary-comment", "always", "--max-comments", "0"]
+    checked = cli("check", "--fail-on", "never", "--format", "json", "-o", str(tmp_path / "s.json"), *flags, ".")
+    cli("check", "--shard", "1/1", "--fail-on", "never", "--format", "json", "-o", str(tmp_path / "shard.json"), ".")
+    merged = cli("merge", str(tmp_path / "shard.json"), "--fail-on", "never", *flags)
+    for requests in (checked, merged):
+        calls = [(r["method"], r["url"].split("/repos/octo/gitops")[-1]) for r in requests]
+        assert not any("check-runs" in url or "statuses" in url or url.endswith("/reviews") for _, url in calls)
+        assert ("POST", "/issues/7/comments") in calls
+        (summary,) = [r["body"]["body"] for r in requests if r["url"].endswith("/issues/7/comments") and r["body"]]
+        assert "k8s/privileged-container" in summary

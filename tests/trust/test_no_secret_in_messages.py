@@ -135,6 +135,15 @@ def test_tool_error_text_is_masked(text: str) -> None:
     assert value not in mask_text(text.replace("{v}", value), loose=True)
 
 
+@pytest.mark.parametrize("text", [
+    "no base to compare with: pass --base REF or set the upstream branch",
+    "the token --github-token was not given",
+    "bypass the cache and compass readings",
+])
+def test_tool_prose_about_flags_and_words_is_left_alone(text: str) -> None:
+    assert mask_text(text, loose=True) == text
+
+
 def test_prcheck_wording_is_left_alone() -> None:
     for text in ("data.DB_PASSWORD: expected null or string, got integer (value not shown)",
                  "container 'web' runs privileged: set securityContext.privileged to false",
