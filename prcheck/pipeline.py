@@ -391,12 +391,14 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                                                       files_baseline, rendered.baseline if rendered else None))
         report.findings, pre_existing = render_stage.split(report.findings, opts.render, rendered, change,
                                                            files_baseline)
-        report.stats["pre_existing"] = render_stage.pre_existing_stats(merge_findings(pre_existing))
+        report.stats["pre_existing"] = render_stage.pre_existing_stats(
+            merge_findings(pre_existing, rendered.generated if rendered is not None else None))
         if opts.suppressions == "trusted" and opts.render.filter_mode != "nofilter":
             report.suppressed, revealed = reveal_new_under_suppressions(report.suppressed, opts.render, rendered,
                                                                          change, files_baseline)
             report.findings.extend(revealed)
-    report.findings = merge_findings(report.findings)  # one problem seen in N environments: one finding
+    # one problem seen in N environments: one finding (objects with drawn names by their template)
+    report.findings = merge_findings(report.findings, rendered.generated if rendered is not None else None)
     # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
     report.findings.extend([*opts.notices, *filtered.notices])
     report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))

@@ -19,7 +19,7 @@ finding seen in one environment alone.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from prcheck.model import SEVERITY_RANK, Finding
 
@@ -31,16 +31,43 @@ def _without_namespace(resource: str) -> str:
     return f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else resource
 
 
-def problem_key(finding: Finding) -> Key:
+# (env, resource) → (name, identity) of rendered objects whose name each render draws anew
+Generated = Mapping[tuple[str, str], tuple[str, str]]
+
+
+def _generic(finding: Finding, generated: Generated) -> tuple[str, str] | None:
+    """(identity, message without the drawn name) of a finding on a generated name, else None."""
+    known = generated.get((finding.env, finding.resource)) if generated and finding.env else None
+    if known is None:
+        return None
+    name, identity = known
+    return identity, finding.message.replace(name, "<generated>")
+
+
+def problem_key(finding: Finding, generated: Generated | None = None) -> Key:
+    generic = _generic(finding, generated or {})
+    if generic is not None:  # one object of one template, whatever name each environment drew
+        return finding.rule, finding.path, finding.line, generic[0], generic[1]
     where = "" if finding.line and finding.path else _without_namespace(finding.resource)
     return finding.rule, finding.path, finding.line, where, finding.message
 
 
-def merge(findings: Iterable[Finding]) -> list[Finding]:
-    """Merged findings, in the order their problems were first seen."""
+def _stable(finding: Finding, source: Finding, generated: Generated | None) -> Finding:
+    """The fingerprint of a finding on a generated name comes from its identity, so publishers
+    update one comment instead of posting one per name drawn."""
+    generic = _generic(source, generated or {})
+    if generic is None:
+        return finding
+    return replace(finding, fingerprint=replace(finding, resource=generic[0], message=generic[1],
+                                                fingerprint="").fingerprint)
+
+
+def merge(findings: Iterable[Finding], generated: Generated | None = None) -> list[Finding]:
+    """Merged findings, in the order their problems were first seen. `generated`: the rendered
+    objects with drawn names (render/stage.py `generated_names`), known by their identity."""
     groups: dict[Key, "Finding | list[Finding]"] = {}  # a list only once a problem is seen twice
     for finding in findings:
-        key = problem_key(finding)
+        key = problem_key(finding, generated)
         seen = groups.get(key)
         if seen is None:
             groups[key] = finding
@@ -52,10 +79,10 @@ def merge(findings: Iterable[Finding]) -> list[Finding]:
     for group in groups.values():
         if not isinstance(group, list):
             envs = tuple(sorted(set(group.environments)))
-            merged.append(replace(group, envs=envs) if envs != group.envs else group)
+            merged.append(_stable(replace(group, envs=envs) if envs != group.envs else group, group, generated))
             continue
         envs = tuple(sorted({e for f in group for e in f.environments}))
         first = min(group, key=lambda f: (bool(f.env), f.env))  # the repository file's own, else the first env
         severity = max((f.severity for f in group), key=SEVERITY_RANK.__getitem__)
-        merged.append(replace(first, env="", envs=envs, severity=severity, fingerprint=""))
+        merged.append(_stable(replace(first, env="", envs=envs, severity=severity, fingerprint=""), first, generated))
     return merged

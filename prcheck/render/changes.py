@@ -49,6 +49,7 @@ class Comparison:
     notes: dict[str, list[str]] = field(default_factory=dict)  # env → Flux Kustomizations not followed, and why
     base_commit: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    random_sources: frozenset[str] = frozenset()  # templates whose chart calls a random function
 
 
 def _specs(root: Path, declared: list[RenderSpec] | None, remotes: Sequence[str], kube_version: str) -> dict[str, RenderSpec]:
@@ -155,7 +156,7 @@ def compare(root: Path, base_ref: str, head_ref: str | None = None, *, config: M
         mark = time.perf_counter()
         rendered = render_all(tasks, options, jobs, pool)
         result.timings["render"] = time.perf_counter() - mark
-        random_sources = _random_templates(rendered, {"base": base_root, "head": head_root})
+        random_sources = result.random_sources = _random_templates(rendered, {"base": base_root, "head": head_root})
 
     mark = time.perf_counter()
     by_env: dict[str, dict[str, RenderResult]] = {}
@@ -248,6 +249,7 @@ def render_head(root: Path, *, config: Mapping[str, Any] | None = None, jobs: in
         result.environments = [s.env for s in head.values()]
         tasks = [RenderTask(spec, "head", str(repo), with_nodes=True, origins=True) for _, spec in sorted(head.items())]
         rendered = render_all(tasks, options, jobs, pool)
+    result.random_sources = _random_templates(rendered, {"head": repo})
     for r in rendered:
         result.findings.extend(_at_side(f, r.side) for f in r.findings)
         if r.notes:

@@ -16,12 +16,12 @@ import posixpath
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from prcheck import kube_api
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation
-from prcheck.diff import DEFAULT_NOISY_LABELS
+from prcheck.diff import DEFAULT_NOISY_LABELS, resource_key
 from prcheck.filter.changed_lines import Baseline, FileBaseline
 from prcheck.filter.changed_lines import split as split_changed
 from prcheck.model import Document, EnvDiff, Environment, Finding, Suppressed
@@ -59,6 +59,8 @@ class RenderedCheck:
     baseline: Baseline | None = None  # findings of the same checks on the base render
     timings: dict[str, float] = field(default_factory=dict)
     environments: list[str] = field(default_factory=list)  # rendered at head
+    # (env, resource) → (name, identity) of head objects with generated names (see `generated_names`)
+    generated: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 def request(flags: Mapping[str, Any], conf: Mapping[str, Any]) -> RenderRequest | None:
@@ -121,7 +123,8 @@ def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
         found = render_head(root, config=config, jobs=req.jobs, allow_remote=req.allow_remote, timeout=req.timeout,
                             kube_version=ctx.kube_version, shard=req.shard)
     result = RenderedCheck(diffs=found.diffs, findings=list(found.findings), timings=dict(found.timings),
-                           environments=sorted(found.head_docs))
+                           environments=sorted(found.head_docs),
+                           generated=generated_names(found.head_docs, found.diffs, found.random_sources))
     envs = {e.name: e for e in found.environments}
     for env, docs in sorted(found.head_docs.items()):
         files = as_files(docs)
@@ -138,6 +141,22 @@ def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
     result.baseline = Baseline.of(found.base_docs, base_findings, found.diffs)
     result.changes = change_set or (changes(root, req.base, req.head) if req.base else None)
     return result
+
+
+def generated_names(head_docs: Mapping[str, Sequence[Document]], diffs: Sequence[EnvDiff],
+                    random_sources: Collection[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(env, resource) → (object name, identity) for the rendered objects whose name is drawn
+    anew by each render: those of a chart that calls a random function, and those the diff
+    paired by a generated suffix. The identity is the template and the object's place in its
+    output (`Job:chart/templates/job.yaml#0`), the same in every environment and every run,
+    so the merge and the fingerprints (filter/merge.py) see one object where the names differ."""
+    renamed = {(d.env, key) for d in diffs for key in d.renamed}
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for env, docs in head_docs.items():
+        for doc in docs:
+            if doc.name and (doc.path in random_sources or (env, resource_key(doc.obj)) in renamed):
+                out[(env, doc.resource)] = (doc.name, f"{doc.kind}:{doc.path}#{doc.index}")
+    return out
 
 
 def change_set(req: RenderRequest, root: Path) -> ChangeSet:

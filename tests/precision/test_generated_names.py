@@ -132,3 +132,46 @@ def test_a_chart_that_calls_a_random_function_pairs_word_like_suffixes(tmp_path:
     kept = diff_env("e", [_doc("web-stage", path="other/templates/cm.yaml")],
                     [_doc("web-alpha", path="other/templates/cm.yaml")], DiffOptions(random_sources=sources))
     assert (len(kept.added), len(kept.removed)) == (1, 1)
+
+
+def test_environments_that_drew_different_names_show_one_problem_with_one_fingerprint():
+    from prcheck.filter.merge import merge
+    from prcheck.render.stage import generated_names
+
+    staging, prod = _doc("web-migrate-wmhee"), _doc("web-migrate-q6ptu")
+    generated = generated_names({"staging": [staging], "prod": [prod]}, [], {"chart/templates/job.yaml"})
+    assert generated[("prod", "Job/web-migrate-q6ptu")] == ("web-migrate-q6ptu", "Job:chart/templates/job.yaml#0")
+
+    def found(env: str, name: str) -> Finding:
+        return Finding(rule="k8s/privileged-container", severity="error", message=f"Job/{name} runs privileged",
+                       path="chart/templates/job.yaml", resource=f"Job/{name}", env=env)
+
+    [one] = merge([found("staging", "web-migrate-wmhee"), found("prod", "web-migrate-q6ptu")], generated)
+    assert one.envs == ("prod", "staging")
+    # the next render draws other names: the same fingerprint, so a publisher updates its comment
+    again = {("staging", "Job/web-migrate-x1y2z"): ("web-migrate-x1y2z", "Job:chart/templates/job.yaml#0"),
+             ("prod", "Job/web-migrate-abcde"): ("web-migrate-abcde", "Job:chart/templates/job.yaml#0")}
+    [two] = merge([found("staging", "web-migrate-x1y2z"), found("prod", "web-migrate-abcde")], again)
+    assert two.fingerprint == one.fingerprint
+    # two objects of one template in one environment stay two findings
+    other = _doc("web-migrate-zzzz9")
+    other.index = 1
+    both = generated_names({"prod": [prod, other]}, [], {"chart/templates/job.yaml"})
+    assert len(merge([found("prod", "web-migrate-q6ptu"), found("prod", "web-migrate-zzzz9")], both)) == 2
+    # without a generated name nothing changes: different objects, different findings
+    assert len(merge([found("staging", "web-a"), found("prod", "web-b")], {})) == 2
+
+
+@needs_helm
+def test_two_environments_of_a_chart_with_a_random_name_report_the_problem_once(repo: Path, run_cli):
+    values = "security: {runAsNonRoot: false}\n"
+    write(repo, {"chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n", "chart/values.yaml": values,
+                 "chart/values-staging.yaml": values, "chart/values-prod.yaml": values, "chart/templates/job.yaml": JOB})
+    commit(repo, "base")
+    (repo / "chart/values.yaml").write_text("security: {runAsNonRoot: false, privileged: true}\n")
+    commit(repo, "privileged migration")
+    first, second = _check(run_cli, repo), _check(run_cli, repo)
+    [one] = [f for f in first["findings"] if f["rule"] == "k8s/privileged-container"]
+    assert one["envs"] == ["chart-prod", "chart-staging"]
+    [again] = [f for f in second["findings"] if f["rule"] == "k8s/privileged-container"]
+    assert again["fingerprint"] == one["fingerprint"]
