@@ -71,8 +71,8 @@ def _gvks_in(definitions: Path) -> frozenset[tuple[str, str]]:
     would cost a one-file run 20 ms (tests/speed compares both readings for every bundled version)."""
     with open(definitions, encoding="utf-8") as fh:
         text = fh.read()
-    return frozenset((gvk.get("group", ""), gvk.get("kind", ""))
-                     for found in _GVK_LIST.finditer(text) for gvk in json.loads(found.group(1))
+    lists = json.loads("[" + ",".join(found.group(1) for found in _GVK_LIST.finditer(text)) + "]")
+    return frozenset((gvk.get("group", ""), gvk.get("kind", "")) for listed in lists for gvk in listed
                      if isinstance(gvk, dict))
 
 

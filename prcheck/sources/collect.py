@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import posixpath
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -119,31 +121,36 @@ def _walk_files(root: Path, targets: Sequence[Path]) -> list[str]:
 
 def excluded(path: str, patterns: Iterable[str]) -> bool:
     """A pattern matches the path or any of its parent folders (`vendor` excludes `vendor/x.yaml`)."""
+    patterns = list(patterns)
+    if not patterns:
+        return False
     parts = PurePosixPath(path).parts
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
     return any(fnmatch.fnmatchcase(p, pattern.rstrip("/")) for pattern in patterns for p in prefixes)
 
 
 def chart_dirs(paths: Iterable[str]) -> set[str]:
-    return {str(PurePosixPath(p).parent) for p in paths if PurePosixPath(p).name == "Chart.yaml"}
+    return {posixpath.dirname(p) or "." for p in paths if p.rpartition("/")[2] == "Chart.yaml"}
 
 
 def classify(path: str, charts: set[str]) -> str:
-    pure = PurePosixPath(path)
-    name = pure.name
-    parent = str(pure.parent)
+    """What a file is by its path alone. `path` is a normalised repository path (what git
+    lists): plain string work, as a run classifies every file of the repository."""
+    parts = path.split("/")
+    name = parts[-1]
+    parent = "/".join(parts[:-1]) or "."
     if name == ".prcheck.yaml":
         return "config"
     for chart in charts:
         if parent == chart or parent.startswith(chart + "/") or chart == ".":
-            rel = PurePosixPath(path).relative_to(chart) if chart != "." else pure
-            if rel.parts[0] == "templates" and len(rel.parts) > 1:
+            rel = parts if chart == "." else parts[len(chart.split("/")):]
+            if rel[0] == "templates" and len(rel) > 1:
                 return "helm-template"  # Go templates: only valid YAML once rendered
             if name == "Chart.yaml":
                 return "helm-chart"
             if name.startswith("values"):
                 return "helm-values"
-    if len(pure.parts) >= 3 and pure.parts[-3:-1] == (".github", "workflows"):
+    if len(parts) >= 3 and parts[-3:-1] == [".github", "workflows"]:
         return "github-workflow"
     if name in ("action.yml", "action.yaml"):
         return "github-action"
@@ -151,7 +158,8 @@ def classify(path: str, charts: set[str]) -> str:
         return "gitlab-ci"
     if name in KUSTOMIZATION_NAMES:
         return "kustomization"
-    return "json" if pure.suffix == ".json" else "yaml"
+    dot = name.rfind(".")
+    return "json" if 0 < dot < len(name) - 1 and name[dot:] == ".json" else "yaml"  # PurePath.suffix
 
 
 # Fields of a kustomization naming files that configure kustomize itself
@@ -214,15 +222,27 @@ def collect(targets: Sequence[Path], root: Path, exclude: Sequence[str] = ()) ->
     paths = [p for p in listed if (p in explicit or p.endswith(YAML_SUFFIXES)) and not excluded(p, exclude)]
     charts = chart_dirs(listed)
     entries: list[SourceEntry] = []
+    top = str(root)
     for path in paths:
+        joined = os.path.join(top, path)
+        try:
+            mode = os.lstat(joined).st_mode
+        except OSError:
+            continue  # deleted but still in the index
+        if not stat.S_ISLNK(mode):  # one lstat and plain strings: a run looks at every file of the repository
+            if stat.S_ISREG(mode):
+                kind = classify(path, charts)
+                if kind not in SKIPPED_KINDS:
+                    entries.append(SourceEntry(path=path, abspath=joined, kind=kind))
+            continue
         abspath = root / path
-        if abspath.is_symlink() and _escapes(abspath, root):
+        if _escapes(abspath, root):
             findings.append(Finding(
                 rule="path/symlink-outside-repo", severity="error",
                 message=f"symlink points outside the repository ({os.readlink(abspath)}); not read",
                 path=path, engine="lint"))
             continue
-        if abspath.is_symlink() and _link_loop(abspath):
+        if _link_loop(abspath):
             findings.append(Finding(rule="path/symlink-loop", severity="error",
                                     message="symlink loop (the link leads back to itself); not read",
                                     path=path, engine="lint"))

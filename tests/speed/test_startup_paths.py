@@ -49,3 +49,19 @@ def test_json_report_is_byte_for_byte_what_json_dumps_writes():
                   stats={"files": 3, "timings": {"load": 1.5}, "findings": [], "pre_existing": []})
     for report in (full, Report(), Report(findings=found[:1]), Report(suppressed=[Suppressed(found[1], "annotation", "")])):
         assert render(report) == json.dumps(as_dict(report), indent=2, default=str) + "\n"
+
+
+def test_classification_by_path_alone():
+    from prcheck.sources.collect import chart_dirs, classify
+
+    expected = {"a.yaml": "yaml", "x.json": "json", ".json": "yaml", "dir/.prcheck.yaml": "config",
+                "charts/web/Chart.yaml": "helm-chart", "charts/web/values-prod.yaml": "helm-values",
+                "charts/web/templates/d.yaml": "helm-template", "charts/web/crds/c.yaml": "yaml",
+                "charts/webx/values.yaml": "yaml", "templates/x.yaml": "yaml",
+                "x/.github/workflows/ci.yml": "github-workflow", ".github/ci.yml": "yaml",
+                "sub/action.yaml": "github-action", "ci/templates.gitlab-ci.yml": "gitlab-ci",
+                "k/Kustomization": "kustomization", "a/b.tar.json": "json"}
+    assert {p: classify(p, {"charts/web"}) for p in expected} == expected
+    assert [classify(p, {"."}) for p in ("templates/x.yaml", "values.yaml", "a.yaml")] == \
+        ["helm-template", "helm-values", "yaml"]
+    assert chart_dirs(["Chart.yaml", "charts/web/Chart.yaml", "charts/web/x.yaml", "NotChart.yaml"]) == {".", "charts/web"}
