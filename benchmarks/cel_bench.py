@@ -137,11 +137,11 @@ def timed_vaps(policies: int, resources: list, matching: str) -> None:
     engine = CelEngine(policy_docs)
     engine.evaluate([])  # compiles every expression once
     compiled = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     evaluation = engine.evaluate(resources)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"  {matching:<10} {policies} VAPs x 3 validations over {len(resources)} resources: "
-          f"compile {compiled:.3f} s, evaluate {elapsed:.3f} s, "
+          f"compile {compiled:.3f} s, evaluate {elapsed:.3f} s (CPU {cpu:.3f} s), "
           f"{len(evaluation.findings)} findings, {evaluation.passed} passed  [target < 1.5 s]")
 
 
@@ -149,7 +149,7 @@ def main() -> int:
     count, policies = _arg("--resources", 2000), _arg("--policies", 50)
     resources = docs("---\n".join(resource_text(i) for i in range(count)), "resources.yaml")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    print(f"load average {load:.1f} on {os.cpu_count()} cores (timings scale with it)")
+    print(f"load average {load:.1f} on {os.cpu_count()} cores (wall timings scale with it; CPU times less so)")
     print("ValidatingAdmissionPolicy:")
     timed_vaps(policies, resources, "mix")
     timed_vaps(policies, resources, "worst")
@@ -157,11 +157,12 @@ def main() -> int:
     widgets = docs("---\n".join(widget(i, "team-a") for i in range(count)), "widgets.yaml")
     base = index_objects(docs("---\n".join(widget(i, "team-a" if i % 10 else "team-b") for i in range(count)), "base.yaml"))
     engine = CelEngine().for_context(CheckContext(base_objects=base))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     evaluation = engine.evaluate(crd + widgets)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     print("CRD x-kubernetes-validations:")
-    print(f"  5 rules (1 transition) over {count} custom resources with base versions: {elapsed:.3f} s, "
+    print(f"  5 rules (1 transition) over {count} custom resources with base versions: {elapsed:.3f} s "
+          f"(CPU {cpu:.3f} s), "
           f"{len(evaluation.findings)} findings, "
           f"{evaluation.passed} rules held  [target < 1 s]")
     return 0

@@ -15,13 +15,14 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
+from prcheck.checks.policy.cel import carried as cel_carried
 from prcheck.checks.policy.cel.deferred import DeferredCelEngine
 from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.merge import merge as merge_findings
 from prcheck.filter.suppress import SUPPRESSION_ADDED, apply_rule_settings, parse_exceptions, suppress
-from prcheck.model import Finding, Report, Suppressed
+from prcheck.model import Document, Finding, Report, Suppressed
 from prcheck.processes import capped_jobs
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
@@ -105,21 +106,47 @@ def read_file(entry: SourceEntry, limits: Limits, budget: AliasBudget | None = N
     return loaded
 
 
-def carried_crds(entries: Sequence[SourceEntry], sizes: Sequence[int], limits: Limits) -> dict:
-    """JSON schemas from the CRDs among `entries`, before workers check files one
-    share at a time: only files that mention the kind are parsed here."""
-    objs: list[Any] = []
+def _manifest_bytes(entries: Sequence[SourceEntry], sizes: Sequence[int], limits: Limits):
+    """(entry, raw bytes) of each manifest candidate within the size limit."""
     for entry, size in zip(entries, sizes):
         if entry.kind not in MANIFEST_CANDIDATES or size > limits.max_file_bytes:
             continue
         try:
             with open(entry.abspath, "rb") as fh:
-                if crd_schema.CRD_KIND.encode() not in fh.read():
-                    continue
+                yield entry, fh.read()
         except OSError:
             continue
-        objs.extend(d.obj for d in read_file(entry, limits).docs)
-    return crd_schema.schemas_from(objs)
+
+
+def carried_crds(entries: Sequence[SourceEntry], sizes: Sequence[int], limits: Limits) -> dict:
+    """JSON schemas from the CRDs among `entries`, before workers check files one
+    share at a time: only files that mention the kind are parsed here."""
+    mark = crd_schema.CRD_KIND.encode()
+    return crd_schema.schemas_from(d.obj for entry, raw in _manifest_bytes(entries, sizes, limits) if mark in raw
+                                   for d in read_file(entry, limits).docs)
+
+
+def carried_context(entries: Sequence[SourceEntry], sizes: Sequence[int],
+                    limits: Limits) -> tuple[dict, tuple[Document, ...]]:
+    """CRD schemas and admission configuration (policies, bindings, their params,
+    Namespaces: `cel.carried`) from every file, for a run that checks only the files
+    a change affects; one read per file, a parse only where a kind is mentioned."""
+    mark = crd_schema.CRD_KIND.encode()
+    crds: list[Any] = []
+    admission: list[Document] = []
+    for entry, raw in _manifest_bytes(entries, sizes, limits):
+        crd, configures = mark in raw, cel_carried.MARKER.search(raw) is not None
+        if crd or configures:
+            docs = [d for d in read_file(entry, limits).docs if isinstance(d.obj, dict)]
+            crds.extend(d.obj for d in docs if crd)
+            admission.extend(d for d in docs if configures and cel_carried.configures_admission(d))
+    kinds = cel_carried.param_kinds(admission)
+    marker = cel_carried.param_marker(kinds)
+    if marker is not None:
+        admission.extend(d for entry, raw in _manifest_bytes(entries, sizes, limits) if marker.search(raw)
+                         for d in read_file(entry, limits).docs if isinstance(d.obj, dict)
+                         and cel_carried.is_param(d, kinds))
+    return crd_schema.schemas_from(crds), tuple(admission)
 
 
 def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEngine]:
@@ -226,17 +253,21 @@ def affected_by_change(entries: Sequence[SourceEntry], change: ChangeSet, opts: 
 
 def check_affected(entries: Sequence[SourceEntry], sizes: Sequence[int], only: set[str], changed: set[str],
                    ctx: CheckContext, store: SchemaStore, engines: Sequence[PolicyEngine], opts: CheckOptions,
-                   timer: Timer, everything: Sequence[SourceEntry]) -> tuple[list[LoadedFile], Evaluation, SchemaStore]:
+                   timer: Timer, everything: Sequence[SourceEntry]
+                   ) -> tuple[list[LoadedFile], Evaluation, SchemaStore, tuple[Document, ...]]:
     """A `--base` run over the files the change affects: the changed ones get
     every check, the ones cross-file rules compare them with are read for those
-    rules only; CRDs still come from every file (`everything`), as in a full run."""
+    rules only; CRDs and admission configuration still come from every file
+    (`everything`), as in a full run."""
     with timer.stage("crds"):
-        store = store.with_crds(carried_crds(everything, sizes if everything is entries else
-                                             [_size(e) for e in everything], opts.limits))
+        crds, admission = carried_context(everything, sizes if everything is entries else
+                                          [_size(e) for e in everything], opts.limits)
+        store = store.with_crds(crds)
+    ctx = replace(ctx, admission_docs=admission)
     files = load_files(affected.narrow(entries, only, lambda e: e.path), opts.limits, timer)
     evaluation = check_documents([f for f in files if f.path in changed], ctx, store, engines, timer, scopes=("file",))
     evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
-    return files, evaluation, store
+    return files, evaluation, store, admission
 
 
 def check_base_tree(base: base_tree.BaseTree, files: Sequence[LoadedFile], ctx: CheckContext, store: SchemaStore,
@@ -334,13 +365,14 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                 if change is not None else None
         plain_ctx = ctx
         if base is not None:
-            ctx = replace(ctx, base_objects=base.objects)
+            ctx = replace(ctx, base_objects=base.objects, base_docs=base.documents)
         report.findings.extend(refused + affected.narrow(findings, only, lambda f: f.path))
         sizes = [_size(e) for e in entries]
         jobs = capped_jobs(opts.jobs)
         if only is not None and change is not None:
-            files, evaluation, store = check_affected(entries, sizes, only, change.changed_paths(), ctx, store,
-                                                      engines, opts, timer, everything)
+            files, evaluation, store, admission = check_affected(entries, sizes, only, change.changed_paths(), ctx,
+                                                                 store, engines, opts, timer, everything)
+            plain_ctx = replace(plain_ctx, admission_docs=admission)  # the base side is judged by the same policies
             report.stats["affected"] = {"checked": sum(1 for f in files if f.path in change.changed_paths()),
                                         "read": len(files), "files": len(entries)}
         elif parallel.worth_it(entries, sizes, jobs, opts):

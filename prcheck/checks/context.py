@@ -22,6 +22,12 @@ class CheckContext:
     # namespace, name), for `oldObject` (CEL transition rules, immutable fields). Empty: no base.
     base_objects: Mapping[tuple[str, str, str, str], Any] = field(default_factory=dict, hash=False, compare=False,
                                                                repr=False)
+    # The same base documents with their places (path, index), to pair an object the change
+    # renamed with its base version (a removal plus an addition to the diff).
+    base_docs: tuple = field(default=(), hash=False, compare=False, repr=False)
     cel: dict = field(default_factory=dict, hash=False, compare=False)  # config `cel:` (userInfo, authorizer)
+    # A narrowed `--base` run: admission policies, bindings, their params and Namespaces from
+    # files outside the checked set, which still decide how admission treats checked objects.
+    admission_docs: tuple = field(default=(), hash=False, compare=False, repr=False)
     # JSON schemas converted from the run's CRDs (they keep x-kubernetes-validations), by (apiVersion, kind).
     crd_schemas: Mapping[tuple[str, str], Any] = field(default_factory=dict, hash=False, compare=False, repr=False)

@@ -129,6 +129,7 @@ def run(req: RenderRequest, root: Path, ctx: CheckContext, check: CheckFiles,
     for env, docs in sorted(found.head_docs.items()):
         files = as_files(docs)
         evaluation = check(files, replace(ctx, env=env, base_objects=index_objects(found.base_docs.get(env, ())),
+                                          base_docs=tuple(found.base_docs.get(env, ())),
                                           values_files=values_sources(envs.get(env), root)))
         result.findings.extend(replace(f, env=env, fingerprint="") for f in evaluation.findings)
         result.suppressed.extend(replace(s, finding=replace(s.finding, env=env, fingerprint=""))

@@ -61,8 +61,12 @@ class BaseTree:
     files: dict[str, LoadedFile | None] = field(default_factory=dict)
 
     @property
+    def documents(self) -> tuple[Document, ...]:
+        return tuple(d for f in self.files.values() if f is not None for d in f.docs)
+
+    @property
     def objects(self) -> Mapping[ObjectKey, Any]:
-        return index_objects(d for f in self.files.values() if f is not None for d in f.docs)
+        return index_objects(self.documents)
 
 
 def read_blobs(repo: Path, commit: str, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | None]:

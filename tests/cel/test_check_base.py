@@ -12,7 +12,7 @@ from prcheck.sources.base_tree import index_objects
 from prcheck.sources.yaml_loader import load_text
 
 from ..conftest import write
-from ..render.conftest import commit
+from ..render.conftest import commit, gitops, needs_kustomize  # noqa: F401 (gitops: a fixture)
 from .test_crd_rules import CRD, cron
 
 DEPLOY = """apiVersion: apps/v1
@@ -96,3 +96,95 @@ def test_immutable_fields(before: str, after: str, field: str) -> None:
 ])
 def test_allowed_updates_are_not_flagged(before: str, after: str) -> None:
     assert immutable.check(_docs(after), index_objects(_docs(before))) == []
+
+
+def _vap_repo(repo: Path, replicas_at_base: int) -> None:
+    """Policy, binding, params and Namespace each in its own folder, away from the workload."""
+    from .test_vap import BINDING, NAMESPACES, PARAM_BINDING, PARAM_POLICY, PARAMS, POLICY, deployment
+    write(repo, {"admission/policy.yaml": POLICY, "admission/binding.yaml": BINDING,
+                 "admission/params-policy.yaml": PARAM_POLICY + "---" + PARAM_BINDING,
+                 "config/params.yaml": PARAMS, "namespaces/all.yaml": NAMESPACES,
+                 "apps/web.yaml": deployment("web", replicas_at_base), "apps/other.yaml": deployment("other", 9)})
+    commit(repo, "base")
+
+
+def test_a_narrowed_pr_run_sees_admission_policies_anywhere_in_the_repository(repo: Path, run_cli) -> None:
+    """The change touches one workload; the policies, bindings, params and the Namespace whose
+    labels the binding selects live in other folders, which the narrowed run does not check."""
+    from .test_vap import deployment
+    _vap_repo(repo, 2)
+    write(repo, {"apps/web.yaml": deployment("web", 7)})
+    commit(repo, "change")
+    found = _check(run_cli, repo)
+    assert sorted((rule, path, message.rsplit(": ", 1)[1]) for rule, path, _, message in found) == [
+        ("ValidatingAdmissionPolicy/demo-policy.example.com", "apps/web.yaml",
+         "object.spec.replicas <= 5"),
+        ("ValidatingAdmissionPolicy/replicalimit-policy.example.com", "apps/web.yaml",
+         "object.spec.replicas must be no greater than 3")]
+
+
+def test_a_violation_the_base_already_had_is_not_new_in_a_narrowed_run(repo: Path, run_cli) -> None:
+    from .test_vap import deployment
+    _vap_repo(repo, 7)
+    write(repo, {"apps/web.yaml": deployment("web", 7).replace("image: nginx", "image: nginx:2")})
+    commit(repo, "change")
+    assert _check(run_cli, repo) == []
+
+
+def test_a_renamed_object_is_a_recreate(repo: Path, run_cli) -> None:
+    """Name and namespace cannot be updated: the apply creates a new object and prunes or
+    orphans the old one. The rename is recognised by the document's place in its file."""
+    write(repo, {"apps/deploy.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: team}\n"
+                                     "---\n" + DEPLOY.format(app="web"),
+                 "apps/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n"
+                                  "  namespace: team\nspec: {resources: {requests: {storage: 1Gi}}}\n"})
+    commit(repo, "base")
+    write(repo, {"apps/deploy.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: team}\n"
+                                     "---\n" + DEPLOY.format(app="web").replace("name: web,", "name: web-v2,"),
+                 "apps/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n"
+                                  "  namespace: team-b\nspec: {resources: {requests: {storage: 1Gi}}}\n"})
+    commit(repo, "change")
+    found = sorted(f for f in _check(run_cli, repo) if f[0] == "k8s/immutable-field-changed")
+    assert [(path, line) for _, path, line, _ in found] == [("apps/deploy.yaml", 7), ("apps/pvc.yaml", 5)]
+    assert "metadata.name changed from 'web' to 'web-v2'" in found[0][3] and "recreate" in found[0][3]
+    assert "metadata.namespace changed from 'team' to 'team-b'" in found[1][3]
+
+
+@pytest.mark.parametrize("before,after", [
+    # a kustomize configMapGenerator hash: the same object rendered again
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-config-5g2bh7k4dm}\n",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-config-9t8c4f6m2k}\n"),
+    # another kind in the same place: a replacement, not one object renamed
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", "apiVersion: v1\nkind: Secret\nmetadata: {name: b}\n"),
+    # the namespace was left to the sync's destination before: no telling it changed
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: team}\n"),
+])
+def test_what_is_not_a_rename(before: str, after: str) -> None:
+    base = _docs(before)
+    assert immutable.check(_docs(after), index_objects(base), base) == []
+
+
+def test_a_rename_needs_one_object_gone_and_one_new_in_the_same_place() -> None:
+    before = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"
+    moved = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+    base = _docs(before)
+    # `a` moved down (still there), `b` removed, `c` added where `a` was: no rename
+    assert immutable.check(_docs(moved), index_objects(base), base) == []
+    renamed = before.replace("name: b}", "name: b2}")
+    [finding] = immutable.check(_docs(renamed), index_objects(base), base)
+    assert "from 'b' to 'b2'" in finding.message and finding.line == 7
+
+
+@needs_kustomize
+def test_a_rename_in_a_rendered_environment(gitops: Path, run_cli) -> None:
+    """A namePrefix added to an overlay renames every object it renders: each is a recreate,
+    paired with its base version through the source document the render built it from."""
+    write(gitops, {"overlays/staging/kustomization.yaml": "namespace: staging\nnamePrefix: v2-\n"
+                                                          "resources: [../../base]\n"})
+    commit(gitops, "rename")
+    result = run_cli(["check", "--base", "HEAD~1", "--no-builtin", "--format", "json", "--fail-on", "never"], gitops)
+    found = sorted((f["env"], f["path"], f["message"].split(";")[0]) for f in json.loads(result.output)["findings"]
+                   if f["rule"] == "k8s/immutable-field-changed")
+    assert found == [("staging", "base/deployment.yaml", "Deployment web: metadata.name changed from 'web' to 'v2-web'"),
+                     ("staging", "base/service.yaml", "Service web: metadata.name changed from 'web' to 'v2-web'")]

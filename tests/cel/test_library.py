@@ -162,3 +162,14 @@ def test_expressions_compile_once(runtime: Runtime):
     first = runtime.compile("object.metadata.name == 'unique-compile-check'")
     assert runtime.compile("object.metadata.name == 'unique-compile-check'") is first
     assert runtime.compiled == before + 1
+
+
+def test_optional_selection_on_null_is_absent_as_in_cel_go(runtime: Runtime):
+    """Kyverno's autogen turns `object.metadata.?annotations` into a path through a pod
+    template whose `metadata: null`: cel-go reads it as absent, so must prcheck."""
+    meta = {"object": {"spec": {"template": {"metadata": None}}}}
+    source = "object.spec.template.metadata.?annotations[?'team'].orValue('none')"
+    assert evaluate(runtime, source, **meta) == "none"
+    assert evaluate(runtime, "object.spec.template.metadata[?'labels'].hasValue()", **meta) is False
+    present = {"object": {"spec": {"template": {"metadata": {"annotations": {"team": "a"}}}}}}
+    assert evaluate(runtime, source, **present) == "a"

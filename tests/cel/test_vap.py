@@ -238,3 +238,58 @@ def test_compile_errors_are_policy_invalid_findings_at_the_line():
     broken = POLICY.replace('"object.spec.replicas <= 5"', '"object.spec.replicas <="')
     [finding] = findings(broken, BINDING, deployment("x", 1))
     assert finding.rule == "policy/invalid" and finding.line == 13 and "does not compile" in finding.message
+
+
+UNBOUND_BINDING = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: demo-binding}
+spec: {policyName: demo-policy.example.com, validationActions: [Deny]}
+"""
+
+
+def _old_deployment(api_version: str) -> str:
+    return deployment("legacy", 9).replace("apiVersion: apps/v1", f"apiVersion: {api_version}")
+
+
+@pytest.mark.parametrize("api_version", ["extensions/v1beta1", "apps/v1beta2"])
+def test_match_policy_equivalent_matches_the_resource_at_other_groups_and_versions(api_version: str):
+    """The default, Equivalent: the API server converts the request to apps/v1 and runs the policy."""
+    [found] = findings(POLICY, UNBOUND_BINDING, _old_deployment(api_version))
+    assert found.resource == "Deployment/test/legacy" and "object.spec.replicas <= 5" in found.message
+
+
+def test_match_policy_exact_matches_only_the_named_group_and_version():
+    exact = POLICY.replace("  failurePolicy: Fail\n", "  failurePolicy: Fail\n").replace(
+        "  matchConstraints:\n", "  matchConstraints:\n    matchPolicy: Exact\n")
+    assert findings(exact, UNBOUND_BINDING, _old_deployment("extensions/v1beta1")) == []
+    assert len(findings(exact, UNBOUND_BINDING, deployment("new", 9))) == 1
+    # a resource that is not the same storage is never equivalent
+    statefulset = _old_deployment("apps/v1").replace("kind: Deployment", "kind: StatefulSet")
+    assert findings(POLICY, UNBOUND_BINDING, statefulset) == []
+
+
+AUDITED = POLICY + """
+  auditAnnotations:
+  - key: high-replica-count
+    valueExpression: "object.spec.replicas > 3 ? 'Deployment spec.replicas set to ' + string(object.spec.replicas) : ''"
+  - key: empty
+    valueExpression: "null"
+"""
+
+
+def test_audit_annotations_are_reported_as_the_api_server_records_them():
+    """`<policy>/<key>: value` as info, for allowed and denied requests; null and '' record nothing."""
+    found = findings(AUDITED, UNBOUND_BINDING, deployment("four", 4), deployment("six", 6), deployment("two", 2))
+    notes = sorted((f.resource, f.severity, f.message.split(" audit annotation ")[1]) for f in found
+                   if " audit annotation " in f.message)
+    assert notes == [
+        ("Deployment/test/four", "info", "demo-policy.example.com/high-replica-count: Deployment spec.replicas set to 4"),
+        ("Deployment/test/six", "info", "demo-policy.example.com/high-replica-count: Deployment spec.replicas set to 6")]
+    assert [f.resource for f in found if f.severity == "error"] == ["Deployment/test/six"]
+
+
+def test_an_audit_annotation_that_is_not_a_string_is_an_error():
+    bad = AUDITED.replace('valueExpression: "null"', 'valueExpression: "1"')
+    [error] = [f for f in findings(bad, UNBOUND_BINDING, deployment("two", 2)) if f.severity == "error"]
+    assert "auditAnnotation 'empty': valueExpression must evaluate to a string or null" in error.message

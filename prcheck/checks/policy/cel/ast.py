@@ -34,7 +34,7 @@ _PARSED_EXPR = 2
 _EXPR_ID, _EXPR_CONST, _EXPR_IDENT, _EXPR_SELECT, _EXPR_CALL, _EXPR_LIST, _EXPR_STRUCT, _EXPR_COMPREHENSION = \
     2, 3, 4, 5, 6, 7, 8, 9
 _CALL_TARGET, _CALL_FUNCTION, _CALL_ARGS = 1, 2, 3
-_CONST_INT = 3
+_CONST_NULL, _CONST_INT = 1, 3
 _TYPE_PRIMITIVE, _PRIMITIVE_STRING = 3, 5
 # Which fields of each message hold an Expr (or, for structs, entries that hold Exprs).
 _EXPR_FIELDS = {
@@ -144,6 +144,9 @@ class Builder:
     def int_const(self, value: int) -> bytes:
         return encode([(_EXPR_ID, 0, self._id()), (_EXPR_CONST, 2, encode([(_CONST_INT, 0, value)]))])
 
+    def null(self) -> bytes:
+        return encode([(_EXPR_ID, 0, self._id()), (_EXPR_CONST, 2, encode([(_CONST_NULL, 0, 0)]))])
+
     def copy(self, expr: bytes) -> bytes:
         """`expr` again with fresh ids (a node id must be unique in the tree)."""
         return _walk(expr, lambda c, b: None, self, {}, renumber=True)
@@ -198,12 +201,32 @@ def _walk(expr: bytes, rewrite: Rewrite, builder: Builder, types: dict[int, byte
                 target_type=types.get(_first(decode(target), _EXPR_ID) or 0) if target is not None else None,
                 arg_types=[types.get(_first(decode(a), _EXPR_ID) or 0) for a in args])
     replaced = rewrite(call, builder)
-    return encode(replaced) if replaced is not None else encode(fields)
+    if replaced is None:
+        return encode(fields)
+    if not any(n == _EXPR_ID for n, _, _ in replaced):  # the replacement stands where the call stood
+        replaced = [(_EXPR_ID, 0, call.expr_id), *replaced]
+    return encode(replaced)
 
 
 def is_string_type(type_bytes: Optional[bytes]) -> bool:
     """The checker typed the node `string`."""
     return type_bytes is not None and _first(decode(type_bytes), _TYPE_PRIMITIVE) == _PRIMITIVE_STRING
+
+
+def is_path(expr: bytes) -> bool:
+    """An identifier, a field selection or an index (`a.b[0].c`): cheap to evaluate twice."""
+    fields = decode(expr)
+    if _first(fields, _EXPR_IDENT) is not None:
+        return True
+    select = _first(fields, _EXPR_SELECT)
+    if select is not None:
+        operand = _first(decode(select), 1)
+        return operand is not None and not _first(decode(select), 3) and is_path(operand)
+    call = _first(fields, _EXPR_CALL)
+    if call is not None and _first(decode(call), _CALL_FUNCTION) == b"_[_]":
+        args = [v for n, _, v in decode(call) if n == _CALL_ARGS]
+        return len(args) == 2 and is_path(args[0]) and _first(decode(args[1]), _EXPR_CONST) is not None
+    return False
 
 
 def is_ident(expr: Optional[bytes], name: str) -> bool:

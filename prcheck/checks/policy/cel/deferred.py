@@ -10,7 +10,7 @@ policies and no rules: the immutable-field checks against the base.
 What "could act on" means errs on the side of loading: any document outside
 the built-in API groups (a custom resource may carry `x-kubernetes-validations`),
 an admission-registration or CRD document, a Kyverno policy, or CRD schemas
-carried in from other files.
+and admission configuration carried in from other files.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def built_in_group_crds(crds: Any) -> bool:
 
 def needs_runtime(docs: Sequence[Document], ctx: Any) -> bool:
     """Whether `CelEngine` could find anything beyond immutable fields in `docs`."""
-    if getattr(ctx, "crd_schemas", None):
+    if getattr(ctx, "crd_schemas", None) or any(d.kind != "Namespace" for d in getattr(ctx, "admission_docs", ())):
         return True
     return any(isinstance(d.obj, dict) and not _built_in(d.api_version) for d in docs)
 
@@ -81,4 +81,5 @@ class DeferredCelEngine:
 
                 self._engine.append(CelEngine())
             return self._engine[0].for_context(self.ctx).evaluate(docs)
-        return Evaluation(findings=immutable.check(docs, getattr(self.ctx, "base_objects", None) or {}))
+        return Evaluation(findings=immutable.check(docs, getattr(self.ctx, "base_objects", None) or {},
+                                                   getattr(self.ctx, "base_docs", ())))

@@ -20,7 +20,7 @@ from prcheck.model import Document, Finding
 from prcheck.sources.base_tree import object_key
 
 from ..base import Evaluation
-from . import crd_rules, immutable, vap
+from . import carried, crd_rules, immutable, vap
 from .bindings import bindings_for, match_request
 from .kinds import KindTable
 from .kyverno_policies import (PolicyRunner, ValidatingPolicy, compile_validating_policy, is_validating_policy,
@@ -42,8 +42,8 @@ class CelEngine:
     name = ENGINE
     per_document = False  # bindings, params, Namespaces and base versions come from the whole run
     # A pull-request run may still narrow to the files the change affects: the
-    # changed objects are what admission would see; policies, bindings and params
-    # outside that set are read from the policy paths (docs/cel.md).
+    # changed objects are what admission would see; policies, bindings, params and
+    # Namespaces outside that set are carried in from every file (carried.py).
     whole_run = False
 
     def __init__(self, policy_docs: Sequence[Document] = (), runtime: "Runtime | None" = None) -> None:
@@ -62,33 +62,39 @@ class CelEngine:
 
     def evaluate(self, docs: Sequence[Document]) -> Evaluation:
         evaluation = Evaluation()
-        every = [*self.policy_docs, *docs]
+        context = carried.unchecked(getattr(self.ctx, "admission_docs", None) or (), docs)
+        every = [*self.policy_docs, *context, *docs]
         policies, bindings = vap.load(self.runtime, every)
         kyverno = [compile_validating_policy(self.runtime, d) for d in every if is_validating_policy(d)]
-        evaluation.findings.extend(self._problems(policies, kyverno))
+        # Carried files configure the run; what is wrong with them is reported where they are checked.
+        carried_paths = {d.path for d in context} - {d.path for d in [*self.policy_docs, *docs]}
+        found: list[Finding] = list(self._problems(policies, kyverno))
         runnable = [p for p in policies if not p.problems]
-        evaluation.findings.extend(_needs_network(p) for p in kyverno if p.network and not p.problems)
+        found.extend(_needs_network(p) for p in kyverno if p.network and not p.problems)
         kyverno = [p for p in kyverno if not p.problems and not p.network]
         by_name = {p.name: p for p in runnable}
         pairs = [(by_name[b.policy], b) for b in bindings if b.policy in by_name]
-        evaluation.findings.extend(self._unbound(runnable, bindings))
+        found.extend(self._unbound(runnable, bindings))
+        evaluation.findings.extend(f for f in found if f.path not in carried_paths)
         base = getattr(self.ctx, "base_objects", None) or {}
         self._crd_rules(docs, base, evaluation)
-        evaluation.findings.extend(immutable.check(docs, base))
+        evaluation.findings.extend(immutable.check(docs, base, getattr(self.ctx, "base_docs", ())))
         if not pairs and not kyverno:
             return evaluation
-        objects = [d.obj for d in docs if isinstance(d.obj, dict) and d.obj.get("kind")]
-        kinds = KindTable(objects)
-        namespaces = {d.name: d.obj for d in docs if d.kind == "Namespace" and d.api_version == "v1" and d.name}
+        objects = carried.objects(docs)
+        known = objects + carried.objects(context)  # params, Namespaces and lookups also come from carried files
+        kinds = KindTable(known)
+        namespaces = {d.name: d.obj for d in [*context, *docs] if d.kind == "Namespace" and d.api_version == "v1"
+                      and d.name}
         config = getattr(self.ctx, "cel", None) or {}
         user = config.get("userInfo") if isinstance(config.get("userInfo"), dict) else {}
         rules = [r for r in config.get("authorizer") or [] if isinstance(r, dict)]
         extra = {"authorizer": authz.authorizer(str(user.get("username") or ""), rules)}
         if kyverno:
-            extra = {**library_bindings(self.runtime, objects, [], kinds, rules, str(user.get("username") or "")),
+            extra = {**library_bindings(self.runtime, known, [], kinds, rules, str(user.get("username") or "")),
                      **extra}
         runner = PolicyRunner(self.runtime, kyverno, kinds)
-        plain_objects = [plain(o) for o in objects if any(p.param_kind for p, _ in pairs)]
+        plain_objects = [plain(o) for o in known if any(p.param_kind for p, _ in pairs)]
         by_resource: dict[str, list] = {}
         for pair in pairs:
             for resource in pair[0].constraints.resources() or {"*"}:
@@ -160,6 +166,10 @@ class CelEngine:
                                        for v in verdict.violations)
         elif verdict.status == "error" and failure_policy != "Ignore":
             evaluation.findings.append(_finding(rule, severity, doc, f"{who} failed: {verdict.error}"))
+        # What the API server writes into the request's audit event, keyed `<policy>/<key>`.
+        policy = rule.partition("/")[2]
+        evaluation.findings.extend(_finding(rule, "info", doc, f"{who} audit annotation {policy}/{key}: {value}")
+                                   for key, value in sorted(verdict.annotations.items()))
 
     @staticmethod
     def _problems(policies: Sequence[vap.Policy], kyverno: Sequence[ValidatingPolicy]) -> Iterator[Finding]:

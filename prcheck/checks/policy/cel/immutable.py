@@ -92,8 +92,78 @@ def _changes(entry: Immutable, new: Mapping[str, Any], old: Mapping[str, Any]) -
             and not (key == "stringData" and _get(new, (key,)) is None)]
 
 
-def check(docs: Sequence[Document], base: Mapping[Any, Any]) -> list[Finding]:
-    """Findings for every head object whose base version differs in an immutable field."""
+def _named(doc: Document) -> tuple[str, str]:
+    meta = doc.obj.get("metadata") if isinstance(doc.obj, dict) else None
+    meta = meta if isinstance(meta, Mapping) else {}
+    return str(meta.get("name") or ""), str(meta.get("namespace") or "")
+
+
+def renamed(docs: Sequence[Document], base_docs: Sequence[Document]) -> list[tuple[Document, Document]]:
+    """(head, base) pairs of one object whose name or namespace the change edited.
+
+    The diff matches objects by identity, so a rename shows as a removal plus an
+    addition. It is recognised by position: the removed and the added object are
+    of the same group and kind and come from the same place, the n-th object of
+    that kind in the same file (in the source file a render built them from),
+    and that place lost exactly one object and gained exactly one. Names that differ
+    only in a last segment of the same length that could be generated (a kustomize
+    hash, Helm's `randAlphaNum`, even all letters) are taken for one object rendered
+    again: a missed rename costs less than a recreate warning on every render."""
+    from prcheck.diff import _generated_suffix_pair
+    from prcheck.sources.base_tree import object_key
+
+    head_keys = {object_key(d.obj) for d in docs}
+    base_keys = {object_key(d.obj) for d in base_docs}
+
+    def by_place(side: Sequence[Document], other: set) -> dict[tuple, list[Document]]:
+        """Objects missing on the other side, by (file, group, kind, ordinal of that kind in
+        the file): a render numbers its documents in output order, so `index` is not stable."""
+        out: dict[tuple, list[Document]] = {}
+        ordinals: dict[tuple, int] = {}
+        for doc in side:
+            key = object_key(doc.obj)
+            if key is None:
+                continue
+            kind = (doc.path, key[0], key[1])
+            ordinals[kind] = ordinal = ordinals.get(kind, -1) + 1
+            if key not in other:
+                out.setdefault((*kind, ordinal), []).append(doc)
+        return out
+
+    gone, came = by_place(base_docs, head_keys), by_place(docs, base_keys)
+    pairs = []
+    for place, added in came.items():
+        removed = gone.get(place, [])
+        if len(added) == 1 and len(removed) == 1 \
+                and not _generated_suffix_pair(_named(removed[0])[0], _named(added[0])[0], random_source=True):
+            pairs.append((added[0], removed[0]))
+    return pairs
+
+
+def _rename_findings(docs: Sequence[Document], base_docs: Sequence[Document]) -> list[Finding]:
+    """`metadata.name` / `metadata.namespace` edits: the API server never renames (ObjectMeta
+    update validation refuses both fields), so applying one creates a new object, and the old
+    one is pruned or orphaned: a recreate, with whatever that loses (volumes, a Service's IP)."""
+    findings = []
+    for head, old in renamed(docs, base_docs):
+        (new_name, new_ns), (old_name, old_ns) = _named(head), _named(old)
+        changed = [("name", old_name, new_name)] if new_name != old_name else []
+        if new_ns != old_ns and new_ns and old_ns:  # an unset namespace is the destination's: no telling
+            changed.append(("namespace", old_ns, new_ns))
+        for field_name, before, after in changed:
+            findings.append(Finding(
+                rule=RULE_ID, severity="error", path=head.path, line=head.line_of(["metadata", field_name]),
+                resource=head.resource, engine=ENGINE,
+                message=f"{head.kind} {old_name}: metadata.{field_name} changed from {before!r} to {after!r}; the "
+                        f"API server cannot rename an object (k8s.io/apimachinery/pkg/api/validation/objectmeta.go ValidateObjectMetaUpdate),"
+                        f" so the sync creates a new {head.kind} and the old one is pruned or left orphaned: "
+                        "this is a delete and recreate"))
+    return findings
+
+
+def check(docs: Sequence[Document], base: Mapping[Any, Any], base_docs: Sequence[Document] = ()) -> list[Finding]:
+    """Findings for every head object whose base version differs in an immutable field,
+    and for every object the change renamed (`base_docs`: the base documents with their places)."""
     if not base:
         return []
     from prcheck.sources.base_tree import object_key
@@ -118,4 +188,4 @@ def check(docs: Sequence[Document], base: Mapping[Any, Any]) -> list[Finding]:
                     message=f"{doc.kind} {doc.name}: {field_name} {detail or 'is immutable'}; the API server refuses "
                             f"this update ({entry.source}), so the sync will fail until the object is deleted and "
                             "recreated"))
-    return findings
+    return findings + _rename_findings(docs, base_docs)

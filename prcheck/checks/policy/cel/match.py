@@ -5,9 +5,15 @@ resource (`*`, `resource/subresource` and `*/subresource` forms) and
 operation, no `excludeResourceRules` entry does, and the namespace and
 object selectors hold. Cluster-scoped objects pass `namespaceSelector`
 (except Namespaces, which are matched by their own labels), as in the API
-server. `matchPolicy: Equivalent` (the default) would also match the same
-resource served under another version; prcheck sees only the version the
-file is written in, so both policies behave as `Exact` (docs/cel.md).
+server.
+
+`matchPolicy: Equivalent` (the default) also matches a request for the same
+resource at another version or in the API group that serves it too: the API
+server converts the request to the version the rule names. Equivalence is
+what shares storage in kube-apiserver: every version of one group/resource,
+plus the cross-group pairs of `EQUIVALENT_GROUPS`. prcheck has no converters,
+so the policy sees the object as written (docs/cel.md). `Exact` matches only
+the group and version written in the file.
 """
 
 from __future__ import annotations
@@ -33,6 +39,21 @@ class Request:
     namespaced: bool = True
 
 
+# Resources kube-apiserver serves from one storage under two API groups
+# (pkg/controlplane and pkg/registry: extensions/v1beta1 aliases, events.k8s.io).
+_CROSS_GROUP = (
+    ("extensions", "apps", ("deployments", "daemonsets", "replicasets")),
+    ("extensions", "networking.k8s.io", ("ingresses", "networkpolicies")),
+    ("extensions", "policy", ("podsecuritypolicies",)),
+    ("", "events.k8s.io", ("events",)),
+)
+EQUIVALENT_GROUPS: dict[tuple[str, str], tuple[str, ...]] = {}
+for _a, _b, _resources in _CROSS_GROUP:
+    for _resource in _resources:
+        EQUIVALENT_GROUPS[(_a, _resource)] = (*EQUIVALENT_GROUPS.get((_a, _resource), ()), _b)
+        EQUIVALENT_GROUPS[(_b, _resource)] = (*EQUIVALENT_GROUPS.get((_b, _resource), ()), _a)
+
+
 @dataclass(frozen=True)
 class Rule:
     groups: tuple[str, ...]
@@ -42,8 +63,11 @@ class Rule:
     names: tuple[str, ...]
     scope: str
 
-    def matches(self, req: Request) -> bool:
-        if not _any(self.groups, req.group) or not _any(self.versions, req.version):
+    def matches(self, req: Request, equivalent: bool = False) -> bool:
+        if equivalent:  # any version of the resource, in its group or an equivalent one
+            if not any(_any(self.groups, g) for g in (req.group, *EQUIVALENT_GROUPS.get((req.group, req.resource), ()))):
+                return False
+        elif not _any(self.groups, req.group) or not _any(self.versions, req.version):
             return False
         if not _any(self.operations, req.operation):
             return False
@@ -69,11 +93,12 @@ class Constraints:
     excludes: list[Rule] = field(default_factory=list)
     namespace_selector: "LabelSelector | None" = None
     object_selector: "LabelSelector | None" = None
+    equivalent: bool = True  # matchPolicy: Equivalent (the default) or Exact
 
     def matches(self, req: Request) -> bool:
-        if self.rules is not None and not any(r.matches(req) for r in self.rules):
+        if self.rules is not None and not any(r.matches(req, self.equivalent) for r in self.rules):
             return False
-        if any(r.matches(req) for r in self.excludes):
+        if any(r.matches(req, self.equivalent) for r in self.excludes):
             return False
         if self.object_selector is not None and not self.object_selector.matches(dict(req.labels)):
             return False
@@ -111,6 +136,7 @@ def compile_constraints(raw: Any, empty_matches_all: bool = False) -> Constraint
         excludes=[_rule(r) for r in raw.get("excludeResourceRules") or [] if isinstance(r, dict)],
         namespace_selector=_selector(raw.get("namespaceSelector")),
         object_selector=_selector(raw.get("objectSelector")),
+        equivalent=raw.get("matchPolicy") != "Exact",
     )
 
 

@@ -258,10 +258,13 @@ def run(runtime: Runtime, program: CelProgram, bindings: dict[str, Any],
     annotations = {}
     for key, expr in program.audit_annotations:
         outcome = expr.program.run(activation)
-        if outcome.ok and isinstance(outcome.value, str):
-            annotations[key] = outcome.value
-        elif not outcome.ok:
+        if not outcome.ok:
             errors.append(f"auditAnnotation '{key}': {outcome.error}")
+        elif isinstance(outcome.value, str):
+            if outcome.value:  # null or an empty string: the API server records nothing
+                annotations[key] = outcome.value
+        elif outcome.value is not None:
+            errors.append(f"auditAnnotation '{key}': valueExpression must evaluate to a string or null")
     if violations:  # a denial stands even when another validation errored, as in the API server
         return Verdict("fail", violations, "; ".join(errors), annotations)
     if errors:

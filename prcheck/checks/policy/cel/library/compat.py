@@ -9,6 +9,9 @@ plus the AST rewrite (`..ast`) that routes calls to them.
 - `string(ip)` / `string(cidr)`: `string` belongs to the standard library; a
   call whose argument is a library value takes the value's text instead.
 - `format.named` and `<format>.validate` return optionals, as in Kubernetes.
+- `x.?f` / `x[?k]` on a null `x` is absent in cel-go (which policies are
+  written against) and an error in cel-cpp: a plain field path operand is
+  tested for null first.
 
 https://kubernetes.io/docs/reference/using-api/cel/
 https://pkg.go.dev/github.com/google/cel-go/ext#TwoVarComprehensions
@@ -23,6 +26,7 @@ from .common import ANY, BOOL, INT, LIST, MAP, STRING, UINT, Fn, fn, kind_of
 from .format import FORMATS, named, validate
 
 MAP_INSERT = "cel.@mapInsert"
+_OPTIONAL_SELECT = ("_?._", "_[?_]")
 _INSERT = "@prcheck.mapInsert"
 _INDEX = {"indexOf": "@prcheck.indexOf", "lastIndexOf": "@prcheck.lastIndexOf"}
 _LIBRARY_VALUE = "@prcheck.isLibraryValue"
@@ -105,6 +109,12 @@ def _optional_of(b: ast.Builder, value: bytes) -> bytes:
 def rule(call: ast.Call, b: ast.Builder, unchecked: bool = False) -> "ast.Fields | None":
     """The replacement of one call node, or None to keep it."""
     name = call.function
+    if name in _OPTIONAL_SELECT and call.target is None and len(call.args) == 2 and ast.is_path(call.args[0]):
+        # cel-go: an optional field or index on null is absent; cel-cpp: no such overload.
+        # Only a plain field path is tested (evaluated twice, cheaply): a nested comprehension
+        # to bind it once trips a cel-cpp planner bug inside other comprehensions' ranges.
+        return ast.calls("_?_:_", None, [b.call("_==_", [call.args[0], b.null()]), b.call("optional.none", []),
+                                         b.call(name, [b.copy(call.args[0]), call.args[1]])])
     if name == MAP_INSERT:
         return ast.calls(_INSERT, None, call.args)
     if name in _INDEX and call.target is not None and (unchecked or not ast.is_string_type(call.target_type)):
@@ -128,4 +138,4 @@ def rule(call: ast.Call, b: ast.Builder, unchecked: bool = False) -> "ast.Fields
 def needs_rewrite(serialized: bytes) -> bool:
     """Cheap test before decoding: only expressions that call one of the rewritten names."""
     return any(name.encode() in serialized for name in (MAP_INSERT, "indexOf", "lastIndexOf", "validate",
-                                                         "format.named"))
+                                                         "format.named", *_OPTIONAL_SELECT))
