@@ -7,6 +7,7 @@ import pytest
 
 from prcheck import parallel
 from prcheck.pipeline import CheckOptions, run_check
+from tests.cel.test_crd_rules import CRD, cron
 from tests.conftest import write
 from tests.core.test_rego import V1_POLICY
 
@@ -50,27 +51,6 @@ def test_parallel_run_matches_sequential_run(tmp_path: Path, monkeypatch: pytest
     assert [(s.source, s.finding.path) for s in split.suppressed] == [("inline", "apps/ignored.yaml")]
 
 
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            x-kubernetes-validations: [{rule: "self.size <= 3", message: too big}]
-            properties: {size: {type: integer}}
-"""
 VAP = """\
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
@@ -107,7 +87,7 @@ def test_workers_send_back_identities_and_find_the_same(tmp_path: Path, monkeypa
     files["apps/annotated.yaml"] = POD.format(i=98, port=80).replace(
         "  name: p98\n", "  name: p98\n  annotations: {prcheck.dev/ignore: k8s/image-latest-tag, other: x}\n")
     files["apps/crd.yaml"] = CRD
-    files["apps/widget.yaml"] = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 5}\n"
+    files["apps/cron.yaml"] = cron("c", "{minReplicas: 3, replicas: 1, maxReplicas: 5}")
     write(tmp_path, {**files, **extra})
     opts = CheckOptions(paths=["apps"], root=tmp_path, jobs=2)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
