@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from yaml.constructor import ConstructorError
@@ -267,24 +268,27 @@ class Builder:
             out.update(self.build(source, depth + 1))
 
 
-class Resolver:
-    """Tags plain scalars for the libyaml composer as go-yaml v2 would resolve
-    them (the composer asks once per scalar; values repeat, so answers are kept)."""
+# Plain scalars starting with anything else are strings whatever follows (names, images, paths).
+_MAY_RESOLVE = _NUMERIC_START | _WORD_START | {"."}
 
-    def __init__(self) -> None:
-        self._cache: dict[str, str] = {}
 
-    def __call__(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+def resolver() -> Callable[[type, Any, tuple[bool, bool]], str]:
+    """What tags plain scalars for the libyaml composer as go-yaml v2 would resolve
+    them. The composer calls it for every node, so it is a plain function (an
+    instance's __call__ costs more per call), most strings are told apart by
+    their first character, and the answers for the others are kept."""
+    cache: dict[str, str] = {}
+
+    def resolve(kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
-            if not implicit[0]:
+            if not implicit[0] or (value and value[0] not in _MAY_RESOLVE):
                 return STR
-            tag = self._cache.get(value)
+            tag = cache.get(value)
             if tag is None:
-                first = value[:1]
-                if first and first not in _NUMERIC_START and first not in _WORD_START and first != ".":
-                    return STR
                 tag = resolve_plain(value)[0]
-                if len(self._cache) < 4096:
-                    self._cache[value] = tag
+                if len(cache) < 4096:
+                    cache[value] = tag
             return tag
         return SEQ if kind is SequenceNode else MAP
+
+    return resolve

@@ -62,7 +62,7 @@ class _Loader(BaseLoader):  # type: ignore[misc, valid-type]
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.resolve = k8s_yaml.Resolver()
+        self.resolve = k8s_yaml.resolver()
 
 
 class _SelfReference(Exception):
