@@ -15,12 +15,16 @@ Scenarios, on the synthetic corpus of `check_bench.py` (a git repository):
 With `--reference SRC` (another prcheck source tree, e.g. main before a change) every
 scenario runs both trees alternately, A B A B ..., and stops unless both report
 identical findings; the figures to trust on a loaded machine are the CPU times.
+Only a digest of each run's findings is kept: a child's peak RSS counts the pages it
+shares with this script until it starts prcheck, so this script must stay small.
 It prints figures and asserts only on findings, never on time.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -37,29 +41,43 @@ REPO = Path(__file__).resolve().parent.parent
 ONE = "apps/team-0/bundle-0.yaml"
 
 
-def same(label: str, a: Run, b: Run) -> list[tuple]:
-    mine, theirs = findings_of(a), findings_of(b)
-    if mine != theirs:
-        only_mine = [f for f in mine if f not in set(theirs)][:5]
-        only_theirs = [f for f in theirs if f not in set(mine)][:5]
-        sys.exit(f"{label}: findings differ\n  only A: {only_mine}\n  only B: {only_theirs}")
-    return mine
+# A child's peak RSS counts this script's pages until it starts prcheck (fork, then exec),
+# and this script grows when it reads 20 MB reports: the `rss` scenario starts prcheck
+# from a small launcher (`python -S`, no imports) and reads the peak the launcher saw.
+_LAUNCH = ("import os, sys; pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ); "
+           "_, status, usage = os.wait4(pid, 0); open(sys.argv[1], 'w').write(str(usage.ru_maxrss)); "
+           "sys.exit(os.waitstatus_to_exitcode(status))")
 
 
-def compare(name: str, cmd: list[str], cwd: Path, me: dict, ref: dict | None, runs: int) -> list[tuple]:
+def lean(cmd: list[str], cwd: Path, env: dict, launcher: bool = False) -> Run:
+    """`timed`, keeping a digest of the findings instead of the output."""
+    if launcher:
+        with tempfile.NamedTemporaryFile("r") as peak:
+            run = timed([sys.executable, "-S", "-c", _LAUNCH, peak.name, *cmd], cwd, env)
+            run.rss_mib = int(Path(peak.name).read_text()) / 1024
+    else:
+        run = timed(cmd, cwd, env)
+    found = findings_of(run)
+    digest = hashlib.sha256(repr(found).encode()).hexdigest()
+    run.out = json.dumps({"digest": digest, "counts": counts(found), "sample": found[:5]})
+    return run
+
+
+def compare(name: str, cmd: list[str], cwd: Path, me: dict, ref: dict | None, runs: int,
+            launcher: bool = False) -> str:
     """This tree against the reference tree (or alone), findings asserted identical."""
-    a: Callable[[], Run] = lambda: timed(cmd, cwd, me)
+    a: Callable[[], Run] = lambda: lean(cmd, cwd, me, launcher)
     if ref is None:
         a()  # warm-up
         ra = [a() for _ in range(runs)]
         report(name, " ".join(cmd[2:]), "(no reference: A again)", ra, ra)
-        return findings_of(ra[0])
-    ra, rb = pairs(a, lambda: timed(cmd, cwd, ref), runs)
+        return ra[0].out
+    ra, rb = pairs(a, lambda: lean(cmd, cwd, ref, launcher), runs)
     report(name, "this tree: " + " ".join(cmd[2:]), "reference tree", ra, rb)
-    for x, y in zip(ra, rb):
-        found = same(name, x, y)
-    print(f"  findings identical in every pair: {counts(found)}")
-    return found
+    if len({r.out for r in ra + rb}) != 1:
+        sys.exit(f"{name}: findings differ between runs or trees: {sorted({r.out for r in ra + rb})}")
+    print(f"  findings identical in every pair: {json.loads(ra[0].out)['counts']}")
+    return ra[0].out
 
 
 def main() -> None:
@@ -101,12 +119,12 @@ def main() -> None:
                 one_file_change(pr_root)
             cmd = prcheck_cmd(".", "--base", "HEAD~1")
             found = compare("one-file PR: check --base HEAD~1", cmd, pr_root, me, ref, args.runs)
-            full = timed([*cmd, "--all-files"], pr_root, me)
-            if found != findings_of(full):
-                sys.exit(f"PR run differs from the run over every file: {found} vs {findings_of(full)}")
+            full = lean([*cmd, "--all-files"], pr_root, me)
+            if found != full.out:
+                sys.exit(f"PR run differs from the run over every file: {found} vs {full.out}")
             print(f"  identical to the same change checked over every file ({full.wall:.2f} s, {full.cpu:.2f} s CPU)")
         if "rss" in only:
-            compare("whole repository: peak RSS", prcheck_cmd("."), root, me, ref, max(1, args.runs // 2))
+            compare("whole repository: peak RSS", prcheck_cmd("."), root, me, ref, max(1, args.runs // 2), launcher=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

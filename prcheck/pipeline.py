@@ -135,7 +135,7 @@ def carried_context(entries: Sequence[SourceEntry], sizes: Sequence[int],
     crds: list[Any] = []
     admission: list[Document] = []
     for entry, raw in _manifest_bytes(entries, sizes, limits):
-        crd, configures = mark in raw, cel_carried.MARKER.search(raw) is not None
+        crd, configures = mark in raw, cel_carried.mentions(raw)
         if crd or configures:
             docs = [d for d in read_file(entry, limits).docs if isinstance(d.obj, dict)]
             crds.extend(d.obj for d in docs if crd)

@@ -24,7 +24,7 @@ the binding ships no Python classes for these messages.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 # Field numbers of cel.expr (syntax.proto / checked.proto).
@@ -119,7 +119,6 @@ class Call:
     args: list[bytes]
     expr_id: int
     target_type: Optional[bytes] = None  # the checker's type of the receiver (checked ASTs only)
-    arg_types: list = field(default_factory=list)
 
 
 # A rewrite returns None (keep the node) or the replacement Expr's encoded fields.
@@ -137,9 +136,7 @@ class Builder:
         return self.next_id
 
     def call(self, function: str, args: list[bytes], target: Optional[bytes] = None) -> bytes:
-        body: Fields = ([(_CALL_TARGET, 2, target)] if target is not None else []) + \
-            [(_CALL_FUNCTION, 2, function.encode())] + [(_CALL_ARGS, 2, a) for a in args]
-        return encode([(_EXPR_ID, 0, self._id()), (_EXPR_CALL, 2, encode(body))])
+        return encode([(_EXPR_ID, 0, self._id()), *calls(function, target, args)])
 
     def int_const(self, value: int) -> bytes:
         return encode([(_EXPR_ID, 0, self._id()), (_EXPR_CONST, 2, encode([(_CONST_INT, 0, value)]))])
@@ -198,8 +195,7 @@ def _walk(expr: bytes, rewrite: Rewrite, builder: Builder, types: dict[int, byte
     args = [v for n, _, v in call_fields if n == _CALL_ARGS]
     call = Call(function=_first(call_fields, _CALL_FUNCTION).decode() if _first(call_fields, _CALL_FUNCTION) else "",
                 target=target, args=args, expr_id=_first(fields, _EXPR_ID) or 0,
-                target_type=types.get(_first(decode(target), _EXPR_ID) or 0) if target is not None else None,
-                arg_types=[types.get(_first(decode(a), _EXPR_ID) or 0) for a in args])
+                target_type=types.get(_first(decode(target), _EXPR_ID) or 0) if target is not None else None)
     replaced = rewrite(call, builder)
     if replaced is None:
         return encode(fields)
@@ -261,8 +257,3 @@ def calls(function: str, target: Optional[bytes], args: list[bytes]) -> Fields:
     body: Fields = ([(_CALL_TARGET, 2, target)] if target is not None else []) + \
         [(_CALL_FUNCTION, 2, function.encode())] + [(_CALL_ARGS, 2, a) for a in args]
     return [(_EXPR_CALL, 2, encode(body))]
-
-
-def node(expr_id: int, expr: bytes) -> Fields:
-    """An existing node's fields with its id replaced by `expr_id` (to stand in its place)."""
-    return [(n, w, expr_id if n == _EXPR_ID else v) for n, w, v in decode(expr)]

@@ -21,7 +21,12 @@ from typing import Any
 
 from prcheck.model import Document
 
-MARKER = re.compile(rb"ValidatingAdmissionPolicy|ValidatingPolicy|\bNamespace\b")
+_MARKER = re.compile(rb"ValidatingAdmissionPolicy|ValidatingPolicy|\bNamespace\b")
+
+
+def mentions(raw: bytes) -> bool:
+    """The file's text names a kind carried here (substring tests first: most files name none)."""
+    return (b"Validating" in raw or b"Namespace" in raw) and _MARKER.search(raw) is not None
 _ADMISSION_GROUP = "admissionregistration.k8s.io/"
 _KYVERNO_GROUP = "policies.kyverno.io/"
 _ADMISSION_KINDS = frozenset({"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"})

@@ -102,10 +102,6 @@ FUNCTIONS = [
 ]
 
 
-def _optional_of(b: ast.Builder, value: bytes) -> bytes:
-    return b.call("optional.of", [value])
-
-
 def rule(call: ast.Call, b: ast.Builder, unchecked: bool = False) -> "ast.Fields | None":
     """The replacement of one call node, or None to keep it."""
     name = call.function
@@ -126,12 +122,12 @@ def rule(call: ast.Call, b: ast.Builder, unchecked: bool = False) -> "ast.Fields
     if name == "validate" and call.target is not None and len(call.args) == 1:
         errors = [b.call(_FORMAT_ERRORS, [b.copy(call.target), b.copy(call.args[0])]) for _ in range(2)]
         empty = b.call("_==_", [b.call("size", [errors[0]]), b.int_const(0)])
-        return ast.calls("_?_:_", None, [empty, b.call("optional.none", []), _optional_of(b, errors[1])])
+        return ast.calls("_?_:_", None, [empty, b.call("optional.none", []), b.call("optional.of", [errors[1]])])
     if (name == "format.named" and call.target is None or unchecked and name == "named"
             and ast.is_ident(call.target, "format")) and len(call.args) == 1:
         arg = call.args[0]
         return ast.calls("_?_:_", None, [b.call(_FORMAT_KNOWN, [arg]),
-                                         _optional_of(b, b.call(_FORMAT, [b.copy(arg)])), b.call("optional.none", [])])
+                                         b.call("optional.of", [b.call(_FORMAT, [b.copy(arg)])]), b.call("optional.none", [])])
     return None
 
 
