@@ -53,19 +53,27 @@ class Run:
     out: str
 
 
+# Linux carries a process's peak RSS across exec, so a child of this script (which holds
+# 20 MB reports) would report this script's peak as its own. GNU time forks from a small
+# process, so its figure is the command's.
+GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+
+
 def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     """Wall, CPU (user+sys incl. reaped children) and max RSS of one process tree, output to a file."""
-    with tempfile.TemporaryFile("w+") as log:
+    with tempfile.TemporaryFile("w+") as log, tempfile.NamedTemporaryFile("r") as rss:
+        wrapped = [GNU_TIME, "-q", "-f", "%M", "-o", rss.name, *cmd] if GNU_TIME else cmd
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(wrapped, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         out = log.read()
+        peak_kib = next((int(line) for line in rss.read().split() if line.isdigit()), usage.ru_maxrss)
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-2000:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out)
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024, out)
 
 
 def git(root: Path, *args: str) -> None:

@@ -52,6 +52,8 @@ _WORD = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
 _DIGEST_PREFIX = re.compile(r"(?:sha1|sha256|sha384|sha512|md5)[:=]$|@$", re.IGNORECASE)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _IDENTIFIER = re.compile(r"(?:^|[-_.])[A-Za-z][a-z]{3,}(?=$|[-_.])")
+# `Deployment/staging/v2-web`: a kind and DNS names, prcheck's way of naming a resource
+_RESOURCE_REF = re.compile(r"^(?:[A-Z][a-z0-9]*)+(?:/[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?){1,2}$")
 _NOT_A_VALUE = re.compile(r"^(?:true|false|null|none|yes|no|\*+)$", re.IGNORECASE)
 MASK = "<masked>"
 
@@ -66,7 +68,7 @@ def _random_word(word: str) -> bool:
         return False
     if _HEX.match(core):
         return len(core) >= 32 and shannon_entropy(core) >= 3.0
-    if _IDENTIFIER.search(core):
+    if _IDENTIFIER.search(core) or _RESOURCE_REF.match(core):
         return False  # `web-frontend-7f9c8d6b5`, `spec.template`: a name made of words, not a key
     if core.isalpha() or not any(c.isdigit() for c in core):
         return False

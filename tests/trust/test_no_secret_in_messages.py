@@ -144,9 +144,15 @@ def test_tool_prose_about_flags_and_words_is_left_alone(text: str) -> None:
     assert mask_text(text, loose=True) == text
 
 
+def test_a_key_with_slashes_is_still_masked() -> None:
+    key = "Zm9vYmFy/QmF6cXV4/dGVzdDEyMzQ1Njc4OQ"
+    assert key not in mask_text(f"value {key} in ConfigMap/prod/app")
+
+
 def test_prcheck_wording_is_left_alone() -> None:
     for text in ("data.DB_PASSWORD: expected null or string, got integer (value not shown)",
                  "container 'web' runs privileged: set securityContext.privileged to false",
                  "image nginx@sha256:" + "ab" * 32 + " is pinned",
-                 "Deployment/prod/web-frontend-7f9c8d6b5"):
+                 "Deployment/prod/web-frontend-7f9c8d6b5", "Deployment/staging/v2-web",
+                 "HorizontalPodAutoscaler/payments/api-v2x9"):
         assert mask_text(text) == text
