@@ -73,7 +73,7 @@ def _work(args: "tuple[list[SourceEntry], CheckOptions, int, bool]") -> "tuple[l
     from prcheck.checks.policy.base import Evaluation
     from prcheck.pipeline import Timer, check_documents, load_files
     from prcheck.sources.line_tree import defer
-    from prcheck.sources.yaml_loader import AliasBudget, LoadedFile
+    from prcheck.sources.yaml_loader import AliasBudget
 
     entries, opts, shares, identities = args  # each chunk gets its share of the run's alias budget
     assert _worker is not None, "worker used before its initializer ran"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, write
+from tests.conftest import git
 from tests.trust.helpers import base_then_pr
 
 DEPLOY = """

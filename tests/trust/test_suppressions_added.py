@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, write
+from tests.conftest import write
 from tests.trust.helpers import base_then_pr
 
 POD = """apiVersion: v1
