@@ -4,8 +4,9 @@ Loading (PyYAML), schema validation and per-document policies make up nearly
 all of a run and each file is independent, so workers take shares of the
 files and return them loaded and checked. Checks that compare files (duplicate
 resources, Kyverno's namespace labels, Gatekeeper's inventory) stay in the
-parent, on everything. Documents come back without their node trees: every
-finding that needs a precise line was made in the worker.
+parent, on everything. Documents come back with stand-ins for their PyYAML node
+trees (`line_tree`), so the findings the parent makes carry the lines one
+process finds.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ FILES_PER_BATCH = 16
 def _work(args: "tuple[list[SourceEntry], CheckOptions, int, bool]") -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
     from prcheck.checks.policy.base import Evaluation
     from prcheck.pipeline import Timer, check_documents, load_files
+    from prcheck.sources.line_tree import defer
     from prcheck.sources.yaml_loader import AliasBudget, LoadedFile
 
     entries, opts, shares, identities = args  # each chunk gets its share of the run's alias budget
@@ -86,10 +88,9 @@ def _work(args: "tuple[list[SourceEntry], CheckOptions, int, bool]") -> "tuple[l
         batch = load_files(entries[start:start + FILES_PER_BATCH], opts.limits, timer, budget)
         evaluation.extend(check_documents(batch, ctx, store, engines, timer, scopes=("file",)))  # type: ignore[arg-type]
         for file in batch:
-            for doc in file.docs:
-                doc.node = None  # lines were used above; the trees are the bulk of the pickle
             if identities:
                 keep_identities(file)
+            defer(file)  # the PyYAML trees were the bulk of the pickle; the text composes them again
         files.extend(batch)
     return files, evaluation, timer.timings
 
@@ -136,13 +137,16 @@ def keep_identities(file: "LoadedFile") -> None:
     """What the parent reads of a checked file after `identities_suffice`: a built-in object's
     apiVersion, kind, metadata name/namespace/annotations (duplicate-resource, resource names,
     suppression annotations); custom resources whole (CRD rules); the text only when it holds an
-    inline `prcheck:ignore` comment."""
+    inline `prcheck:ignore` comment, and otherwise the lines of what it keeps (`line_tree.light`)."""
     from prcheck.checks.policy.cel.deferred import reads_whole_objects
+    from prcheck.sources.line_tree import light
 
+    slimmed: set[int] = set()
     if file.kind == "kubernetes":
         for doc in file.docs:
             obj = doc.obj
             if isinstance(obj, dict) and not reads_whole_objects(doc):
+                slimmed.add(id(doc))
                 slim = {k: _shared(obj[k]) for k in ("apiVersion", "kind") if k in obj}
                 meta = obj.get("metadata")
                 if isinstance(meta, dict):
@@ -154,6 +158,7 @@ def keep_identities(file: "LoadedFile") -> None:
         file.text = ""
         for doc in file.docs:
             doc.source = ""
+            doc.node = light(doc.node, doc.obj if id(doc) in slimmed else None)  # lines of what is kept
 
 
 def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts: "CheckOptions",

@@ -76,9 +76,7 @@ def test_workers_send_back_identities_and_find_the_same(tmp_path: Path, monkeypa
     """Without policies the workers return built-in objects as their identity only (the parent
     needs no more); the findings stay those of workers returning whole objects, with
     suppressions, duplicates, custom resources under CRD rules, and a repository VAP (which
-    keeps whole objects). (Against one process, findings the parent makes after the workers
-    dropped the node trees -- CRD rules, a suppression annotation's own line -- carry the
-    document's first line.)"""
+    keeps whole objects)."""
     files = {f"apps/p{i}.yaml": POD.format(i=i, port='"80"' if i % 3 == 0 else 80) for i in range(12)}
     files["apps/dup.yaml"] = POD.format(i=1, port=80)
     files["apps/kustomization.yaml"] = "resources: [p1.yaml, dup.yaml]\n"
