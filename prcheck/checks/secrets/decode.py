@@ -197,9 +197,7 @@ def _walk(node: Any, path: list[str | int], name: str | None, literal: bool, dep
 
 def _collect(node: Any, path: list[str | int], name: str | None, literal: bool, depth: int, out: list[Unit]) -> None:
     """Depth-first into `out` (no generators: every scalar of every document passes here);
-    `path` is one shared list copied only into units. Depth is bounded by the loader.
-    A plain string, the common scalar, is handled inline: a call per scalar cost more than
-    the rest of the walk."""
+    `path` is one shared list copied only into units. Depth is bounded by the loader."""
     if isinstance(node, dict):
         value = node.get("value")
         if "value" in node and isinstance(node.get("name"), str) and not isinstance(value, (dict, list)):
@@ -219,35 +217,20 @@ def _collect(node: Any, path: list[str | int], name: str | None, literal: bool, 
                 nested = literal and isinstance(value, dict) and "value" in value
                 _collect(value, path, label, label in LITERAL_BLOCKS or nested, depth, out)
             else:
-                stored = name if label == "value" and literal and name else label
-                if isinstance(value, str):
-                    if value and not value.isspace():
-                        out.append(_new_unit(Unit, (tuple(path), stored, value, literal, False, "")))
-                        if _may_embed(value, stored, depth):
-                            out.extend(_embedded(value, path, stored, False, depth + 1))
-                else:
-                    _scalar(value, path, stored, literal, False, depth, "", out)
+                _scalar(value, path, name if label == "value" and literal and name else label, literal, False,
+                        depth, "", out)
             path.pop()
     elif isinstance(node, list):
         for index, value in enumerate(node):
             path.append(index)
             if isinstance(value, (dict, list)):
                 _collect(value, path, name, literal, depth, out)
-            elif isinstance(value, str):
-                if value and not value.isspace():
-                    out.append(_new_unit(Unit, (tuple(path), name, value, literal, False, "")))
-                    if _may_embed(value, name, depth):
-                        out.extend(_embedded(value, path, name, False, depth + 1))
             else:
                 _scalar(value, path, name, literal, False, depth, "", out)
             path.pop()
 
 
 _new_unit = tuple.__new__  # a Unit from its six fields, without NamedTuple's keyword handling
-
-
-def _may_embed(value: str, key: str | None, depth: int) -> bool:
-    return depth < MAX_EMBED_DEPTH and len(value) <= MAX_EMBEDDED_CHARS and _embedded_file(value, key)
 
 
 def _scalar_units(value: Any, path: list[str | int], key: str, literal: bool, in_secret: bool, how: str) -> list[Unit]:
@@ -261,8 +244,8 @@ def _scalar(value: Any, path: list[str | int], key: str | None, literal: bool, i
     if isinstance(value, str):
         if not value or value.isspace():
             return
-        out.append(Unit(tuple(path), key, value, literal, in_secret, how))
-        if _may_embed(value, key, depth):
+        out.append(_new_unit(Unit, (tuple(path), key, value, literal, in_secret, how)))
+        if depth < MAX_EMBED_DEPTH and len(value) <= MAX_EMBEDDED_CHARS and _embedded_file(value, key):
             out.extend(_embedded(value, path, key, in_secret, depth + 1))
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and key is not None:
         out.append(Unit(tuple(path), key, str(value), literal, in_secret, how))  # unquoted DB_PASSWORD: 1234
