@@ -100,6 +100,10 @@ def _suppressed_dict(s: Suppressed) -> dict[str, Any]:
 
 def _item(item: "Finding | Suppressed") -> str:
     """One element of a top-level list, as `json.dumps(..., indent=2)` writes it at depth 2."""
+    if type(item) is Finding:
+        text = _plain_finding(item)
+        if text is not None:
+            return text
     data = _suppressed_dict(item) if isinstance(item, Suppressed) else finding_dict(item)
     flat = all(isinstance(v, _SCALARS) or v == [] or v == {} for v in data.values())
     if flat:  # the common case, on the C encoder: one line per field
@@ -110,6 +114,33 @@ def _item(item: "Finding | Suppressed") -> str:
 
 
 _C_DUMPS = json.JSONEncoder(default=str).encode
+_HEADS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _plain_finding(f: Finding) -> str | None:
+    """`_item` of a finding whose fields are all strings, ints and an empty `envs` (nearly every
+    finding), written field by field with the C encoder's own string escaper and `int.__repr__`,
+    as `json.dumps` writes them: no dict per finding and no encoder call per key.
+    None when another value needs the general path."""
+    heads = _HEADS.get(type(f))
+    if heads is None:
+        heads = _HEADS[type(f)] = tuple((x.name, f"      {_C_DUMPS(x.name)}: ") for x in fields(f))
+    lines = []
+    for name, head in heads:
+        value = getattr(f, name)
+        kind = type(value)
+        if kind is str:
+            lines.append(head + _ESCAPE(value))
+        elif kind is int:
+            lines.append(head + int.__repr__(value))
+        elif value == () and kind is tuple:
+            lines.append(head + "[]")
+        else:
+            return None
+    return "    {\n" + ",\n".join(lines) + "\n    }" if lines else None
+
+
+_ESCAPE = json.encoder.encode_basestring_ascii  # what JSONEncoder (ensure_ascii) uses for a str
 
 
 def _finding(data: dict[str, Any]) -> Finding:

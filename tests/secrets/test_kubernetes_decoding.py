@@ -232,3 +232,23 @@ def test_a_secret_in_a_base_and_its_overlays_is_one_finding(repo: Path, run_cli)
     report = json.loads(run_cli(["check", ".", "--base", "HEAD", "--format", "json"], repo).output)
     found = [(f["rule"], f["path"], f["line"], f["envs"]) for f in report["findings"] if f["rule"] == "secrets/github-pat"]
     assert found == [("secrets/github-pat", "base/secret.yaml", 5, ["production", "staging"])]
+
+
+SCALARS = ["", " ", "\n", "plain", "a=b", "KEY=value\nOTHER=x", "{\"password\": \"%s\"}" % PASSWORD, "[1, 2]",
+           " leading", "password: %s\nuser: u" % PASSWORD, "x" * 50, 0, 1234, 80.5, True, None, "ghp_" + "A" * 36]
+
+
+@pytest.mark.parametrize("value", SCALARS, ids=repr)
+@pytest.mark.parametrize("key", ["name", "app.env", "DB_PASSWORD"])
+def test_walk_yields_for_a_scalar_what_the_scalar_decoder_yields(value, key):
+    """The walk handles plain strings inline (speed); under a mapping key or in a list it must
+    give exactly the units the scalar decoder gives, embedded files included."""
+    from prcheck.checks.secrets.decode import _scalar_units, unit_list, units
+
+    assert unit_list({key: value}) == list(units({key: value})) == _scalar_units(value, [key], key, False, False, "")
+    in_list = {key: [value]}
+    assert unit_list(in_list) == list(units(in_list)) == _scalar_units(value, [key, 0], key, False, False, "")
+    env = {"env": {key: value}}  # a literal block: the flag is carried into every unit
+    assert unit_list(env) == _scalar_units(value, ["env", key], key, True, False, "")
+    assert unit_list({"kind": "Secret", "apiVersion": "v1", "stringData": {key: value}}) == list(
+        units({"kind": "Secret", "apiVersion": "v1", "stringData": {key: value}}))

@@ -43,7 +43,12 @@ def test_json_report_is_byte_for_byte_what_json_dumps_writes():
     found = [Finding(rule="r/x", severity="error", message='say "hi" é\n\ttab', path="a.yaml", line=3,
                      resource="Deployment/n", engine="lint"),
              Finding(rule="r/y", severity="info", message="x", envs=("prod", "stage")),
-             Finding(rule="r/z", severity="warning", message="", column=7)]
+             Finding(rule="r/z", severity="warning", message="", column=7),
+             # odd values: each either written field by field exactly as json.dumps would, or left to it
+             Finding(rule="r/\u2028", severity="error", message="\x00\x1f\x7f \\ / \ud800 \U0001f600 \u00ff",
+                     line=-3, column=10**30, fingerprint="f" * 64),
+             Finding(rule="r/b", severity="error", message="m", line=True, column=1.5),  # type: ignore[arg-type]
+             Finding(rule="r/e", severity="error", message="m", line=float("nan"), envs=[])]  # type: ignore[arg-type]
     full = Report(findings=found, fixed=[found[1]], suppressed=[Suppressed(found[0], "inline", "why")],
                   diffs=[EnvDiff(env="prod", added=[ResourceChange("k", None, None, "a\nb")])],
                   stats={"files": 3, "timings": {"load": 1.5}, "findings": [], "pre_existing": []})

@@ -67,6 +67,18 @@ def is_core(obj: dict[str, Any], kind: str) -> bool:
     return obj.get("kind") == kind and obj.get("apiVersion") in ("v1", None)
 
 
+def unit_list(obj: Any) -> list[Unit]:
+    """`units(obj)` as a list; a plain object (most of them) is walked straight into it."""
+    if skipped(obj):
+        return []
+    if isinstance(obj, dict) and not (is_core(obj, "Secret") or is_core(obj, "ConfigMap") or isinstance(
+            obj.get("secretGenerator") or obj.get("configMapGenerator"), list)):
+        out: list[Unit] = []
+        _collect(obj, [], None, False, 0, out)
+        return out
+    return list(units(obj))
+
+
 def units(obj: Any) -> Iterator[Unit]:
     """Every text of `obj` worth scanning, decoded as its consumer decodes it."""
     if skipped(obj):
@@ -218,6 +230,9 @@ def _collect(node: Any, path: list[str | int], name: str | None, literal: bool, 
             path.pop()
 
 
+_new_unit = tuple.__new__  # a Unit from its six fields, without NamedTuple's keyword handling
+
+
 def _scalar_units(value: Any, path: list[str | int], key: str, literal: bool, in_secret: bool, how: str) -> list[Unit]:
     out: list[Unit] = []
     _scalar(value, path, key, literal, in_secret, 0, how, out)
@@ -229,7 +244,7 @@ def _scalar(value: Any, path: list[str | int], key: str | None, literal: bool, i
     if isinstance(value, str):
         if not value or value.isspace():
             return
-        out.append(Unit(tuple(path), key, value, literal, in_secret, how))
+        out.append(_new_unit(Unit, (tuple(path), key, value, literal, in_secret, how)))
         if depth < MAX_EMBED_DEPTH and len(value) <= MAX_EMBEDDED_CHARS and _embedded_file(value, key):
             out.extend(_embedded(value, path, key, in_secret, depth + 1))
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and key is not None:

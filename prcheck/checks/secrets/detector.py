@@ -101,10 +101,15 @@ class Detector:
         starts: list[int] = []  # where each unit's value starts in the joined text
         position = 0
         for unit in units:
-            prefix = f"{unit.key}: " if unit.key else ""
-            parts.append(prefix + unit.text)
-            starts.append(position + len(prefix))
-            position += len(prefix) + len(unit.text) + 1
+            key = unit.key
+            text = unit.text
+            if key:
+                position += len(key) + 2
+                parts.append(f"{key}: {text}")
+            else:
+                parts.append(text)
+            starts.append(position)
+            position += len(text) + 1
         joined = "\n".join(parts)
         out: list[Hit] = []
         for match in self.matcher.scan(joined, path):

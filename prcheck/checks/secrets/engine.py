@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from prcheck.checks.policy.base import Evaluation
-from prcheck.checks.secrets.decode import is_core, secret_values, skipped, units
+from prcheck.checks.secrets.decode import is_core, secret_values, skipped, unit_list, units
 from prcheck.checks.secrets.detector import (
     ENV_LITERAL,
     HIGH_ENTROPY,
@@ -193,7 +193,7 @@ class SecretsEngine:
         if obj is None or skipped(obj):
             return []
         try:
-            hits = self.detector.document_hits(list(units(obj)), doc.path)
+            hits = self.detector.document_hits(unit_list(obj), doc.path)
         except RecursionError:
             return []  # deeper than any nesting limit lets through; the loader reports depth
         kept = settle(hits)
