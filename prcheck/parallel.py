@@ -137,7 +137,8 @@ def keep_identities(file: "LoadedFile") -> None:
     """What the parent reads of a checked file after `identities_suffice`: a built-in object's
     apiVersion, kind, metadata name/namespace/annotations (duplicate-resource, resource names,
     suppression annotations); custom resources whole (CRD rules); the text only when it holds an
-    inline `prcheck:ignore` comment, and otherwise the lines of what it keeps (`line_tree.light`)."""
+    inline `prcheck:ignore` comment, and otherwise the lines the parent reads
+    (`line_tree.light`: whole for custom resources, the suppression annotation of a slimmed one)."""
     from prcheck.checks.policy.cel.deferred import reads_whole_objects
     from prcheck.sources.line_tree import light
 
@@ -158,7 +159,23 @@ def keep_identities(file: "LoadedFile") -> None:
         file.text = ""
         for doc in file.docs:
             doc.source = ""
-            doc.node = light(doc.node, doc.obj if id(doc) in slimmed else None)  # lines of what is kept
+            if id(doc) not in slimmed:
+                doc.node = light(doc.node)
+            else:  # a slimmed object's only line the parent asks for is its suppression annotation's
+                shape = _ignore_annotation(doc.obj)
+                doc.node = light(doc.node, shape) if shape is not None else None
+
+
+def _ignore_annotation(slim: dict) -> "dict | None":
+    """The part of a slimmed object whose lines the parent reads: `metadata.annotations` with
+    only the suppression annotation (`suppress/missing-reason` reports its line)."""
+    from prcheck.filter.suppress import IGNORE_ANNOTATION
+
+    meta = slim.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    if not isinstance(annotations, dict) or IGNORE_ANNOTATION not in annotations:
+        return None
+    return {"metadata": {"annotations": {IGNORE_ANNOTATION: annotations[IGNORE_ANNOTATION]}}}
 
 
 def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts: "CheckOptions",
