@@ -16,7 +16,7 @@ from typing import Any, Callable
 import click
 
 from prcheck import __version__
-from prcheck.publish.flags import surface_options
+from prcheck.publish.flags import publish_options
 
 # Subcommands living in their own modules, imported only when invoked.
 EXTRA_COMMANDS: dict[str, str] = {
@@ -160,12 +160,7 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--render", is_flag=True, default=False, help="Without --base: render every environment at head and check the output, comparing nothing (a default branch's report).")
 @click.option("--shard", callback=lambda ctx, param, value: _shard(value), metavar="I/N", help="Check only share I of N (files and environments; for CI matrices); join the JSON reports with `prcheck merge`.")
 @click.option("--all-files", is_flag=True, default=False, help="With --base: check every file, not only those the change affects (same findings, slower).")
-@click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]), help="Post results to the pull/merge request.")
-@click.option("--dry-run", is_flag=True, default=False, help="With --publish: print the API requests as JSON, send none.")
-@click.option("--github-token", help="Token for --publish github (default: $GITHUB_TOKEN).")
-@click.option("--status-per-env", is_flag=True, default=False, help="With --publish: one commit status per environment.")
-@click.option("--name", default="prcheck", show_default=True, help="With --publish: the check-run name, status context and comment markers, so several prcheck jobs can share a pull request.")
-@surface_options
+@publish_options
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMAT_CHOICES), help="Output format (repeatable; pairs with -o in order).")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help="Write the matching --format to this file (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), help="Lowest severity that fails the run (default error).")

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import click
 
 from prcheck.cli import EXIT_ERROR, FORMAT_CHOICES, emit_reports
-from prcheck.publish.flags import surface_options
+from prcheck.publish.flags import publish_options
 from prcheck.model import Report
 _SUMMED_STATS = ("files", "documents", "resources", "policy_passes")
 
@@ -87,12 +87,7 @@ def _check_shards(reports: Sequence[Report], paths: Sequence[str]) -> None:
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False), help="Write the matching --format to this file (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True, help="Lowest severity that fails the run.")
 @click.option("--quiet", "-q", is_flag=True, help="Hide info findings and the summary of a clean run.")
-@click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]), help="Post the merged results to the pull/merge request.")
-@click.option("--dry-run", is_flag=True, default=False, help="With --publish: print the API requests as JSON, send none.")
-@click.option("--github-token", help="Token for --publish github (default: $GITHUB_TOKEN).")
-@click.option("--status-per-env", is_flag=True, default=False, help="With --publish: one commit status per environment.")
-@click.option("--name", default="prcheck", show_default=True, help="With --publish: the check-run name, status context and comment markers.")
-@surface_options
+@publish_options
 @click.option("--base", help="With --publish --dry-run: the ref the change is compared against (for the changed lines).")
 @click.option("--head", help="With --base: the head ref (default: the work tree).")
 def merge(reports: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str,

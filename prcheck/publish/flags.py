@@ -19,9 +19,19 @@ MAX_COMMENTS = 50
 _F = TypeVar("_F", bound=Callable)
 
 
-def surface_options(func: _F) -> _F:
-    """`--max-comments`, `--summary-comment` and `--no-publish SURFACE`."""
+def publish_options(func: _F) -> _F:
+    """`--publish` and everything that says how: dry run, token, statuses, name and surfaces."""
     for option in reversed((
+        click.option("--publish", type=click.Choice(["github", "gitlab", "auto"]),
+                     help="Post results to the pull/merge request."),
+        click.option("--dry-run", is_flag=True, default=False,
+                     help="With --publish: print the API requests as JSON, send none."),
+        click.option("--github-token", help="Token for --publish github (default: $GITHUB_TOKEN)."),
+        click.option("--status-per-env", is_flag=True, default=False,
+                     help="With --publish: one commit status per environment."),
+        click.option("--name", default="prcheck", show_default=True,
+                     help="With --publish: the check-run name, status context and comment markers, so several "
+                          "prcheck jobs can share a pull request."),
         click.option("--max-comments", type=click.IntRange(min=0), default=MAX_COMMENTS, show_default=True,
                      help="With --publish: at most this many line comments; the rest are listed in the summary "
                           "comment."),
