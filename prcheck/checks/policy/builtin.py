@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from prcheck import shipped_yaml
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy import builtin_k8s, builtin_pins
 from prcheck.checks.policy.base import Evaluation, PolicyError
@@ -80,7 +81,7 @@ def pack_data(root: Path) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for file in sorted((root / "data").glob("*.yaml")) if (root / "data").is_dir() else []:
         try:
-            loaded = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+            loaded = shipped_yaml.parsed(file.read_text(encoding="utf-8"), lambda text: yaml.load(text, Loader=_YAML_LOADER))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise PolicyError(str(file), 0, 0, f"invalid pack data: {exc}") from None
         if not isinstance(loaded, dict):
