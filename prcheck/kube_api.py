@@ -67,7 +67,7 @@ def _schema_root() -> Path:
 
 
 # a definition's `"x-kubernetes-group-version-kind": [{"group": ..., "kind": ..., "version": ...}, ...]`
-_GVK_LIST = re.compile(r'"x-kubernetes-group-version-kind":\s*(\[[^\]]*\])')
+_GVK_LIST = re.compile(rb'"x-kubernetes-group-version-kind":\s*(\[[^\]]*\])')
 
 
 @lru_cache(maxsize=16)
@@ -75,9 +75,9 @@ def _gvks_in(definitions: Path) -> frozenset[tuple[str, str]]:
     """Every (group, kind) a bundled `_definitions.json` declares ("" is the core group).
     Only the group-version-kind lists are parsed: the whole 1-2 MB file through `json`
     would cost a one-file run 20 ms (tests/speed compares both readings for every bundled version)."""
-    with open(definitions, encoding="utf-8") as fh:
+    with open(definitions, "rb") as fh:  # as bytes: decoding the whole file would cost more than the scan
         text = fh.read()
-    lists = json.loads("[" + ",".join(found.group(1) for found in _GVK_LIST.finditer(text)) + "]")
+    lists = json.loads(b"[" + b",".join(found.group(1) for found in _GVK_LIST.finditer(text)) + b"]")
     return frozenset((gvk.get("group", ""), gvk.get("kind", "")) for listed in lists for gvk in listed
                      if isinstance(gvk, dict))
 

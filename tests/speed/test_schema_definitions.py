@@ -22,8 +22,8 @@ def test_every_bundled_definition_read_alone_equals_the_whole_parse():
     for folder in folders:
         definitions = Definitions(folder / "_definitions.json")
         whole = json.loads((folder / "_definitions.json").read_text(encoding="utf-8"))
-        assert definitions._starts is not None, folder.name  # laid out as the index expects
-        assert set(definitions._starts) == set(whole["$defs"]), folder.name
+        assert definitions._spans is not None, folder.name  # laid out as the index expects
+        assert set(definitions._spans) == set(whole["$defs"]), folder.name
         assert {name: definitions._definition(name)[0] for name in whole["$defs"]} == whole["$defs"], folder.name
 
 
