@@ -27,6 +27,8 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
 
 @dataclass(frozen=True)
 class Limits:
+    """The hostile-input limits of a load: what a file may cost before it becomes a finding."""
+
     max_file_bytes: int = 5 * 1024 * 1024
     max_expanded_nodes: int = 100_000  # per document
     # What aliases add beyond the distinct nodes, summed over a file and over a run: many
@@ -50,6 +52,8 @@ class AliasBudget:
 
 @dataclass
 class LoadedFile:
+    """One source file after loading: its documents and the findings loading itself made."""
+
     path: str
     kind: str
     docs: list[Document] = field(default_factory=list)
