@@ -163,3 +163,38 @@ def test_a_broken_pack_is_an_error_as_soon_as_a_run_needs_its_rego(tmp_path, mon
                         file_kind="github-workflow")
     with pytest.raises(PolicyError, match="no package prcheck.main with a deny rule"):
         engine.evaluate([workflow])
+
+
+def test_star_globs_match_as_fnmatchcase_does():
+    """starglob decides `*` patterns by string tests and hands the rest to fnmatch:
+    every pattern x name over an alphabet that makes pieces overlap and repeat agrees."""
+    import fnmatch
+    import itertools
+    import random
+
+    from prcheck import starglob
+
+    rng = random.Random(7)
+    alphabet = "ab*.\n\x00"
+    patterns = {"", "*", "**", "a*a", "*a*a*", "ab*ba", "a**b", "?a*", "[ab]*", "*.y*ml", ".*", "Chart.yaml"}
+    patterns |= {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 7))) for _ in range(400)}
+    names = {"".join(p) for n in range(5) for p in itertools.product("ab.\n", repeat=n)}
+    names |= {"skaffold-dev.yaml", "mkdocs.yml", "Chart.yaml", ".sops.yaml", "compose.yaml", "x\x00y"}
+    for pattern in patterns:
+        match = starglob.matcher(pattern)
+        assert [n for n in names if match(n)] == [n for n in names if fnmatch.fnmatchcase(n, pattern)], pattern
+
+
+def test_client_side_kinds_decide_as_the_one_regex_did():
+    """Pairwise glob tests give what the regex over `api\\0kind` gave, NUL or not."""
+    from prcheck import kube_api
+
+    kinds, _ = kube_api._client_side()
+    apis = {a.replace("*", fill) for a, _ in kinds for fill in ("", "v1", "x/v1", "a\x00b")}
+    apis |= {"v1", "apps/v1", "builtin", "tilt.dev/v1\x00Extension", "x.config.k8s.io"}
+    names = {k.replace("*", fill) for _, k in kinds for fill in ("", "Foo")} | {"", "Config", "Pod", "x\x00Config"}
+    regex = kube_api._client_side_pattern()
+    assert len(apis) * len(names) > 500
+    for api in apis:
+        for kind in names:
+            assert kube_api.client_side_kind(api, kind) == (regex.match(f"{api}\x00{kind}") is not None), (api, kind)
