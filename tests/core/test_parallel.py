@@ -117,3 +117,18 @@ def test_identities_keep_what_the_parent_reads():
                                                          "annotations": {"prcheck.dev/ignore": "x"}}},
         {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 5}}]
     assert loaded.text == "" and all(d.source == "" for d in loaded.docs)
+
+
+def test_findings_survive_the_hand_back_from_workers():
+    """Workers pickle findings as their constructor's arguments: every field comes back as it
+    was, and a given fingerprint is kept, never recomputed from the other fields."""
+    import copy
+    import pickle
+
+    from prcheck.model import Finding
+
+    found = Finding(rule="k8s/x", severity="warning", message="m", path="a.yaml", line=3, resource="Pod/p",
+                    engine="builtin", env="prod", column=2, fingerprint="given", envs=("prod", "stage"))
+    for back in (pickle.loads(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)), copy.copy(found)):
+        assert [getattr(back, f.name) for f in dataclasses.fields(Finding)] == \
+            [getattr(found, f.name) for f in dataclasses.fields(Finding)]
