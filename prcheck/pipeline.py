@@ -17,7 +17,6 @@ from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
 from prcheck.checks.policy.cel import carried as cel_carried
 from prcheck.checks.policy.cel.deferred import DeferredCelEngine
-from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.merge import merge as merge_findings
@@ -153,6 +152,8 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
     """Every engine the options ask for, compiled once; closed by `stack`."""
     engines: list[PolicyEngine] = []
     if opts.policies:
+        from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine  # imported only when policies are given
+
         opa_url = opts.opa_url
         if opts.rego_engine == "opa" and not opa_url:
             server = LocalOpaServer()
