@@ -383,7 +383,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             store = store.with_crds(crds)
             with timer.stage("parallel"):
                 files, evaluation, worker_timings = parallel.load_and_check(
-                    entries, sizes, opts, jobs, crds, parallel.identities_suffice(engines, ctx, crds, everything))
+                    entries, sizes, opts, jobs, crds, parallel.identities_suffice(engines, ctx, crds, everything),
+                    local=(store, [e for e in engines if e.per_document]))
             for stage, seconds in worker_timings.items():
                 timer.timings[f"workers:{stage}"] = seconds
             evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))
