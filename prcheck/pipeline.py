@@ -15,7 +15,6 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
-from prcheck.checks.policy.cel import carried as cel_carried
 from prcheck.checks.policy.cel.deferred import DeferredCelEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
@@ -130,6 +129,8 @@ def carried_context(entries: Sequence[SourceEntry], sizes: Sequence[int],
     """CRD schemas and admission configuration (policies, bindings, their params,
     Namespaces: `cel.carried`) from every file, for a run that checks only the files
     a change affects; one read per file, a parse only where a kind is mentioned."""
+    from prcheck.checks.policy.cel import carried as cel_carried  # PR runs only
+
     mark = crd_schema.CRD_KIND.encode()
     crds: list[Any] = []
     admission: list[Document] = []
@@ -339,6 +340,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
     timer = Timer()
+    clean: dict[int, Finding] | None = None  # findings the workers found masking leaves as they are
     root = opts.root or root_for(Path(opts.paths[0]), cwd)
     targets, refused = contained_targets(opts.paths, cwd, root)
     ctx = context_for(opts)
@@ -382,7 +384,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                                     opts.limits)
             store = store.with_crds(crds)
             with timer.stage("parallel"):
-                files, evaluation, worker_timings = parallel.load_and_check(
+                files, evaluation, worker_timings, clean = parallel.load_and_check(
                     entries, sizes, opts, jobs, crds, parallel.identities_suffice(engines, ctx, crds, everything),
                     local=(store, [e for e in engines if e.per_document]))
             for stage, seconds in worker_timings.items():
@@ -446,5 +448,5 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "render_notes": render_notes(opts.render, rendered, {e.kind for e in entries}),
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
-    return mask_report(report)  # before any format or publisher sees it
+    return mask_report(report, clean)  # before any format or publisher sees it
 
