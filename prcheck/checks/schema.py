@@ -46,8 +46,7 @@ def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> It
             for index, item in enumerate(items):
                 if isinstance(item, dict) and kube_api.object_class(item) != kube_api.CLIENT_CONFIG:
                     yield from _check_one(doc, ["items", index], item, ctx, store)
-        elif doc.file_kind == "kubernetes" or kube_api.object_class(obj) != kube_api.CLIENT_CONFIG:
-            # (mark_manifests classified a manifest's documents already: kustomize configs, kubeconfig, ...)
+        elif kube_api.object_class(obj) != kube_api.CLIENT_CONFIG:  # kustomize configs, kubeconfig, ...
             if not _valid(store, obj):
                 yield from _check_one(doc, [], obj, ctx, store)
 
