@@ -36,6 +36,8 @@ CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 
 
 class Container(NamedTuple):  # tuples: a frozen dataclass's field-by-field init was most of a Subject's cost
+    """One container of a pod spec, with the key path findings on it point at."""
+
     container: dict
     field: str  # initContainers, containers or ephemeralContainers
     index: int
@@ -61,6 +63,8 @@ class Image(NamedTuple):
 
 
 class Pod(NamedTuple):
+    """The pod spec of a workload, found once per document for every pod rule."""
+
     spec: dict
     path: KeyPath
     meta_path: KeyPath  # key path of the pod's metadata
