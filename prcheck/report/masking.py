@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import replace
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Iterable
 
 from prcheck.checks.secrets import find_secret_spans
 from prcheck.checks.secrets.matcher import shannon_entropy
@@ -149,8 +149,23 @@ def mask_value(value: Any, hide: Hide = default_hide) -> Any:
     return value
 
 
-def mask_finding(finding: Finding) -> Finding:
-    message, resource, path = mask_text(finding.message), mask_text(finding.resource), mask_text(finding.path)
+def clean_texts(findings: "Iterable[Finding]") -> set[str]:
+    """The texts of `findings` (message, resource, path) that masking leaves as they are:
+    masking is a function of the text alone, so a text found clean where the finding was
+    made (a worker) needs no second look in the report (`mask_report`'s `clean`)."""
+    clean: set[str] = set()
+    for f in findings:
+        for text in (f.message, f.resource, f.path):
+            if text not in clean and mask_text(text) == text:
+                clean.add(text)
+    return clean
+
+
+def mask_finding(finding: Finding, clean: "Collection[str]" = ()) -> Finding:
+    message, resource, path = finding.message, finding.resource, finding.path
+    message = message if message in clean else mask_text(message)
+    resource = resource if resource in clean else mask_text(resource)
+    path = path if path in clean else mask_text(path)
     if (message, resource, path) == (finding.message, finding.resource, finding.path):
         return finding
     # the fingerprint stays: it was computed from the original text and reveals nothing
@@ -181,15 +196,12 @@ def _mask_stats(value: Any) -> Any:
     return value
 
 
-def mask_report(report: Report, clean: "Mapping[int, Finding] | None" = None) -> Report:
-    """A copy of `report` in which no text field can carry a credential. `clean`: findings
-    (by id) that `mask_finding` was already seen to leave as they are, where they were made
-    (a worker process); they are passed through. The mapping holds each finding, so an id
-    cannot stand for another object; anything else is masked here."""
-    known = clean or {}
+def mask_report(report: Report, clean: "Collection[str]" = ()) -> Report:
+    """A copy of `report` in which no text field can carry a credential. `clean`: finding
+    texts already found to need no masking (`clean_texts`, run where the findings were made)."""
     return replace(
         report,
-        findings=[f if known.get(id(f)) is f else mask_finding(f) for f in report.findings],
+        findings=[mask_finding(f, clean) for f in report.findings],
         fixed=[mask_finding(f) for f in report.fixed],
         suppressed=[replace(s, finding=mask_finding(s.finding), reason=mask_text(s.reason)) for s in report.suppressed],
         diffs=[_mask_diff(d) for d in report.diffs],
