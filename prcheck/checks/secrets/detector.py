@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 import re2
 
 from prcheck.checks.secrets.decode import Unit
-from prcheck.checks.secrets.matcher import _OPTIONS, Matcher, shannon_entropy
+from prcheck.checks.secrets.matcher import _OPTIONS, WINDOW_FROM, Matcher, shannon_entropy
 from prcheck.checks.secrets.words import SecretWords
 
 ENV_LITERAL = "secrets/env-literal"
@@ -29,6 +29,7 @@ K8S_SECRET = "secrets/k8s-secret-in-git"
 PREFIX = "secrets/"
 GENERIC = frozenset({"generic-api-key"})
 CONTEXT_PREFIXES = ("curl-", "generic-")
+BATCH_CHARS = 32_768  # documents' joined texts one batch of `Matcher.suspects` holds
 
 # scheme://user:password@host (user may be empty: https://:token@host)
 _URL_CREDENTIALS = re2.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,20}://([^\s/:@'\"`<>]*):([^\s/@'\"`]+)@[^\s/@'\"`]", _OPTIONS)
@@ -94,53 +95,103 @@ class Detector:
                 out.append(keyed)
         return [h for h in out if h.rule not in self.disabled] if self.disabled else out
 
+    def may_hit(self, keys: Sequence[str | None], texts: Sequence[str], path: str = "") -> bool:
+        """False only when `document_hits` of units with these keys and texts (in order) is
+        sure to be empty; `may_hit_many` of one document."""
+        return self.may_hit_many([(keys, texts, path)])[0]
+
+    def may_hit_many(self, documents: Sequence[tuple[Sequence[str | None], Sequence[str], str]]) -> list[bool]:
+        """Per document (its units' keys and texts in order, and its path): False only when its
+        `document_hits` is sure to be empty. That is when no key is secret-like, no text holds
+        both `://` and `@`, and no gitleaks rule reports anything in its joined text
+        (allowlists, entropy and placeholders applied, as for units). The rules' regexes run
+        once over the batch (`Matcher.suspects`) and again, one document at a time, only on
+        the documents a match touched. Most documents stop here, before any unit is built."""
+        names = self.words._names
+        out = [False] * len(documents)
+        batch: list[int] = []
+        joined: list[str] = []
+        size = 0
+        for index, (keys, texts, _) in enumerate(documents):
+            if size > BATCH_CHARS:
+                self._settle_batch(documents, batch, joined, out)
+                batch, joined, size = [], [], 0
+            for key in keys:
+                if key is not None:
+                    known = names.get(key)
+                    if known or (known is None and self.words.secret_name(key)):
+                        out[index] = True
+                        break
+            if out[index] or not texts:
+                continue
+            text = _joined(keys, texts)
+            if "://" in text and "@" in text or len(text) > WINDOW_FROM:
+                out[index] = True  # a URL's password is judged per unit; a long text is scanned in windows
+            else:
+                batch.append(index)
+                joined.append(text)
+                size += len(text)
+        self._settle_batch(documents, batch, joined, out)
+        return out
+
+    def _settle_batch(self, documents: Sequence[tuple[Sequence[str | None], Sequence[str], str]], batch: list[int],
+                      joined: list[str], out: list[bool]) -> None:
+        for position in self.matcher.suspects(joined, [documents[i][2] for i in batch]):
+            index = batch[position]
+            keys, texts, path = documents[index]
+            out[index] = bool(self._joined_matches(keys, texts, path))
+
     def _joined_rule_hits(self, units: Sequence[Unit], path: str) -> list[Hit]:
-        if not units:
+        found = self._joined_matches([u.key for u in units], [u.text for u in units], path)
+        return [Hit(PREFIX + rule, units[i], secret, start, end) for i, rule, secret, start, end in found]
+
+    def _joined_matches(self, keys: Sequence[str | None], texts: Sequence[str],
+                        path: str) -> list[tuple[int, str, str, int, int]]:
+        """(unit index, rule id, secret, start, end) of every gitleaks hit in the units joined as
+        `key: value` lines (one prefilter pass and one regex pass per document, as gitleaks
+        reads a file), each mapped back to its unit."""
+        if not texts:
             return []
-        parts: list[str] = []
+        matches = self.matcher.scan(_joined(keys, texts), path)
+        if not matches:
+            return []
         starts: list[int] = []  # where each unit's value starts in the joined text
         position = 0
-        for unit in units:
-            key = unit.key
-            text = unit.text
+        for key, text in zip(keys, texts):
             if key:
                 position += len(key) + 2
-                parts.append(f"{key}: {text}")
-            else:
-                parts.append(text)
             starts.append(position)
             position += len(text) + 1
-        joined = "\n".join(parts)
-        out: list[Hit] = []
-        for match in self.matcher.scan(joined, path):
+        out: list[tuple[int, str, str, int, int]] = []
+        for match in matches:
             i = bisect.bisect_right(starts, match.start) - 1
             if i < 0:
                 continue
-            unit = units[i]
+            text = texts[i]
             start = match.start - starts[i]
-            end = min(match.end - starts[i], len(unit.text))
+            end = min(match.end - starts[i], len(text))
             if start < 0 or end <= start:
                 continue  # the match is all key
-            secret = unit.text[start:end]
-            if self.words.is_placeholder(secret) or self._trap(unit, secret, match.rule):
+            secret = text[start:end]
+            if self.words.is_placeholder(secret) or self._trap(keys[i], text, secret, match.rule):
                 continue
-            out.append(Hit(PREFIX + match.rule, unit, secret, start, end))
+            out.append((i, match.rule, secret, start, end))
         return out
 
-    def _trap(self, unit: Unit, secret: str, rule: str) -> bool:
+    def _trap(self, key: str | None, value: str, secret: str, rule: str) -> bool:
         """Values that only look random: hashes under checksum keys, digests, UUIDs. And a whole
         value under a key the key-aware rules judge: they read the key itself, the generic rule
         only guesses it from the text, so it speaks only for assignments inside a value."""
         if rule not in GENERIC:
             return False
         text = secret.strip("'\"")
-        if unit.key is not None and text == unit.text.strip().strip("'\""):
+        if key is not None and text == value.strip().strip("'\""):
             return True
         if _UUID.match(text) or _DIGEST.match(text):
             return True
         if _HEX.match(text) and len(text) in _HASH_LENGTHS:
             return True
-        return unit.key is not None and not self.words.secret_name(unit.key) and _HEX.match(text) is not None
+        return key is not None and not self.words.secret_name(key) and _HEX.match(text) is not None
 
     def _url_hits(self, unit: Unit) -> list[Hit]:
         if "://" not in unit.text or "@" not in unit.text:
@@ -211,6 +262,11 @@ class Detector:
                             found.append((offset + at, offset + at + len(value)))
                 offset += len(line)
         return merge(found)
+
+
+def _joined(keys: Sequence[str | None], texts: Sequence[str]) -> str:
+    """The units as the gitleaks rules read them: one `key: value` line each."""
+    return "\n".join([f"{key}: {text}" if key else text for key, text in zip(keys, texts)])
 
 
 def merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
