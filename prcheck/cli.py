@@ -173,8 +173,11 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 def check(paths: tuple[str, ...], config_file: str | None, quiet: bool, formats: tuple[str, ...],
           outputs: tuple[str, ...], summary: bool, **flags: Any) -> None:
     """Lint, schema-validate and evaluate policies over PATHS (default: .)."""
-    from prcheck.pipeline import run_check
-    from prcheck.trust import decide
+    from prcheck.gcpause import paused_gc
+
+    with paused_gc():  # every module a check loads lives to the end: no cyclic GC passes over them
+        from prcheck.pipeline import run_check
+        from prcheck.trust import decide
 
     if len(outputs) > max(len(formats), 1):
         raise click.UsageError("more -o files than --format values")

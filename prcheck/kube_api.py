@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import yaml
 
+from prcheck import shipped_yaml
 from prcheck.resources import data_dir
 
 if TYPE_CHECKING:
@@ -40,9 +41,14 @@ _API_VERSION = re.compile(rf"^(?:([a-z0-9]([a-z0-9.-]*[a-z0-9])?)/)?{_VERSION}$"
 
 
 @lru_cache(maxsize=1)
+def _shipped_data(name: str) -> Any:
+    with open(data_dir("policies") / "data" / name, encoding="utf-8") as fh:
+        text = fh.read()
+    return shipped_yaml.parsed(text, lambda text: yaml.load(text, Loader=_DATA_LOADER)) or {}
+
+
 def _client_side() -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
-    with open(data_dir("policies") / "data" / "client_side_kinds.yaml", encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_DATA_LOADER) or {}
+    data = _shipped_data("client_side_kinds.yaml")
     kinds = tuple((str(e["api_version"]), str(e.get("kind", "*"))) for e in data.get("client_side_kinds") or ())
     files = tuple(str(e["name"]) for e in data.get("client_side_files") or ())
     return kinds, files
@@ -61,7 +67,7 @@ def _schema_root() -> Path:
 
 
 # a definition's `"x-kubernetes-group-version-kind": [{"group": ..., "kind": ..., "version": ...}, ...]`
-_GVK_LIST = re.compile(r'"x-kubernetes-group-version-kind":\s*(\[[^\]]*\])')
+_GVK_LIST = re.compile(rb'"x-kubernetes-group-version-kind":\s*(\[[^\]]*\])')
 
 
 @lru_cache(maxsize=16)
@@ -69,9 +75,9 @@ def _gvks_in(definitions: Path) -> frozenset[tuple[str, str]]:
     """Every (group, kind) a bundled `_definitions.json` declares ("" is the core group).
     Only the group-version-kind lists are parsed: the whole 1-2 MB file through `json`
     would cost a one-file run 20 ms (tests/speed compares both readings for every bundled version)."""
-    with open(definitions, encoding="utf-8") as fh:
+    with open(definitions, "rb") as fh:  # as bytes: decoding the whole file would cost more than the scan
         text = fh.read()
-    lists = json.loads("[" + ",".join(found.group(1) for found in _GVK_LIST.finditer(text)) + "]")
+    lists = json.loads(b"[" + b",".join(found.group(1) for found in _GVK_LIST.finditer(text)) + b"]")
     return frozenset((gvk.get("group", ""), gvk.get("kind", "")) for listed in lists for gvk in listed
                      if isinstance(gvk, dict))
 
@@ -83,8 +89,7 @@ def groups_in(definitions: Path) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _removed_groups() -> frozenset[str]:
     """Groups of APIs Kubernetes stopped serving (policies/data/deprecated_apis.yaml) are still built in."""
-    with open(data_dir("policies") / "data" / "deprecated_apis.yaml", encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_DATA_LOADER) or {}
+    data = _shipped_data("deprecated_apis.yaml")
     return frozenset(str(api).rpartition("/")[0] for api in (data.get("deprecated_apis") or {}))
 
 

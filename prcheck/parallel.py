@@ -6,7 +6,8 @@ files and return them loaded and checked. Checks that compare files (duplicate
 resources, Kyverno's namespace labels, Gatekeeper's inventory) stay in the
 parent, on everything. Documents come back with stand-ins for their PyYAML node
 trees (`line_tree`), so the findings the parent makes carry the lines one
-process finds.
+process finds. `-j N` is N processes checking files: the parent checks shares
+too, rather than waiting for N workers.
 """
 
 from __future__ import annotations
@@ -24,14 +25,21 @@ if TYPE_CHECKING:
     from prcheck.sources.collect import SourceEntry
     from prcheck.sources.yaml_loader import LoadedFile
 
+    from prcheck.sources.yaml_loader import AliasBudget
+
+    Share = tuple[list[SourceEntry], CheckOptions, bool]  # files, options, identities
+    Result = tuple[list[LoadedFile], Evaluation, dict[str, float]]
+
 # Below this much YAML, starting workers costs more than it saves (measured:
 # at 2,000 resources, 0.9 MB, two forked workers already cut the wall time by a fifth).
 MIN_PARALLEL_BYTES = 512 * 1024
-CHUNKS_PER_WORKER = 4
+# Shares per process: small enough that the last one, which a process finishes while the
+# other has nothing left, is short; each costs one hand-off.
+CHUNKS_PER_WORKER = 16
 
 # One worker's compiled state, built once by the pool initializer. This is the
 # process's own copy: the parent never reads or writes it.
-_worker: "tuple[object, object, list, ExitStack] | None" = None
+_worker: "tuple[object, Sequence[object], AliasBudget, ExitStack] | None" = None
 
 
 def worth_it(entries: Sequence["SourceEntry"], sizes: Sequence[int], jobs: int, opts: "CheckOptions") -> bool:
@@ -53,33 +61,54 @@ def chunks(entries: Sequence["SourceEntry"], sizes: Sequence[int], count: int) -
     return [c for c in out if c]
 
 
-def _init(opts: "CheckOptions", crds: "dict | None" = None) -> None:
-    from prcheck.checks.schema_store import SchemaStore
-    from prcheck.pipeline import build_policy_engines, context_for
+def _init(opts: "CheckOptions", crds: "dict | None", processes: int,
+          inherited: "tuple[object, Sequence[object]] | None" = None) -> None:
+    """`inherited`: the parent's compiled store and engines, handed over by fork (never
+    pickled), so a worker does not compile the pack, the secrets rules and the schema
+    validators the parent already compiled again; built here under spawn/forkserver.
+    Each of the run's `processes` spends its own share of the run's alias budget."""
+    from prcheck.sources.yaml_loader import AliasBudget
 
     global _worker
     # a worker forked while the parent turned SIGTERM into an exception must just end on it
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     stack = ExitStack()
-    engines = [e for e in build_policy_engines(opts, stack) if e.per_document]
-    store = SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations), crds=crds)
-    _worker = (context_for(opts), store, engines, stack)
+    store, engines = inherited or compiled_state(opts, crds, stack)
+    _worker = (store, engines, AliasBudget.for_run(opts.limits, processes), stack)
+
+
+def compiled_state(opts: "CheckOptions", crds: "dict | None", stack: ExitStack) -> "tuple[object, list]":
+    """What checking a share needs compiled: the schema store (with the repository's CRDs)
+    and the per-document engines."""
+    from prcheck.checks.schema_store import SchemaStore
+    from prcheck.pipeline import build_policy_engines
+
+    return (SchemaStore(opts.kube_version, opts.strict, tuple(opts.schema_locations), crds=crds),
+            [e for e in build_policy_engines(opts, stack) if e.per_document])
 
 
 FILES_PER_BATCH = 16
 
 
-def _work(args: "tuple[list[SourceEntry], CheckOptions, int, bool]") -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
-    from prcheck.checks.policy.base import Evaluation
-    from prcheck.pipeline import Timer, check_documents, load_files
-    from prcheck.sources.line_tree import defer
-    from prcheck.sources.yaml_loader import AliasBudget
-
-    entries, opts, shares, identities = args  # each chunk gets its share of the run's alias budget
+def _work(args: Share) -> Result:
+    """One share, in a worker, with the state its initializer compiled."""
     assert _worker is not None, "worker used before its initializer ran"
-    ctx, store, engines, _ = _worker
+    store, engines, budget, _ = _worker
+    return check_share(args, store, engines, budget)
+
+
+def check_share(args: Share, store: object, engines: Sequence[object], budget: "AliasBudget") -> Result:
+    """Load and check one share of the files (in a worker, or in the parent with its own
+    compiled engines) and cut the result down to what the parent reads afterwards: the
+    same steps wherever it runs, so a share checked in the parent equals a worker's.
+    `budget`: the alias expansion this process may still pay for."""
+    from prcheck.checks.policy.base import Evaluation
+    from prcheck.pipeline import Timer, check_documents, context_for, load_files
+    from prcheck.sources.line_tree import defer
+
+    entries, opts, identities = args
+    ctx = context_for(opts)
     timer = Timer()
-    budget = AliasBudget.for_run(opts.limits, shares)
     files: list[LoadedFile] = []
     evaluation = Evaluation()
     # A few files at a time: per-file checks need each file's node tree (for lines) only
@@ -179,27 +208,47 @@ def _ignore_annotation(slim: dict) -> "dict | None":
 
 
 def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts: "CheckOptions",
-                   jobs: int, crds: "dict | None" = None,
-                   identities: bool = False) -> "tuple[list[LoadedFile], Evaluation, dict[str, float]]":
-    """Per-file work of the whole run, in `jobs` processes; timings are summed over workers.
-    `crds`: JSON schemas converted from the CRDs the repository carries; `identities`: the
-    workers send back only what `keep_identities` keeps (see `identities_suffice`)."""
+                   jobs: int, crds: "dict | None" = None, identities: bool = False,
+                   local: "tuple[object, Sequence[object]] | None" = None) -> Result:
+    """Per-file work of the whole run in `jobs` processes: the parent and `jobs - 1` workers;
+    timings are summed over them. `crds`: JSON schemas converted from the CRDs the repository
+    carries; `identities`: shares come back as `keep_identities` leaves them (see
+    `identities_suffice`); `local`: the parent's schema store (with `crds`) and per-document
+    engines, compiled as a worker compiles its own (built here when None).
+
+    The shares wait in file order; the workers take them from the front and the parent from
+    the back, as long as one is still waiting (a share a worker took can no longer be
+    cancelled). So no core sits idle while another has work, the parent's shares cross no
+    process boundary, and a slow worker start costs nothing but the shares it did not take."""
     from concurrent.futures import ProcessPoolExecutor
 
     from prcheck.checks.policy.base import Evaluation
     from prcheck.processes import context
+    from prcheck.sources.yaml_loader import AliasBudget
 
-    files: list[LoadedFile] = []
-    evaluation = Evaluation()
-    timings: dict[str, float] = {}
-    parts = chunks(entries, sizes, jobs * CHUNKS_PER_WORKER)
-    work = [(chunk, opts, len(parts), identities) for chunk in parts]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context(), initializer=_init, initargs=(opts, crds)) as pool, \
-            paused_gc():
-        for chunk_files, chunk_eval, chunk_timings in pool.map(_work, work):
-            files.extend(chunk_files)
-            evaluation.extend(chunk_eval)
-            for stage, seconds in chunk_timings.items():
-                timings[stage] = timings.get(stage, 0.0) + seconds
+    with ExitStack() as stack:
+        local = local or compiled_state(opts, crds, stack)
+        start = context()
+        parts = chunks(entries, sizes, jobs * CHUNKS_PER_WORKER)
+        work = [(chunk, opts, identities) for chunk in parts]
+        budget = AliasBudget.for_run(opts.limits, jobs)
+        results: list[Result | None] = [None] * len(work)
+        with ProcessPoolExecutor(max_workers=max(1, jobs - 1), mp_context=start, initializer=_init,
+                                 initargs=(opts, crds, jobs, local if start.get_start_method() == "fork" else None)) as pool, \
+                paused_gc():
+            futures = [pool.submit(_work, share) for share in work]
+            for index in reversed(range(len(work))):
+                if not futures[index].cancel():
+                    break
+                results[index] = check_share(work[index], *local, budget)
+            files: list[LoadedFile] = []
+            evaluation = Evaluation()
+            timings: dict[str, float] = {}
+            for index, future in enumerate(futures):
+                chunk_files, chunk_eval, chunk_timings = results[index] or future.result()
+                results[index] = None
+                files.extend(chunk_files)
+                evaluation.extend(chunk_eval)
+                for stage, seconds in chunk_timings.items():
+                    timings[stage] = timings.get(stage, 0.0) + seconds
     return files, evaluation, timings
-

@@ -17,7 +17,6 @@ from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
 from prcheck.checks.policy.cel import carried as cel_carried
 from prcheck.checks.policy.cel.deferred import DeferredCelEngine
-from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
 from prcheck.filter.merge import merge as merge_findings
@@ -153,6 +152,8 @@ def build_policy_engines(opts: CheckOptions, stack: ExitStack) -> list[PolicyEng
     """Every engine the options ask for, compiled once; closed by `stack`."""
     engines: list[PolicyEngine] = []
     if opts.policies:
+        from prcheck.checks.policy.rego import LocalOpaServer, RegoEngine  # imported only when policies are given
+
         opa_url = opts.opa_url
         if opts.rego_engine == "opa" and not opa_url:
             server = LocalOpaServer()
@@ -382,7 +383,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
             store = store.with_crds(crds)
             with timer.stage("parallel"):
                 files, evaluation, worker_timings = parallel.load_and_check(
-                    entries, sizes, opts, jobs, crds, parallel.identities_suffice(engines, ctx, crds, everything))
+                    entries, sizes, opts, jobs, crds, parallel.identities_suffice(engines, ctx, crds, everything),
+                    local=(store, [e for e in engines if e.per_document]))
             for stage, seconds in worker_timings.items():
                 timer.timings[f"workers:{stage}"] = seconds
             evaluation.extend(check_documents(files, ctx, store, engines, timer, scopes=("run",)))

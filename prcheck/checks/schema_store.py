@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 import jsonschema_rs
 
 from prcheck import kube_api
+from prcheck.checks.schema_definitions import Definitions
 from prcheck.checks.schema_formats import FORMATS
 from prcheck.model import GVK
 from prcheck.resources import data_dir
@@ -114,7 +115,7 @@ class SchemaStore:
         self.templates = [check_location(t) for t in locations]
         self.crd_root = data_dir("schemas") / "crds"
         self.crds: Mapping[tuple[str, str], dict] = crds or {}  # converted from CRDs the repository carries
-        self._registry: Any = None
+        self._definitions: Definitions | None = None  # shared by the stores `with_crds` derives
         self._cache: dict[tuple[str, str], tuple[Any, str]] = {}
 
     def with_crds(self, crds: Mapping[tuple[str, str], dict]) -> "SchemaStore":
@@ -127,12 +128,11 @@ class SchemaStore:
         derived._cache = {k: v for k, v in self._cache.items() if k not in crds}
         return derived
 
-    def _k8s_registry(self) -> Any:
-        if self._registry is None:
-            with open(self.bundled / "_definitions.json", encoding="utf-8") as fh:
-                definitions = json.load(fh)
-            self._registry = jsonschema_rs.Registry([(K8S_DEFINITIONS_ID, definitions)])
-        return self._registry
+    def _k8s_registry(self, schema: Any) -> Any:
+        """The bundled definitions `schema` reaches (all of them validate the same, at far more cost)."""
+        if self._definitions is None:
+            self._definitions = Definitions(self.bundled / "_definitions.json")
+        return jsonschema_rs.Registry([(K8S_DEFINITIONS_ID, self._definitions.closure(schema))])
 
     def is_builtin_group(self, group: str) -> bool:
         """Served (or once served) by this Kubernetes version: from its bundled schemas, never from the name."""
@@ -177,7 +177,7 @@ class SchemaStore:
         if self.is_builtin_group(gvk.group) and bundled.is_file():
             with open(bundled, encoding="utf-8") as fh:
                 schema = json.load(fh)
-            return _validator(schema, registry=self._k8s_registry()), "kubernetes"
+            return _validator(schema, registry=self._k8s_registry(schema)), "kubernetes"
         shipped = self.crd_root / expand_template(SHIPPED_CRD_TEMPLATE, gvk, self.kube_version, self.strict)
         if shipped.is_file():
             return self._compile_file(shipped), "catalog"

@@ -268,6 +268,56 @@ class Builder:
             out.update(self.build(source, depth + 1))
 
 
+class _Unusual(Exception):
+    """What `plain_tree` leaves to `Builder`: a merge key, a key that is not a plain string, a
+    repeated key, nesting near the limit, or anything that raises."""
+
+
+def plain_tree(node: Node, max_depth: int) -> "tuple[Any, list[int]] | None":
+    """(object, lines of ignored tags) of a document without anchors, when it is an ordinary one:
+    every key a string and none repeated, no merge key, far from the depth limit. `Builder` gives
+    the very same for such a document (the loader's equivalence test checks both on every case),
+    but it keeps a seen-set per mapping and dispatches every scalar through a call; this walk
+    keeps neither, and a plain string value is read straight off its node. Anything else is None,
+    and the caller builds the document with `Builder`, which says exactly what is wrong."""
+    ignored: list[int] = []
+
+    def scalar(node: Node) -> Any:
+        value = scalar_value(node.tag, node.value)
+        if value.__class__ is float:
+            return _json_number(value)
+        if node.tag not in _RESOLVABLE and node.tag != BINARY:
+            ignored.append(node.start_mark.line + 1)
+        return value
+
+    def tree(node: Node, depth: int) -> Any:
+        if depth >= max_depth:
+            raise _Unusual()
+        cls = node.__class__
+        if cls is MappingNode:
+            out: dict[str, Any] = {}
+            pairs = node.value
+            for key_node, value_node in pairs:
+                if key_node.tag != STR:  # also every key that is not a scalar (tagged map or seq)
+                    raise _Unusual()
+                if value_node.__class__ is ScalarNode:
+                    out[key_node.value] = value_node.value if value_node.tag == STR else scalar(value_node)
+                else:
+                    out[key_node.value] = tree(value_node, depth + 1)
+            if len(out) != len(pairs):  # a repeated key: Builder reports it, in document order
+                raise _Unusual()
+            return out
+        if cls is SequenceNode:
+            return [(child.value if child.tag == STR else scalar(child)) if child.__class__ is ScalarNode
+                    else tree(child, depth + 1) for child in node.value]
+        return scalar(node)
+
+    try:
+        return tree(node, 1), ignored
+    except Exception:  # noqa: BLE001 - Builder raises the same, or says what is wrong
+        return None
+
+
 # Plain scalars starting with anything else are strings whatever follows (names, images, paths).
 _MAY_RESOLVE = _NUMERIC_START | _WORD_START | {"."}
 

@@ -117,3 +117,83 @@ def test_identities_keep_what_the_parent_reads():
                                                          "annotations": {"prcheck.dev/ignore": "x"}}},
         {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 5}}]
     assert loaded.text == "" and all(d.source == "" for d in loaded.docs)
+
+
+
+def pods(count: int) -> dict[str, str]:
+    return {f"apps/p{i:02}.yaml": POD.format(i=i, port='"80"' if i % 3 == 0 else 80) for i in range(count)}
+
+
+def slowed_parent(monkeypatch: pytest.MonkeyPatch, seconds: float) -> list[str]:
+    """The paths of the shares the parent checks itself, each after `seconds`, so that a worker
+    surely takes some; a forked worker runs the same function and must not wait."""
+    import os
+    import time
+
+    parent, real, mine = os.getpid(), parallel.check_share, []
+
+    def slow(share, *state):
+        if os.getpid() == parent:
+            mine.extend(e.path for e in share[0])
+            time.sleep(seconds)
+        return real(share, *state)
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "check_share", slow)
+    return mine
+
+
+def test_parent_and_worker_shares_give_the_one_process_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`-j 2` is the parent and one worker: the worker takes shares from the front, the parent
+    from the back. Findings, their order and the counts are those of `-j 1`."""
+    write(tmp_path, {**pods(40), "apps/dup.yaml": POD.format(i=1, port=80),
+                     "apps/kustomization.yaml": "resources: [p01.yaml, dup.yaml]\n"})
+    opts = CheckOptions(paths=["apps"], root=tmp_path, jobs=1)
+    sequential = run_check(opts, cwd=tmp_path)
+    mine = slowed_parent(monkeypatch, 0.2)
+    split = run_check(dataclasses.replace(opts, jobs=2), cwd=tmp_path)
+    assert "apps/p39.yaml" in mine and "apps/dup.yaml" not in mine  # from the back; the worker had the front
+    assert outcome(split) == outcome(sequential)
+    assert [(f.path, f.line, f.rule) for f in split.findings] == [(f.path, f.line, f.rule) for f in sequential.findings]
+    assert "k8s/duplicate-resource" in {f.rule for f in split.findings}
+
+
+def test_a_spawned_worker_compiles_its_own_state_and_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Where workers cannot be forked (the Helm SDK's Go runtime is loaded), a worker compiles
+    its own engines and store instead of inheriting the parent's."""
+    import multiprocessing
+
+    from prcheck import processes
+
+    write(tmp_path, pods(12))
+    opts = CheckOptions(paths=["apps"], root=tmp_path, jobs=1)
+    sequential = run_check(opts, cwd=tmp_path)
+    mine = slowed_parent(monkeypatch, 0.4)
+    monkeypatch.setattr(processes, "context", lambda: multiprocessing.get_context("spawn"))
+    split = run_check(dataclasses.replace(opts, jobs=2), cwd=tmp_path)
+    assert "apps/p00.yaml" not in mine  # the spawned worker checked it
+    assert outcome(split) == outcome(sequential)
+
+
+ALIASED = "base: &b {a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}\n" + "".join(f"k{i}: *b\n" for i in range(40))
+
+
+def test_each_process_spends_its_share_of_the_run_alias_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """What aliases add is capped for the run as a whole, split between the run's processes
+    (not between its many shares): a file well within the cap is checked as in one process,
+    and many such files are stopped once the run's cap is spent."""
+    from prcheck.sources.yaml_loader import Limits
+
+    limits = Limits(max_run_expanded_nodes=2000)  # each file adds 40 * 11 = 440 nodes
+    write(tmp_path, {"apps/one.yaml": ALIASED, **{f"apps/f{i}.yaml": "a: 1\n" for i in range(30)}})
+    opts = CheckOptions(paths=["apps"], root=tmp_path, jobs=1, limits=limits)
+    sequential = run_check(opts, cwd=tmp_path)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    split = run_check(dataclasses.replace(opts, jobs=2), cwd=tmp_path)
+    assert outcome(split) == outcome(sequential)
+    assert "yaml/alias-bomb" not in {f.rule for f in split.findings}
+
+    write(tmp_path, {f"apps/f{i}.yaml": ALIASED for i in range(30)})
+    bombs = [f for f in run_check(dataclasses.replace(opts, jobs=2), cwd=tmp_path).findings if f.rule == "yaml/alias-bomb"]
+    assert all("this run" in f.message for f in bombs)
+    assert 31 - len(bombs) <= 2000 // 440  # the files whose aliases were expanded stay within the run's cap

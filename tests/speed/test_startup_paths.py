@@ -70,3 +70,84 @@ def test_classification_by_path_alone():
     assert [classify(p, {"."}) for p in ("templates/x.yaml", "values.yaml", "a.yaml")] == \
         ["helm-template", "helm-values", "yaml"]
     assert chart_dirs(["Chart.yaml", "charts/web/Chart.yaml", "charts/web/x.yaml", "NotChart.yaml"]) == {".", "charts/web"}
+
+
+_PROBE = textwrap.dedent("""
+    import gc, json, sys
+    from prcheck.cli import main
+    try:
+        main(sys.argv[1:], standalone_mode=False)
+    finally:
+        print(json.dumps({"modules": sorted(sys.modules), "gc": gc.isenabled()}), file=sys.stderr)
+""")
+
+DEPLOYMENT = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers: [{name: web, image: "nginx:latest"}]
+""")
+
+WORKFLOW = textwrap.dedent("""\
+    on: push
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps: [{uses: actions/checkout@v4}]
+""")
+
+
+def _probe_run(root, *paths: str) -> tuple[dict, dict]:
+    done = subprocess.run([sys.executable, "-c", _PROBE, "check", *paths, "--format", "json", "--fail-on", "never"],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    return json.loads(done.stdout), json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_a_one_file_run_loads_no_rego_stack_and_leaves_the_gc_on(tmp_path):
+    """pre-commit checks one manifest at a time: the Rego engine (and regorus) load only
+    for a run with CI files or Rego policies; the pack's Rego rules still run on CI files."""
+    (tmp_path / "app.yaml").write_text(DEPLOYMENT)
+    report, seen = _probe_run(tmp_path, "app.yaml")
+    assert any(f["rule"] == "k8s/image-latest-tag" for f in report["findings"])
+    assert not [m for m in seen["modules"] if m == "regorus" or m.startswith("prcheck.checks.policy.rego")
+                and m != "prcheck.checks.policy.rego_input"]
+    assert seen["gc"] is True
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(WORKFLOW)
+    report, seen = _probe_run(tmp_path, "app.yaml", ".github/workflows/ci.yml")
+    assert {"gha/unpinned-uses", "k8s/image-latest-tag"} <= {f["rule"] for f in report["findings"]}
+    assert "regorus" in seen["modules"]
+
+
+def test_a_broken_pack_is_an_error_as_soon_as_a_run_needs_its_rego(tmp_path, monkeypatch):
+    """The shipped pack's Rego is read on the first CI document, so a pack without its
+    entry rule stops that run (as it stopped every run when read up front); a pack
+    given by path (`prcheck policy test`) is checked when the engine is made."""
+    import shutil
+
+    import pytest
+
+    from prcheck.checks.policy import builtin
+    from prcheck.checks.policy.base import PolicyError
+    from prcheck.model import Document
+
+    pack = tmp_path / "pack"
+    shutil.copytree(builtin.pack_dir(), pack)
+    (pack / "main.rego").write_text("package prcheck.main\n\nimport rego.v1\n\nnothing := true\n")
+    with pytest.raises(PolicyError, match="no package prcheck.main with a deny rule"):
+        builtin.BuiltinEngine(pack)
+    monkeypatch.setattr(builtin, "pack_dir", lambda: pack)
+    engine = builtin.BuiltinEngine()
+    manifest = Document(path="app.yaml", index=0, line=1, obj={"apiVersion": "v1", "kind": "ConfigMap",
+                                                              "metadata": {"name": "c"}}, file_kind="kubernetes")
+    assert engine.evaluate([manifest]).passed == 1
+    workflow = Document(path=".github/workflows/ci.yml", index=0, line=1, obj={"on": "push", "jobs": {}},
+                        file_kind="github-workflow")
+    with pytest.raises(PolicyError, match="no package prcheck.main with a deny rule"):
+        engine.evaluate([workflow])

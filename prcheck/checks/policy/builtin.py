@@ -25,10 +25,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from prcheck import shipped_yaml
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy import builtin_k8s, builtin_pins
 from prcheck.checks.policy.base import Evaluation, PolicyError
@@ -38,9 +39,11 @@ from prcheck.checks.policy.builtin_catalog import (
     pack_dir,
     pack_modules,
 )
-from prcheck.checks.policy.rego import EmbeddedBackend, RegoEngine
-from prcheck.checks.policy.rego_modules import RegoModule, parse_module
 from prcheck.model import Document, Finding, _child_node as child_node
+
+if TYPE_CHECKING:  # the Rego stack loads with the first CI document (most runs hold none)
+    from prcheck.checks.policy.rego import EmbeddedBackend, RegoEngine
+    from prcheck.checks.policy.rego_modules import RegoModule
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -56,6 +59,8 @@ def pack_rego(files: Sequence[Path]) -> list[RegoModule]:
     """The pack's modules, all Rego v1. Only the entry module is parsed here
     (RegoEngine needs its rule heads); the others are compiled once, by the
     backend, which reports their syntax errors the same way."""
+    from prcheck.checks.policy.rego_modules import RegoModule, parse_module
+
     modules: list[RegoModule] = []
     for file in files:
         try:
@@ -76,7 +81,7 @@ def pack_data(root: Path) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for file in sorted((root / "data").glob("*.yaml")) if (root / "data").is_dir() else []:
         try:
-            loaded = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+            loaded = shipped_yaml.parsed(file.read_text(encoding="utf-8"), lambda text: yaml.load(text, Loader=_YAML_LOADER))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise PolicyError(str(file), 0, 0, f"invalid pack data: {exc}") from None
         if not isinstance(loaded, dict):
@@ -123,17 +128,28 @@ class _LineCache:
         return line
 
 
-class _CompiledOnUse:
-    """The pack's regorus instance, compiled on the first query: most runs hold no CI file."""
+class _RegoPack:
+    """The pack's Rego modules and regorus instance, shared by every copy of the engine.
+    Read on the first CI document and compiled on its first query: most runs hold no CI
+    file, and those never load the Rego stack."""
 
-    def __init__(self, modules: Sequence[RegoModule], data: dict[str, Any]) -> None:
-        self._modules = modules
+    def __init__(self, files: Sequence[Path], data: dict[str, Any]) -> None:
+        self._files = files
         self._data = data
+        self._modules: list[RegoModule] | None = None
         self._backend: EmbeddedBackend | None = None
+
+    @property
+    def modules(self) -> list[RegoModule]:
+        if self._modules is None:
+            self._modules = pack_rego(self._files)
+        return self._modules
 
     def query(self, package: str, rule: str, input_json: str) -> Any:
         if self._backend is None:
-            self._backend = EmbeddedBackend(self._modules, self._data)
+            from prcheck.checks.policy.rego import EmbeddedBackend
+
+            self._backend = EmbeddedBackend(self.modules, self._data)
         return self._backend.query(package, rule, input_json)
 
     def close(self) -> None:
@@ -149,26 +165,46 @@ class BuiltinEngine:
 
     def __init__(self, root: Path | None = None, kube_version: str = "1.32",
                  rule_config: Mapping[str, Any] | None = None) -> None:
+        """A pack given by `root` (`prcheck policy test`) is read and checked here; the
+        shipped one, which the test suite checks, only as far as a run needs it: its
+        Kubernetes rules' data now, its Rego and catalog on the first CI document."""
         self.root = root or pack_dir()
         self.kube_version = kube_version
-        self.catalog: dict[str, RuleInfo] = {r.id: r for r in load_catalog(self.root)}
-        modules = pack_rego(pack_modules(self.root))
+        self._catalog: dict[str, RuleInfo] | None = None
         data = pack_data(self.root)
-        self._modules = modules
         self._data = data
         settings = {"rules": {k: v for k, v in (rule_config or {}).items() if isinstance(v, dict)}}
-        self._backend = _CompiledOnUse(modules, {**data, "settings": settings})
-        self._rego = RegoEngine(modules, self._backend, namespaces=[ENTRY_PACKAGE],
-                                engine_label=ENGINE_LABEL, input_for=self._input)
-        if not self._rego.rules:
-            raise PolicyError(str(self.root), 0, 0, f"the policy pack has no package {ENTRY_PACKAGE} with a deny rule")
+        self._backend = _RegoPack(pack_modules(self.root), {**data, "settings": settings})
+        self._rego: RegoEngine | None = None
+        if root is not None:
+            self._catalog = self._read_catalog()
+            self._rego_engine()
+
+    def _read_catalog(self) -> dict[str, RuleInfo]:
+        return {r.id: r for r in load_catalog(self.root)}
+
+    @property
+    def catalog(self) -> dict[str, RuleInfo]:
+        if self._catalog is None:
+            self._catalog = self._read_catalog()
+        return self._catalog
+
+    def _rego_engine(self) -> RegoEngine:
+        if self._rego is None:
+            from prcheck.checks.policy.rego import RegoEngine
+
+            rego = RegoEngine(self._backend.modules, self._backend, namespaces=[ENTRY_PACKAGE],
+                              engine_label=ENGINE_LABEL, input_for=self._input)
+            if not rego.rules:
+                raise PolicyError(str(self.root), 0, 0, f"the policy pack has no package {ENTRY_PACKAGE} with a deny rule")
+            self._rego = rego
+        return self._rego
 
     def with_kube_version(self, kube_version: str) -> BuiltinEngine:
         """The same compiled pack judged against another Kubernetes version (per environment)."""
         other = copy.copy(self)
         other.kube_version = kube_version
-        other._rego = RegoEngine(self._modules, self._backend, namespaces=[ENTRY_PACKAGE],
-                                 engine_label=ENGINE_LABEL, input_for=other._input)
+        other._rego = None  # bound to `other._input` when first needed
         return other
 
     def close(self) -> None:
@@ -190,8 +226,9 @@ class BuiltinEngine:
             kind = file_kind_of(doc)
             found: list[Finding] = []
             if kind in REGO_FILE_KINDS:
+                rego = self._rego_engine()  # a broken pack stops the run, as it did when read up front
                 try:
-                    evaluation = self._rego.evaluate([doc])
+                    evaluation = rego.evaluate([doc])
                 except PolicyError as exc:
                     found.append(self._error(doc, exc))
                 else:

@@ -17,6 +17,7 @@ from typing import Any
 import re2
 import yaml
 
+from prcheck import shipped_yaml
 from prcheck.checks.secrets.matcher import _OPTIONS
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -117,5 +118,6 @@ def default_words() -> SecretWords:
 
     # prcheck's own data file: the C loader (the pure-Python one costs every run ~10 ms)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load((pack_dir() / "data" / "secrets.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
+    data = shipped_yaml.parsed((pack_dir() / "data" / "secrets.yaml").read_text(encoding="utf-8"),
+                               lambda text: yaml.load(text, Loader=loader)) or {}
     return SecretWords.from_data(data.get("secrets") or {})

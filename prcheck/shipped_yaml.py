@@ -1,0 +1,67 @@
+"""prcheck's own YAML data files (`policies/data/*.yaml`), read from a copy parsed at build time.
+
+Every run reads them (the pack's data, deprecated APIs, client-side kinds, secret
+words), some twice; PyYAML builds their objects in Python, a fifth of a one-file
+run's own work. The copy maps each file's exact text to its value as JSON, so a
+text found there is the text that was parsed, and any other text (an edited file,
+another pack's data) is parsed as before, with the same errors. A test fails when
+the copy is stale; refresh it with `python -m prcheck.shipped_yaml`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from prcheck.resources import data_dir
+
+COPY = Path("data") / "parsed" / "yaml.json"  # inside the pack folder
+
+
+def parsed(text: str, parse: Callable[[str], Any]) -> Any:
+    """`parse(text)`, or the same value from the copy when `text` is a shipped file's text.
+    The value is new on every call: callers may change it."""
+    try:
+        with open(data_dir("policies") / COPY, encoding="utf-8") as fh:
+            copy = json.load(fh)
+    except (OSError, ValueError):
+        copy = {}
+    entry = copy.get(text) if isinstance(copy, dict) else None
+    if isinstance(entry, dict) and "value" in entry:
+        return entry["value"]
+    return parse(text)
+
+
+def sources(root: Path | None = None) -> list[Path]:
+    root = root or data_dir("policies")
+    return sorted((root / "data").glob("*.yaml"))
+
+
+def build(parse: Callable[[str], Any], root: Path | None = None) -> dict[str, Any]:
+    """The copy's content: text -> {"file", "value"} for each file whose value JSON keeps exactly."""
+    copy: dict[str, Any] = {}
+    for path in sources(root):
+        text = path.read_text(encoding="utf-8")
+        value = parse(text)
+        try:
+            kept = json.loads(json.dumps(value)) == value
+        except (TypeError, ValueError):  # dates, sets, keys that are not strings
+            kept = False
+        if kept:
+            copy[text] = {"file": path.name, "value": value}
+    return copy
+
+
+def write(root: Path | None = None) -> Path:
+    import yaml
+
+    target = (root or data_dir("policies")) / COPY
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy = build(lambda text: yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), root)
+    target.write_text(json.dumps(copy, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(write())
