@@ -15,7 +15,6 @@ from prcheck.checks import crd_schema, lint, schema
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy.base import Evaluation, PolicyEngine, PolicyError
 from prcheck.checks.policy.builtin import BuiltinEngine
-from prcheck.checks.policy.cel import carried as cel_carried
 from prcheck.checks.policy.cel.deferred import DeferredCelEngine
 from prcheck.checks.schema_store import SchemaStore
 from prcheck.checks.secrets import SecretsEngine
@@ -130,6 +129,8 @@ def carried_context(entries: Sequence[SourceEntry], sizes: Sequence[int],
     """CRD schemas and admission configuration (policies, bindings, their params,
     Namespaces: `cel.carried`) from every file, for a run that checks only the files
     a change affects; one read per file, a parse only where a kind is mentioned."""
+    from prcheck.checks.policy.cel import carried as cel_carried  # PR runs only
+
     mark = crd_schema.CRD_KIND.encode()
     crds: list[Any] = []
     admission: list[Document] = []

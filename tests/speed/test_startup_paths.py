@@ -110,12 +110,15 @@ def _probe_run(root, *paths: str) -> tuple[dict, dict]:
 
 def test_a_one_file_run_loads_no_rego_stack_and_leaves_the_gc_on(tmp_path):
     """pre-commit checks one manifest at a time: the Rego engine (and regorus) load only
-    for a run with CI files or Rego policies; the pack's Rego rules still run on CI files."""
+    for a run with CI files or Rego policies (the pack's Rego rules still run on CI files),
+    the immutable-field checks only with --base."""
     (tmp_path / "app.yaml").write_text(DEPLOYMENT)
     report, seen = _probe_run(tmp_path, "app.yaml")
     assert any(f["rule"] == "k8s/image-latest-tag" for f in report["findings"])
     assert not [m for m in seen["modules"] if m == "regorus" or m.startswith("prcheck.checks.policy.rego")
                 and m != "prcheck.checks.policy.rego_input"]
+    # nor what only --base runs use: the immutable-field checks, the admission configuration carried into them
+    assert not {"prcheck.checks.policy.cel.immutable", "prcheck.checks.policy.cel.carried"} & set(seen["modules"])
     assert seen["gc"] is True
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)

@@ -22,7 +22,6 @@ from typing import Any
 from prcheck.model import Document
 
 from ..base import Evaluation
-from . import immutable
 
 ENGINE = "cel"
 # built-in groups whose objects feed the engine itself: policies, bindings, CRDs
@@ -81,5 +80,9 @@ class DeferredCelEngine:
 
                 self._engine.append(CelEngine())
             return self._engine[0].for_context(self.ctx).evaluate(docs)
-        return Evaluation(findings=immutable.check(docs, getattr(self.ctx, "base_objects", None) or {},
-                                                   getattr(self.ctx, "base_docs", ())))
+        base = getattr(self.ctx, "base_objects", None) or {}
+        if not base:  # nothing to compare with (every run without --base): no immutable-field module either
+            return Evaluation(findings=[])
+        from . import immutable
+
+        return Evaluation(findings=immutable.check(docs, base, getattr(self.ctx, "base_docs", ())))
