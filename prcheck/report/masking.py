@@ -25,9 +25,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from prcheck.checks.secrets import find_secret_spans
+from prcheck.checks.secrets import find_secret_spans, find_secret_spans_many
 from prcheck.checks.secrets.matcher import shannon_entropy
 from prcheck.model import EnvDiff, Finding, Report, ResourceChange
 
@@ -118,10 +118,12 @@ def _mask_cached(text: str, loose: bool, data: bool) -> str:
     return _mask(text, default_hide, loose, data)
 
 
-def _mask(text: str, hide: Hide, loose: bool, data: bool) -> str:
+def _mask(text: str, hide: Hide, loose: bool, data: bool, spans: list[tuple[int, int]] | None = None) -> str:
+    """`spans`: `find_secret_spans(text)` when the caller has it already."""
     if not text:
         return text
-    spans = find_secret_spans(text)
+    if spans is None:
+        spans = find_secret_spans(text)
     if spans:
         text = _replace_spans(text, spans, hide)
     if "://" in text:
@@ -157,6 +159,22 @@ def mask_finding(finding: Finding) -> Finding:
     return replace(finding, message=message, resource=resource, path=path)
 
 
+def mask_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """`[mask_finding(f) for f in findings]` (a finding masking leaves alone is returned as the
+    same object), each distinct text masked once, with the secrets detector reading all of
+    them in batches (`find_secret_spans_many`): a report's tens of thousands of findings
+    repeat a few thousand texts, and one detector call per text was most of the cost."""
+    texts = list({text: None for f in findings for text in (f.message, f.resource, f.path)})
+    masked = {text: _mask(text, default_hide, False, False, spans)
+              for text, spans in zip(texts, find_secret_spans_many(texts))}
+    out: list[Finding] = []
+    for finding in findings:
+        message, resource, path = masked[finding.message], masked[finding.resource], masked[finding.path]
+        same = (message, resource, path) == (finding.message, finding.resource, finding.path)
+        out.append(finding if same else replace(finding, message=message, resource=resource, path=path))
+    return out
+
+
 def _mask_change(change: ResourceChange) -> ResourceChange:
     return replace(change, key=mask_text(change.key), text=mask_text(change.text, data=True))
 
@@ -185,8 +203,8 @@ def mask_report(report: Report) -> Report:
     """A copy of `report` in which no text field can carry a credential."""
     return replace(
         report,
-        findings=[mask_finding(f) for f in report.findings],
-        fixed=[mask_finding(f) for f in report.fixed],
+        findings=mask_findings(report.findings),
+        fixed=mask_findings(report.fixed),
         suppressed=[replace(s, finding=mask_finding(s.finding), reason=mask_text(s.reason)) for s in report.suppressed],
         diffs=[_mask_diff(d) for d in report.diffs],
         stats=_mask_stats(report.stats),

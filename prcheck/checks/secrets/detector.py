@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 import re2
 
 from prcheck.checks.secrets.decode import Unit
-from prcheck.checks.secrets.matcher import _OPTIONS, WINDOW_FROM, Matcher, shannon_entropy
+from prcheck.checks.secrets.matcher import _OPTIONS, Matcher, shannon_entropy
 from prcheck.checks.secrets.words import SecretWords
 
 ENV_LITERAL = "secrets/env-literal"
@@ -29,7 +29,6 @@ K8S_SECRET = "secrets/k8s-secret-in-git"
 PREFIX = "secrets/"
 GENERIC = frozenset({"generic-api-key"})
 CONTEXT_PREFIXES = ("curl-", "generic-")
-BATCH_CHARS = 32_768  # documents' joined texts one batch of `Matcher.suspects` holds
 
 # scheme://user:password@host (user may be empty: https://:token@host)
 _URL_CREDENTIALS = re2.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,20}://([^\s/:@'\"`<>]*):([^\s/@'\"`]+)@[^\s/@'\"`]", _OPTIONS)
@@ -111,11 +110,7 @@ class Detector:
         out = [False] * len(documents)
         batch: list[int] = []
         joined: list[str] = []
-        size = 0
         for index, (keys, texts, _) in enumerate(documents):
-            if size > BATCH_CHARS:
-                self._settle_batch(documents, batch, joined, out)
-                batch, joined, size = [], [], 0
             for key in keys:
                 if key is not None:
                     known = names.get(key)
@@ -125,21 +120,15 @@ class Detector:
             if out[index] or not texts:
                 continue
             text = _joined(keys, texts)
-            if "://" in text and "@" in text or len(text) > WINDOW_FROM:
-                out[index] = True  # a URL's password is judged per unit; a long text is scanned in windows
+            if "://" in text and "@" in text:
+                out[index] = True  # a URL's password is judged per unit
             else:
                 batch.append(index)
                 joined.append(text)
-                size += len(text)
-        self._settle_batch(documents, batch, joined, out)
-        return out
-
-    def _settle_batch(self, documents: Sequence[tuple[Sequence[str | None], Sequence[str], str]], batch: list[int],
-                      joined: list[str], out: list[bool]) -> None:
         for position in self.matcher.suspects(joined, [documents[i][2] for i in batch]):
-            index = batch[position]
-            keys, texts, path = documents[index]
-            out[index] = bool(self._joined_matches(keys, texts, path))
+            keys, texts, path = documents[batch[position]]
+            out[batch[position]] = bool(self._joined_matches(keys, texts, path))
+        return out
 
     def _joined_rule_hits(self, units: Sequence[Unit], path: str) -> list[Hit]:
         found = self._joined_matches([u.key for u in units], [u.text for u in units], path)
@@ -248,20 +237,33 @@ class Detector:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of every secret in arbitrary text, merged and sorted."""
-        unit = Unit((), None, text)
-        found = [(h.start, h.end) for h in self._joined_rule_hits([unit], "") + self._url_hits(unit)]
+        return self.spans_many([text])[0]
+
+    def spans_many(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """`spans` of each text. The gitleaks rules read the texts in batches (`Matcher.suspects`)
+        and one text alone only where a match touched it; `key = value` lines are read only in
+        a text holding a word a secret-like name is made of (`SecretWords.may_name`)."""
         from prcheck.checks.secrets.decode import _assignments
 
-        if "=" in text or ":" in text:
-            offset = 0
-            for line in text.splitlines(keepends=True):
-                for name, value in _assignments(line):
-                    if value and self.words.secret_name(name) and not self.words.is_placeholder(value):
-                        at = line.rfind(value)
-                        if at >= 0:
-                            found.append((offset + at, offset + at + len(value)))
-                offset += len(line)
-        return merge(found)
+        ruled: dict[int, list[tuple[int, int]]] = {}
+        for i in self.matcher.suspects(texts, [""] * len(texts)):
+            ruled[i] = [(start, end) for _, _, _, start, end in self._joined_matches([None], [texts[i]], "")]
+        out: list[list[tuple[int, int]]] = []
+        for i, text in enumerate(texts):
+            found = ruled.get(i, [])
+            if "://" in text:
+                found += [(h.start, h.end) for h in self._url_hits(Unit((), None, text))]
+            if ("=" in text or ":" in text) and self.words.may_name(text):
+                offset = 0
+                for line in text.splitlines(keepends=True):
+                    for name, value in _assignments(line):
+                        if value and self.words.secret_name(name) and not self.words.is_placeholder(value):
+                            at = line.rfind(value)
+                            if at >= 0:
+                                found.append((offset + at, offset + at + len(value)))
+                    offset += len(line)
+            out.append(merge(found) if found else found)
+        return out
 
 
 def _joined(keys: Sequence[str | None], texts: Sequence[str]) -> str:

@@ -34,7 +34,9 @@ WINDOW = 8_192
 # reported anyway, and must not cost a Python loop per match.
 MAX_MATCHES_PER_RULE = 500
 FEW_RULES = 8
-# Matches of one rule's probe in one batch before every text after them counts as a suspect.
+# Texts `Matcher.suspects` reads in one batch (about this many characters), and matches of one
+# rule's probe in one batch before every text after them counts as a suspect.
+BATCH_CHARS = 32_768
 MAX_PROBE_MATCHES = 1000
 LINE_REACH = 4096
 
@@ -368,43 +370,58 @@ class Matcher:
         return sorted(picked)
 
     def suspects(self, texts: Sequence[str], paths: Sequence[str]) -> set[int]:
-        """Indices of the texts (each at most `WINDOW_FROM` long; `paths[i]` is the file of
-        `texts[i]`) that some rule's regex may match; `scan` of any other finds nothing. One
-        keyword pass and one pass per keyword-picked rule over all the texts joined by
-        newlines, instead of one of each per text: a rule's `probe` (`batch_pattern`) matches
-        the batch wherever the rule matches one of its texts, and each of its matches marks
-        the texts it touches."""
-        everyone = set(range(len(texts)))
-        if not texts:
-            return everyone
-        batch = "\n".join(texts)
+        """Indices of the texts (`paths[i]` is the file of `texts[i]`) that some rule's regex
+        may match; `scan` of any other finds nothing. Texts are read in batches joined by
+        newlines: one keyword pass and one pass per keyword-picked rule per batch, instead of
+        one of each per text. A text long enough to be scanned in windows is always a suspect."""
+        found: set[int] = set()
+        batch: list[int] = []
+        size = 0
+        for i, text in enumerate(texts):
+            if len(text) > WINDOW_FROM:
+                found.add(i)
+                continue
+            batch.append(i)
+            size += len(text) + 1
+            if size > BATCH_CHARS:
+                found.update(self._batch_suspects(batch, texts, paths))
+                batch, size = [], 0
+        found.update(self._batch_suspects(batch, texts, paths))
+        return found
+
+    def _batch_suspects(self, batch: Sequence[int], texts: Sequence[str], paths: Sequence[str]) -> set[int]:
+        """A rule's `probe` (`batch_pattern`) matches the batch wherever the rule matches one of
+        its texts, and each of its matches marks the texts it touches."""
+        if not batch:
+            return set()
+        joined = "\n".join([texts[i] for i in batch])
         offsets: list[int] = []
         position = 0
-        for text in texts:
+        for i in batch:
             offsets.append(position)
-            position += len(text) + 1
+            position += len(texts[i]) + 1
         found: set[int] = set()
-        for i in self.candidates(batch.lower()):
-            compiled = self._compile(i)
+        for rule in self.candidates(joined.lower()):
+            compiled = self._compile(rule)
             if compiled.path is not None:  # a rule on some paths only: its texts are scanned one by one
-                found.update(j for j, path in enumerate(paths) if compiled.path.search(path))
+                found.update(i for i in batch if compiled.path.search(paths[i]))
                 continue
             probe = compiled.probe
             if probe is None:
-                return everyone
-            for count, hit in enumerate(probe.finditer(batch)):
+                return set(batch)
+            for count, hit in enumerate(probe.finditer(joined)):
                 start, end = hit.span()
                 first = max(0, bisect.bisect_right(offsets, start) - 2)
                 if count >= MAX_PROBE_MATCHES:
-                    found.update(range(first, len(texts)))
+                    found.update(batch[first:])
                     break
                 # a text with the newlines on either side: a match there (even an empty one) may be its own
-                for j in range(first, len(texts)):
+                for j in range(first, len(batch)):
                     if offsets[j] - 1 > end:
                         break
-                    if start <= offsets[j] + len(texts[j]) + 1:
-                        found.add(j)
-            if len(found) == len(texts):
+                    if start <= offsets[j] + len(texts[batch[j]]) + 1:
+                        found.add(batch[j])
+            if len(found) == len(batch):
                 break
         return found
 
