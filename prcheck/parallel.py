@@ -21,14 +21,14 @@ from prcheck.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from prcheck.checks.policy.base import Evaluation
+    from prcheck.model import Finding
     from prcheck.pipeline import CheckOptions
     from prcheck.sources.collect import SourceEntry
-    from prcheck.sources.yaml_loader import LoadedFile
-
-    from prcheck.sources.yaml_loader import AliasBudget
+    from prcheck.sources.yaml_loader import AliasBudget, LoadedFile
 
     Share = tuple[list[SourceEntry], CheckOptions, bool]  # files, options, identities
-    Result = tuple[list[LoadedFile], Evaluation, dict[str, float]]
+    # files, evaluation, timings, and per finding whether masking leaves it as it is (b"\x01")
+    Result = tuple[list[LoadedFile], Evaluation, dict[str, float], bytes]
 
 # Below this much YAML, starting workers costs more than it saves (measured:
 # at 2,000 resources, 0.9 MB, two forked workers already cut the wall time by a fifth).
@@ -101,9 +101,13 @@ def check_share(args: Share, store: object, engines: Sequence[object], budget: "
     """Load and check one share of the files (in a worker, or in the parent with its own
     compiled engines) and cut the result down to what the parent reads afterwards: the
     same steps wherever it runs, so a share checked in the parent equals a worker's.
-    `budget`: the alias expansion this process may still pay for."""
+    `budget`: the alias expansion this process may still pay for. Masking each finding's
+    text is per-finding work too: the flags say which findings it leaves as they are, so the
+    parent masks only the others (see `mask_report`), and the findings stay unmasked until
+    the report is, as in one process."""
     from prcheck.checks.policy.base import Evaluation
     from prcheck.pipeline import Timer, check_documents, context_for, load_files
+    from prcheck.report.masking import mask_findings
     from prcheck.sources.line_tree import defer
 
     entries, opts, identities = args
@@ -121,7 +125,9 @@ def check_share(args: Share, store: object, engines: Sequence[object], budget: "
                 keep_identities(file)
             defer(file)  # the PyYAML trees were the bulk of the pickle; the text composes them again
         files.extend(batch)
-    return files, evaluation, timer.timings
+    with timer.stage("mask"):
+        clean = bytes(m is f for m, f in zip(mask_findings(evaluation.findings), evaluation.findings))
+    return files, evaluation, timer.timings, clean
 
 
 # Run-scope lint rules known to read only a document's identity (and the file's kind).
@@ -209,12 +215,14 @@ def _ignore_annotation(slim: dict) -> "dict | None":
 
 def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts: "CheckOptions",
                    jobs: int, crds: "dict | None" = None, identities: bool = False,
-                   local: "tuple[object, Sequence[object]] | None" = None) -> Result:
+                   local: "tuple[object, Sequence[object]] | None" = None
+                   ) -> "tuple[list[LoadedFile], Evaluation, dict[str, float], dict[int, Finding]]":
     """Per-file work of the whole run in `jobs` processes: the parent and `jobs - 1` workers;
     timings are summed over them. `crds`: JSON schemas converted from the CRDs the repository
     carries; `identities`: shares come back as `keep_identities` leaves them (see
     `identities_suffice`); `local`: the parent's schema store (with `crds`) and per-document
-    engines, compiled as a worker compiles its own (built here when None).
+    engines, compiled as a worker compiles its own (built here when None). The last item
+    returned: the findings masking leaves as they are, by id (`mask_report`'s `clean`).
 
     The shares wait in file order; the workers take them from the front and the parent from
     the back, as long as one is still waiting (a share a worker took can no longer be
@@ -244,11 +252,13 @@ def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts:
             files: list[LoadedFile] = []
             evaluation = Evaluation()
             timings: dict[str, float] = {}
+            clean: dict[int, Finding] = {}
             for index, future in enumerate(futures):
-                chunk_files, chunk_eval, chunk_timings = results[index] or future.result()
+                chunk_files, chunk_eval, chunk_timings, chunk_clean = results[index] or future.result()
                 results[index] = None
                 files.extend(chunk_files)
                 evaluation.extend(chunk_eval)
+                clean.update((id(f), f) for f, flag in zip(chunk_eval.findings, chunk_clean) if flag)
                 for stage, seconds in chunk_timings.items():
                     timings[stage] = timings.get(stage, 0.0) + seconds
-    return files, evaluation, timings
+    return files, evaluation, timings, clean

@@ -340,6 +340,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
     timer = Timer()
+    clean: dict[int, Finding] | None = None  # findings the workers found masking leaves as they are
     root = opts.root or root_for(Path(opts.paths[0]), cwd)
     targets, refused = contained_targets(opts.paths, cwd, root)
     ctx = context_for(opts)
@@ -383,7 +384,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
                                     opts.limits)
             store = store.with_crds(crds)
             with timer.stage("parallel"):
-                files, evaluation, worker_timings = parallel.load_and_check(
+                files, evaluation, worker_timings, clean = parallel.load_and_check(
                     entries, sizes, opts, jobs, crds, parallel.identities_suffice(engines, ctx, crds, everything),
                     local=(store, [e for e in engines if e.per_document]))
             for stage, seconds in worker_timings.items():
@@ -447,5 +448,5 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         "render_notes": render_notes(opts.render, rendered, {e.kind for e in entries}),
         "timings": {k: round(v, 4) for k, v in timer.timings.items()},
     })
-    return mask_report(report)  # before any format or publisher sees it
+    return mask_report(report, clean)  # before any format or publisher sees it
 

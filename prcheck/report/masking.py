@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import replace
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from prcheck.checks.secrets import find_secret_spans, find_secret_spans_many
 from prcheck.checks.secrets.matcher import shannon_entropy
@@ -199,11 +199,16 @@ def _mask_stats(value: Any) -> Any:
     return value
 
 
-def mask_report(report: Report) -> Report:
-    """A copy of `report` in which no text field can carry a credential."""
+def mask_report(report: Report, clean: "Mapping[int, Finding] | None" = None) -> Report:
+    """A copy of `report` in which no text field can carry a credential. `clean`: findings
+    (by id) that `mask_finding` was already seen to leave as they are, where they were made
+    (a worker process); they are passed through. The mapping holds each finding, so an id
+    cannot stand for another object; anything else is masked here."""
+    known = clean or {}
+    masked = iter(mask_findings([f for f in report.findings if known.get(id(f)) is not f]))
     return replace(
         report,
-        findings=mask_findings(report.findings),
+        findings=[f if known.get(id(f)) is f else next(masked) for f in report.findings],
         fixed=mask_findings(report.fixed),
         suppressed=[replace(s, finding=mask_finding(s.finding), reason=mask_text(s.reason)) for s in report.suppressed],
         diffs=[_mask_diff(d) for d in report.diffs],

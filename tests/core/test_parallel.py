@@ -1,6 +1,7 @@
 """A run split over worker processes must report exactly what one process reports."""
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,44 @@ def test_each_process_spends_its_share_of_the_run_alias_budget(tmp_path: Path, m
     bombs = [f for f in run_check(dataclasses.replace(opts, jobs=2), cwd=tmp_path).findings if f.rule == "yaml/alias-bomb"]
     assert all("this run" in f.message for f in bombs)
     assert 31 - len(bombs) <= 2000 // 440  # the files whose aliases were expanded stay within the run's cap
+
+
+TOKEN = "ghp_R4nd0mT0kenV4lu3abcdefghijklmn0pq12"  # a GitHub token's shape, as a container name
+
+
+def test_findings_made_in_workers_are_masked_in_every_output(tmp_path: Path, run_cli,
+                                                             monkeypatch: pytest.MonkeyPatch):
+    """Workers tell the parent which findings masking leaves as they are; a finding quoting a
+    token is still masked, in every format, exactly as in one process."""
+    write(tmp_path, {**pods(12), "apps/leak.yaml": POD.format(i=50, port=80).replace("- name: c", f"- name: {TOKEN}")})
+    formats = ("json", "sarif", "text")
+
+    def outputs(jobs: str) -> dict[str, str]:
+        out = {}
+        for fmt in formats:
+            result = run_cli(["check", "--format", fmt, "--fail-on", "never", "-j", jobs, "apps"], tmp_path)
+            assert result.exit_code == 0, result.output
+            out[fmt] = result.output
+        return out
+
+    serial = outputs("1")
+    mine = slowed_parent(monkeypatch, 0.1)
+    pooled = outputs("2")
+    assert "apps/leak.yaml" not in mine  # a worker checked it: it sorts first
+    for fmt in formats:
+        assert TOKEN not in pooled[fmt] and "<masked, 39 chars>" in pooled[fmt]
+    assert json.loads(pooled["json"])["findings"] == json.loads(serial["json"])["findings"]
+    assert pooled["sarif"] == serial["sarif"] and pooled["text"] == serial["text"]
+
+
+def test_mask_report_passes_through_only_the_findings_it_was_told_are_clean():
+    from prcheck.model import Finding, Report
+    from prcheck.report.masking import mask_report
+
+    plain = Finding(rule="r", severity="info", message="container 'c' has no probes", path="a.yaml")
+    leak = Finding(rule="r", severity="info", message=f"container '{TOKEN}' has no probes", path="a.yaml")
+    masked = mask_report(Report(findings=[plain, leak]), {id(plain): plain})
+    assert masked.findings[0] is plain
+    assert TOKEN not in masked.findings[1].message
+    # an id that stands for another object is not trusted: the finding is masked here
+    assert TOKEN not in mask_report(Report(findings=[leak]), {id(leak): plain}).findings[0].message
