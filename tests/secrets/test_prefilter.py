@@ -49,6 +49,18 @@ spec:
 """
 
 
+class _Str(str):
+    """A str subclass: the text walk's fast paths test exact types, and must hand others on."""
+
+
+class _Dict(dict):
+    pass
+
+
+class _List(list):
+    pass
+
+
 @pytest.fixture(scope="module")
 def engine() -> SecretsEngine:
     return SecretsEngine.from_settings(SecretsSettings())
@@ -115,6 +127,8 @@ def test_unit_texts_are_the_units_keys_and_texts_on_every_fixture():
     {"kind": "ConfigMap", "apiVersion": "v2", "data": {"a": "b"}},
     [["a", ["b", {"c": "d"}]], "e", 7, {"value": "v"}],
     {"sops": {"mac": "x"}, "token": "t"},
+    {_Str("note"): _Str("a=b"), "list": [_Str("x"), _Dict(value="v"), _List(["y", 1])], "m": _Dict(token="t")},
+    {"app.yaml": ["a: b", "c"], "args": ["--x=1", " ", "{\"k\": \"v\"}", "\n", True, None, 3]},
     {"kind": "SealedSecret", "spec": {"encryptedData": {"a": "b"}}},
 ])
 def test_unit_texts_match_units_on_odd_shapes(obj):

@@ -123,20 +123,27 @@ def _collect_texts(node: Any, name: str | None, literal: bool, depth: int, keys:
                 _collect_texts(others, name, literal, depth, keys, texts)
             return
         for key, value in node.items():
-            label = key if isinstance(key, str) else str(key)
-            if isinstance(value, (dict, list)):
-                nested = literal and isinstance(value, dict) and "value" in value
-                _collect_texts(value, label, label in LITERAL_BLOCKS or nested, depth, keys, texts)
-            elif isinstance(value, str) and "\n" not in value and "=" not in value and value[:1] not in "{[ " \
+            label = key if type(key) is str else key if isinstance(key, str) else str(key)
+            kind = type(value)
+            if kind is str and "\n" not in value and "=" not in value and value[:1] not in "{[ " \
                     and label != "value" and ("." not in label or not _file_key(label)):
                 if not value.isspace():  # (an empty value went the other way: "" is in any string)
                     keys.append(label)
                     texts.append(value)
+            elif kind is dict or kind is list or isinstance(value, (dict, list)):
+                nested = literal and isinstance(value, dict) and "value" in value
+                _collect_texts(value, label, label in LITERAL_BLOCKS or nested, depth, keys, texts)
             else:
                 _scalar_texts(value, name if label == "value" and literal and name else label, depth, keys, texts)
     elif isinstance(node, list):
+        plain = name is None or "." not in name or not _file_key(name)
         for value in node:
-            if isinstance(value, (dict, list)):
+            kind = type(value)
+            if kind is str and plain and "\n" not in value and "=" not in value and value[:1] not in "{[ ":
+                if not value.isspace():
+                    keys.append(name)
+                    texts.append(value)
+            elif kind is dict or kind is list or isinstance(value, (dict, list)):
                 _collect_texts(value, name, literal, depth, keys, texts)
             else:
                 _scalar_texts(value, name, depth, keys, texts)
