@@ -15,7 +15,7 @@ from __future__ import annotations
 import signal
 import sys
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from prcheck.gcpause import paused_gc
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from prcheck.sources.yaml_loader import AliasBudget, LoadedFile
 
     Share = tuple[list[SourceEntry], CheckOptions, bool]  # files, options, identities
+    Claims = tuple[Any, Any]  # one flag per share in shared memory, and its lock
     # files, evaluation, timings, and per finding whether masking leaves it as it is (b"\x01")
     Result = tuple[list[LoadedFile], Evaluation, dict[str, float], bytes]
 
@@ -39,7 +40,7 @@ CHUNKS_PER_WORKER = 16
 
 # One worker's compiled state, built once by the pool initializer. This is the
 # process's own copy: the parent never reads or writes it.
-_worker: "tuple[object, Sequence[object], AliasBudget, ExitStack] | None" = None
+_worker: "tuple[object, Sequence[object], AliasBudget, Claims, ExitStack] | None" = None
 
 
 def worth_it(entries: Sequence["SourceEntry"], sizes: Sequence[int], jobs: int, opts: "CheckOptions") -> bool:
@@ -61,7 +62,7 @@ def chunks(entries: Sequence["SourceEntry"], sizes: Sequence[int], count: int) -
     return [c for c in out if c]
 
 
-def _init(opts: "CheckOptions", crds: "dict | None", processes: int,
+def _init(opts: "CheckOptions", crds: "dict | None", processes: int, claims: "Claims",
           inherited: "tuple[object, Sequence[object]] | None" = None) -> None:
     """`inherited`: the parent's compiled store and engines, handed over by fork (never
     pickled), so a worker does not compile the pack, the secrets rules and the schema
@@ -74,7 +75,7 @@ def _init(opts: "CheckOptions", crds: "dict | None", processes: int,
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     stack = ExitStack()
     store, engines = inherited or compiled_state(opts, crds, stack)
-    _worker = (store, engines, AliasBudget.for_run(opts.limits, processes), stack)
+    _worker = (store, engines, AliasBudget.for_run(opts.limits, processes), claims, stack)
 
 
 def compiled_state(opts: "CheckOptions", crds: "dict | None", stack: ExitStack) -> "tuple[object, list]":
@@ -90,11 +91,23 @@ def compiled_state(opts: "CheckOptions", crds: "dict | None", stack: ExitStack) 
 FILES_PER_BATCH = 16
 
 
-def _work(args: Share) -> Result:
-    """One share, in a worker, with the state its initializer compiled."""
+def _work(args: "tuple[int, Share]") -> "Result | None":
+    """One share, in a worker, with the state its initializer compiled; None when the
+    parent claimed it first."""
     assert _worker is not None, "worker used before its initializer ran"
-    store, engines, budget, _ = _worker
-    return check_share(args, store, engines, budget)
+    store, engines, budget, claims, _ = _worker
+    index, share = args
+    return check_share(share, store, engines, budget) if claim(claims, index) else None
+
+
+def claim(claims: "Claims", index: int) -> bool:
+    """Whether this process is the first to take share `index` (each share is checked once)."""
+    flags, lock = claims
+    with lock:
+        if flags[index]:
+            return False
+        flags[index] = 1
+        return True
 
 
 def check_share(args: Share, store: object, engines: Sequence[object], budget: "AliasBudget") -> Result:
@@ -225,9 +238,11 @@ def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts:
     returned: the findings masking leaves as they are, by id (`mask_report`'s `clean`).
 
     The shares wait in file order; the workers take them from the front and the parent from
-    the back, as long as one is still waiting (a share a worker took can no longer be
-    cancelled). So no core sits idle while another has work, the parent's shares cross no
-    process boundary, and a slow worker start costs nothing but the shares it did not take."""
+    the back, each claiming a share before checking it, until they meet. So no core sits idle
+    while another has work (at the end, one process finishes its last share alone), the
+    parent's shares cross no process boundary, and a slow worker start costs nothing but the
+    shares it did not take. Claims, not the pool's queue, decide: a share already queued for
+    a worker is still the parent's if it claims it first."""
     from concurrent.futures import ProcessPoolExecutor
 
     from prcheck.checks.policy.base import Evaluation
@@ -241,12 +256,13 @@ def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts:
         work = [(chunk, opts, identities) for chunk in parts]
         budget = AliasBudget.for_run(opts.limits, jobs)
         results: list[Result | None] = [None] * len(work)
+        claims = (start.RawArray("b", len(work)), start.Lock())
+        inherited = local if start.get_start_method() == "fork" else None
         with ProcessPoolExecutor(max_workers=max(1, jobs - 1), mp_context=start, initializer=_init,
-                                 initargs=(opts, crds, jobs, local if start.get_start_method() == "fork" else None)) as pool, \
-                paused_gc():
-            futures = [pool.submit(_work, share) for share in work]
+                                 initargs=(opts, crds, jobs, claims, inherited)) as pool, paused_gc():
+            futures = [pool.submit(_work, (index, share)) for index, share in enumerate(work)]
             for index in reversed(range(len(work))):
-                if not futures[index].cancel():
+                if not claim(claims, index):
                     break
                 results[index] = check_share(work[index], *local, budget)
             files: list[LoadedFile] = []

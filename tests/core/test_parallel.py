@@ -239,3 +239,16 @@ def test_mask_report_passes_through_only_the_findings_it_was_told_are_clean():
     assert TOKEN not in masked.findings[1].message
     # an id that stands for another object is not trusted: the finding is masked here
     assert TOKEN not in mask_report(Report(findings=[leak]), {id(leak): plain}).findings[0].message
+
+
+def test_a_share_is_claimed_once_even_when_already_queued_for_a_worker(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    """A worker skips a share the parent claimed while it sat in the pool's queue, so the
+    processes end together instead of the worker checking its queued shares alone."""
+    import multiprocessing
+
+    flags = (multiprocessing.get_context("fork").RawArray("b", 3), multiprocessing.get_context("fork").Lock())
+    assert [parallel.claim(flags, i) for i in (2, 0, 2, 1, 0)] == [True, True, False, True, False]
+    # a worker handed a share the parent already claimed returns nothing for it
+    monkeypatch.setattr(parallel, "_worker", (None, [], None, flags, None))
+    assert parallel._work((2, ([], None, False))) is None
