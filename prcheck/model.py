@@ -185,6 +185,8 @@ class Suppressed:
 
 @dataclass(frozen=True)
 class Environment:
+    """One renderable environment (kustomize overlay, Helm release or plain folder) found by discovery."""
+
     name: str
     kind: Literal["kustomize", "helm", "plain"]
     path: str
@@ -197,6 +199,8 @@ class Environment:
 
 @dataclass(frozen=True)
 class ResourceChange:
+    """One resource added, removed or changed between base and head, with its masked diff text."""
+
     key: str
     before: Any
     after: Any
@@ -205,6 +209,8 @@ class ResourceChange:
 
 @dataclass
 class EnvDiff:
+    """The per-resource changes of one environment between base and head."""
+
     env: str
     added: list[ResourceChange] = field(default_factory=list)
     removed: list[ResourceChange] = field(default_factory=list)
@@ -218,6 +224,8 @@ class EnvDiff:
 
 @dataclass
 class Report:
+    """Everything one run produced, as every output format renders it."""
+
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     diffs: list[EnvDiff] = field(default_factory=list)

@@ -30,6 +30,8 @@ SUPPRESSION_MODES = ("all", "trusted")
 
 @dataclass(frozen=True)
 class RunConfig:
+    """Every setting of one check run, from the configuration file and the command line merged."""
+
     paths: tuple[str, ...] = (".",)
     root: Path | None = None
     exclude: tuple[str, ...] = ()

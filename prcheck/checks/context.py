@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 @dataclass(frozen=True)
 class CheckContext:
+    """What every per-document check needs to know about the run: version, strictness, skips."""
+
     kube_version: str = "1.32"
     strict: bool = False
     skip_kinds: frozenset[str] = frozenset()

@@ -58,6 +58,8 @@ class Directive:
 
 @dataclass(frozen=True)
 class ConfigException:
+    """A rule exception from the configuration file: rule, reason and where it applies."""
+
     rule: str
     reason: str
     path: str = "*"
@@ -76,6 +78,8 @@ class ConfigException:
 
 @dataclass
 class Outcome:
+    """The findings suppression kept and the ones it suppressed."""
+
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     # `trust/suppression-added`: one per suppression the change added or edited; never

@@ -30,6 +30,8 @@ ENVIRONMENT_INPUTS = frozenset({"kustomization", "helm-chart"})
 
 @dataclass(frozen=True)
 class SourceEntry:
+    """One file collection chose to check, and how it will be read."""
+
     path: str  # relative to the root, POSIX separators
     abspath: str
     kind: str

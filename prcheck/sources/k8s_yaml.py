@@ -27,8 +27,10 @@ instead (docs/yaml-semantics.md has the table of cases, each one tested):
 
 The node tree still comes from libyaml (the C composer): marks give every
 key's line. Building objects here instead of in PyYAML's generic constructor
-is also faster (no per-node generator and dispatch), which is most of the
-time a large run spends loading.
+is also faster (no per-node generator and dispatch). `plain_tree` builds the
+ordinary documents (string keys, none repeated, no anchors or merge keys)
+with even less per node; `Builder` builds the rest and says what is wrong.
+Composing the tree is now most of what loading costs (about 85%).
 """
 
 from __future__ import annotations

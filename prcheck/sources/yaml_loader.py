@@ -27,6 +27,8 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
 
 @dataclass(frozen=True)
 class Limits:
+    """The hostile-input limits of a load: what a file may cost before it becomes a finding."""
+
     max_file_bytes: int = 5 * 1024 * 1024
     max_expanded_nodes: int = 100_000  # per document
     # What aliases add beyond the distinct nodes, summed over a file and over a run: many
@@ -50,6 +52,8 @@ class AliasBudget:
 
 @dataclass
 class LoadedFile:
+    """One source file after loading: its documents and the findings loading itself made."""
+
     path: str
     kind: str
     docs: list[Document] = field(default_factory=list)
@@ -59,7 +63,8 @@ class LoadedFile:
 
 class _Loader(BaseLoader):  # type: ignore[misc, valid-type]
     """libyaml's composer (nodes with marks, for lines) with scalars tagged as
-    Kubernetes' decoder resolves them; objects are built by `k8s_yaml.Builder`."""
+    Kubernetes' decoder resolves them; objects are built by `k8s_yaml.plain_tree` (ordinary
+    documents) or `k8s_yaml.Builder` (the rest)."""
 
     # The composer calls these two Python methods around every node, for PyYAML's path
     # resolvers (`add_path_resolver`), which this loader has none of: C callables that ignore
@@ -117,11 +122,6 @@ def _children(node: Any) -> list[Any]:
 
 def _finding(rule: str, message: str, path: str, line: int = 0, severity: str = "error") -> Finding:
     return Finding(rule=rule, severity=severity, message=message, path=path, line=line, engine="lint")  # type: ignore[arg-type]
-
-
-def _ignored_tag(path: str, line: int) -> Finding:
-    return _finding("yaml/ignored-tag", "a value starts with '!', which YAML reads as a tag: Kubernetes ignores "
-                    "the tag and keeps only the text after it (quote the value)", path, line, "warning")
 
 
 def too_large(size: int, path: str, limits: Limits) -> Finding | None:
@@ -199,36 +199,35 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                 plain = None if has_aliases else k8s_yaml.plain_tree(node, limits.max_depth)
                 if plain is not None:
                     obj, ignored_tags = plain
-                    for tag_line in ignored_tags:
-                        result.findings.append(_ignored_tag(path, tag_line))
-                    result.docs.append(Document(path=path, index=index, line=line, obj=obj, origin=origin, node=node,
-                                                file_kind=kind, source=text))
-                    index += 1
-                    continue
-                builder = k8s_yaml.Builder(limits.max_depth, share=has_aliases)
-                try:
-                    obj = builder.build(node)
-                except RecursionError:
+                    duplicates: list[tuple[str, int]] = []
+                else:
+                    builder = k8s_yaml.Builder(limits.max_depth, share=has_aliases)
+                    try:
+                        obj = builder.build(node)
+                    except RecursionError:
+                        result.findings.append(_finding(
+                            "yaml/too-deep", f"document {index} nests deeper than {limits.max_depth} levels; not checked",
+                            path, line))
+                        index += 1
+                        continue
+                    except k8s_yaml.NotJSON as exc:
+                        result.findings.append(_finding(
+                            "yaml/not-json", f"document {index} has {exc}: Kubernetes decodes YAML into JSON and "
+                            "refuses it; not checked", path, line))
+                        index += 1
+                        continue
+                    except (ValueError, TypeError, OverflowError):
+                        # `!!float <text>`, `!!int <text>`: Python's message quotes the value, which may be a secret
+                        result.findings.append(_finding(
+                            "yaml/syntax", f"document {index} has a value that does not fit its tag (!!int, !!float, ...); "
+                            "value not shown, not checked", path, line))
+                        break
+                    ignored_tags, duplicates = builder.ignored_tags, builder.duplicates
+                for tag_line in ignored_tags:
                     result.findings.append(_finding(
-                        "yaml/too-deep", f"document {index} nests deeper than {limits.max_depth} levels; not checked",
-                        path, line))
-                    index += 1
-                    continue
-                except k8s_yaml.NotJSON as exc:
-                    result.findings.append(_finding(
-                        "yaml/not-json", f"document {index} has {exc}: Kubernetes decodes YAML into JSON and "
-                        "refuses it; not checked", path, line))
-                    index += 1
-                    continue
-                except (ValueError, TypeError, OverflowError):
-                    # `!!float <text>`, `!!int <text>`: Python's message quotes the value, which may be a secret
-                    result.findings.append(_finding(
-                        "yaml/syntax", f"document {index} has a value that does not fit its tag (!!int, !!float, ...); "
-                        "value not shown, not checked", path, line))
-                    break
-                for tag_line in builder.ignored_tags:
-                    result.findings.append(_ignored_tag(path, tag_line))
-                for key, key_line in builder.duplicates:
+                        "yaml/ignored-tag", "a value starts with '!', which YAML reads as a tag: Kubernetes ignores "
+                        "the tag and keeps only the text after it (quote the value)", path, tag_line, "warning"))
+                for key, key_line in duplicates:
                     result.findings.append(_finding(
                         "yaml/duplicate-key", f"duplicate key '{key}': YAML keeps only the last value", path, key_line))
                 result.docs.append(Document(path=path, index=index, line=line, obj=obj, origin=origin, node=node, file_kind=kind, source=text))

@@ -34,6 +34,8 @@ from prcheck.trust.tree import TrustedTree, inside_repo
 
 @dataclass(frozen=True)
 class Decision:
+    """The configuration and fail level a run is judged by, after the trust stage chose them."""
+
     config: RunConfig
     fail_on: str
 

@@ -14,6 +14,8 @@ MANIFEST_KINDS = frozenset({"kubernetes"})
 
 @dataclass(frozen=True)
 class LintRule:
+    """A lint rule: its catalog text plus the function that checks loaded files (each alone, or all for a run rule)."""
+
     id: str
     severity: str
     title: str

@@ -19,6 +19,8 @@ class PolicyError(Exception):
 
 @dataclass
 class Evaluation:
+    """What one policy engine returned for a run: findings, suppressed findings and the pass count."""
+
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     passed: int = 0  # rule evaluations that found nothing, for conftest-style counts

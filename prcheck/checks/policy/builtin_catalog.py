@@ -26,6 +26,8 @@ _COMMENT = re.compile(r"^\s*#( ?)(.*)$")
 
 @dataclass(frozen=True)
 class RuleInfo:
+    """A rule's catalog entry, as `prcheck rules`, SARIF and rule settings see it."""
+
     id: str
     title: str
     severity: str

@@ -43,6 +43,8 @@ _PATH = re.compile(r"^/?[\w.${}-]+(?:/[\w.${}-]+)+/?$")
 
 @dataclass(frozen=True)
 class Hit:
+    """One secret found in a unit of text, with the span masking hides."""
+
     rule: str  # full id: secrets/<gitleaks-id> or one of prcheck's own
     unit: Unit
     secret: str

@@ -39,6 +39,8 @@ class RuleSetError(ConfigError):
 
 @dataclass(frozen=True)
 class Allowlist:
+    """A gitleaks allowlist: matches it holds are not secrets."""
+
     description: str = ""
     regexes: tuple[str, ...] = ()
     regex_target: str = "secret"
@@ -51,6 +53,8 @@ class Allowlist:
 
 @dataclass(frozen=True)
 class Rule:
+    """One gitleaks rule as its TOML states it: regex, keywords, entropy, allowlists."""
+
     id: str
     description: str = ""
     regex: str | None = None
@@ -64,6 +68,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleSet:
+    """A whole gitleaks configuration: its rules and global allowlists."""
+
     rules: tuple[Rule, ...]
     allowlists: tuple[Allowlist, ...] = ()
     title: str = ""

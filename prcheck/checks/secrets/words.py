@@ -39,6 +39,8 @@ def _alternation(patterns: list[str]) -> Any:
 
 @dataclass(frozen=True)
 class SecretWords:
+    """The key words that say a value is (or is not) a secret, from the shipped word lists."""
+
     secret_words: frozenset[str]
     secret_pairs: frozenset[tuple[str, str]]
     secret_suffixes: tuple[str, ...]

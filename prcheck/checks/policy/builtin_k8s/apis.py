@@ -27,6 +27,8 @@ def minor(version: Any) -> int | None:
 
 @dataclass(frozen=True)
 class Lookup:
+    """Where an apiVersion/kind stands in the deprecation table for the chosen Kubernetes version."""
+
     api_version: str
     kind: str
     removed_in: Any

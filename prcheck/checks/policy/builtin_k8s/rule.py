@@ -14,6 +14,8 @@ Hit = tuple[str, KeyPath]  # (message, key path of the line it points at)
 
 @dataclass(frozen=True)
 class K8sRule:
+    """A built-in Kubernetes rule: catalog entry, check function and the kinds it applies to."""
+
     info: RuleInfo
     check: Callable[[Subject], Iterator[Hit]]
     kinds: frozenset[str] | None = None  # None: every kind of object

@@ -38,6 +38,8 @@ CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 
 @dataclass(frozen=True)
 class Container:
+    """One container of a pod spec, with the key path findings on it point at."""
+
     container: dict
     field: str  # initContainers, containers or ephemeralContainers
     index: int
@@ -65,6 +67,8 @@ class Image:
 
 @dataclass(frozen=True)
 class Pod:
+    """The pod spec of a workload, found once per document for every pod rule."""
+
     spec: dict
     path: KeyPath
     meta_path: KeyPath  # key path of the pod's metadata
