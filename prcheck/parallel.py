@@ -21,15 +21,14 @@ from prcheck.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from prcheck.checks.policy.base import Evaluation
-    from prcheck.model import Finding
     from prcheck.pipeline import CheckOptions
     from prcheck.sources.collect import SourceEntry
     from prcheck.sources.yaml_loader import AliasBudget, LoadedFile
 
     Share = tuple[list[SourceEntry], CheckOptions, bool]  # files, options, identities
     Claims = tuple[Any, Any]  # one flag per share in shared memory, and its lock
-    # files, evaluation, timings, and per finding whether masking leaves it as it is (b"\x01")
-    Result = tuple[list[LoadedFile], Evaluation, dict[str, float], bytes]
+    # files, evaluation, timings, and the findings' texts that masking leaves as they are
+    Result = tuple[list[LoadedFile], Evaluation, dict[str, float], set[str]]
 
 # Below this much YAML, starting workers costs more than it saves (measured:
 # at 2,000 resources, 0.9 MB, two forked workers already cut the wall time by a fifth).
@@ -115,12 +114,12 @@ def check_share(args: Share, store: object, engines: Sequence[object], budget: "
     compiled engines) and cut the result down to what the parent reads afterwards: the
     same steps wherever it runs, so a share checked in the parent equals a worker's.
     `budget`: the alias expansion this process may still pay for. Masking each finding's
-    text is per-finding work too: the flags say which findings it leaves as they are, so the
-    parent masks only the others (see `mask_report`), and the findings stay unmasked until
-    the report is, as in one process."""
+    text is per-finding work too: the texts it leaves as they are come back with the share,
+    so the parent masks only the others (`mask_report`), and the findings stay unmasked
+    until the report is, as in one process."""
     from prcheck.checks.policy.base import Evaluation
     from prcheck.pipeline import Timer, check_documents, context_for, load_files
-    from prcheck.report.masking import mask_findings
+    from prcheck.report.masking import clean_texts
     from prcheck.sources.line_tree import defer
 
     entries, opts, identities = args
@@ -139,7 +138,7 @@ def check_share(args: Share, store: object, engines: Sequence[object], budget: "
             defer(file)  # the PyYAML trees were the bulk of the pickle; the text composes them again
         files.extend(batch)
     with timer.stage("mask"):
-        clean = bytes(m is f for m, f in zip(mask_findings(evaluation.findings), evaluation.findings))
+        clean = clean_texts(evaluation.findings)
     return files, evaluation, timer.timings, clean
 
 
@@ -229,13 +228,13 @@ def _ignore_annotation(slim: dict) -> "dict | None":
 def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts: "CheckOptions",
                    jobs: int, crds: "dict | None" = None, identities: bool = False,
                    local: "tuple[object, Sequence[object]] | None" = None
-                   ) -> "tuple[list[LoadedFile], Evaluation, dict[str, float], dict[int, Finding]]":
+                   ) -> "tuple[list[LoadedFile], Evaluation, dict[str, float], set[str]]":
     """Per-file work of the whole run in `jobs` processes: the parent and `jobs - 1` workers;
     timings are summed over them. `crds`: JSON schemas converted from the CRDs the repository
     carries; `identities`: shares come back as `keep_identities` leaves them (see
     `identities_suffice`); `local`: the parent's schema store (with `crds`) and per-document
     engines, compiled as a worker compiles its own (built here when None). The last item
-    returned: the findings masking leaves as they are, by id (`mask_report`'s `clean`).
+    returned: the findings' texts masking leaves as they are (`mask_report`'s `clean`).
 
     The shares wait in file order; the workers take them from the front and the parent from
     the back, each claiming a share before checking it, until they meet. So no core sits idle
@@ -268,13 +267,13 @@ def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts:
             files: list[LoadedFile] = []
             evaluation = Evaluation()
             timings: dict[str, float] = {}
-            clean: dict[int, Finding] = {}
+            clean: set[str] = set()
             for index, future in enumerate(futures):
                 chunk_files, chunk_eval, chunk_timings, chunk_clean = results[index] or future.result()
                 results[index] = None
                 files.extend(chunk_files)
                 evaluation.extend(chunk_eval)
-                clean.update((id(f), f) for f, flag in zip(chunk_eval.findings, chunk_clean) if flag)
+                clean |= chunk_clean
                 for stage, seconds in chunk_timings.items():
                     timings[stage] = timings.get(stage, 0.0) + seconds
     return files, evaluation, timings, clean

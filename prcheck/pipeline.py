@@ -340,7 +340,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     """collect → load → check; later stages (render, filter, diff) extend the Report."""
     cwd = cwd or Path.cwd()
     timer = Timer()
-    clean: dict[int, Finding] | None = None  # findings the workers found masking leaves as they are
+    clean: set[str] = set()  # finding texts the workers found masking leaves as they are
     root = opts.root or root_for(Path(opts.paths[0]), cwd)
     targets, refused = contained_targets(opts.paths, cwd, root)
     ctx = context_for(opts)

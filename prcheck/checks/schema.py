@@ -29,9 +29,35 @@ def dotted(path: Sequence[Any]) -> str:
     return out or "(root)"
 
 
-def _skipped(doc: Document, skip_kinds: frozenset[str]) -> bool:
-    kind, api = doc.kind, doc.api_version
-    return kind in skip_kinds or f"{api}/{kind}" in skip_kinds
+def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:
+    """`kind: List` is validated item by item, as kubectl and kubeconform do. A valid object costs
+    one `is_valid` call and the few lookups before it: its resource name, the error messages and
+    lines are made only for the objects that have findings."""
+    skip = ctx.skip_kinds
+    for doc in docs:
+        obj = doc.obj
+        if not isinstance(obj, dict):
+            continue
+        kind, api_version = doc.kind, doc.api_version
+        if not kind or not api_version or (skip and (kind in skip or f"{api_version}/{kind}" in skip)):
+            continue
+        items = obj.get("items") if kind == "List" else None
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                if isinstance(item, dict) and kube_api.object_class(item) != kube_api.CLIENT_CONFIG:
+                    yield from _check_one(doc, ["items", index], item, ctx, store)
+        elif kube_api.object_class(obj) != kube_api.CLIENT_CONFIG:  # kustomize configs, kubeconfig, ...
+            if not _valid(store, obj):
+                yield from _check_one(doc, [], obj, ctx, store)
+
+
+def _valid(store: SchemaStore, obj: dict) -> bool:
+    """The common case, settled without building anything: a schema exists and the object passes it."""
+    validator = store.validator(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+    try:
+        return validator is not None and validator.is_valid(obj)
+    except (ValueError, TypeError, OverflowError):
+        return False  # _check_one converts the object as Kubernetes' decoder would, and judges again
 
 
 def _jsonable(obj: Any) -> Any:
@@ -40,26 +66,6 @@ def _jsonable(obj: Any) -> Any:
         return json.loads(json.dumps(obj, default=str))
     except (TypeError, ValueError, RecursionError):
         return json.loads(json.dumps(sanitise(obj, max_depth=10_000)))
-
-
-def _items(doc: Document) -> Iterator[tuple[list[Any], dict]]:
-    """`kind: List` is validated item by item, as kubectl and kubeconform do."""
-    obj = doc.obj
-    if doc.kind == "List" and isinstance(obj.get("items"), list):
-        for index, item in enumerate(obj["items"]):
-            if isinstance(item, dict):
-                yield ["items", index], item
-    else:
-        yield [], obj
-
-
-def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:
-    for doc in docs:
-        if not isinstance(doc.obj, dict) or not doc.kind or not doc.api_version or _skipped(doc, ctx.skip_kinds):
-            continue
-        for prefix, obj in _items(doc):
-            if kube_api.object_class(obj) != kube_api.CLIENT_CONFIG:  # kustomize configs, kubeconfig, ...
-                yield from _check_one(doc, prefix, obj, ctx, store)
 
 
 def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable
 
 from prcheck.checks.secrets import find_secret_spans, find_secret_spans_many
 from prcheck.checks.secrets.matcher import shannon_entropy
@@ -151,28 +151,25 @@ def mask_value(value: Any, hide: Hide = default_hide) -> Any:
     return value
 
 
-def mask_finding(finding: Finding) -> Finding:
-    message, resource, path = mask_text(finding.message), mask_text(finding.resource), mask_text(finding.path)
+def clean_texts(findings: "Iterable[Finding]") -> set[str]:
+    """The texts of `findings` (message, resource, path) that masking leaves as they are:
+    masking is a function of the text alone, so a text found clean where the finding was
+    made (a worker) needs no second look in the report (`mask_report`'s `clean`)."""
+    texts = list({text: None for f in findings for text in (f.message, f.resource, f.path)})
+    # the secrets detector reads all the texts in batches: one call per text was most of the cost
+    return {text for text, spans in zip(texts, find_secret_spans_many(texts))
+            if _mask(text, default_hide, False, False, spans) == text}
+
+
+def mask_finding(finding: Finding, clean: "Collection[str]" = ()) -> Finding:
+    message, resource, path = finding.message, finding.resource, finding.path
+    message = message if message in clean else mask_text(message)
+    resource = resource if resource in clean else mask_text(resource)
+    path = path if path in clean else mask_text(path)
     if (message, resource, path) == (finding.message, finding.resource, finding.path):
         return finding
     # the fingerprint stays: it was computed from the original text and reveals nothing
     return replace(finding, message=message, resource=resource, path=path)
-
-
-def mask_findings(findings: Sequence[Finding]) -> list[Finding]:
-    """`[mask_finding(f) for f in findings]` (a finding masking leaves alone is returned as the
-    same object), each distinct text masked once, with the secrets detector reading all of
-    them in batches (`find_secret_spans_many`): a report's tens of thousands of findings
-    repeat a few thousand texts, and one detector call per text was most of the cost."""
-    texts = list({text: None for f in findings for text in (f.message, f.resource, f.path)})
-    masked = {text: _mask(text, default_hide, False, False, spans)
-              for text, spans in zip(texts, find_secret_spans_many(texts))}
-    out: list[Finding] = []
-    for finding in findings:
-        message, resource, path = masked[finding.message], masked[finding.resource], masked[finding.path]
-        same = (message, resource, path) == (finding.message, finding.resource, finding.path)
-        out.append(finding if same else replace(finding, message=message, resource=resource, path=path))
-    return out
 
 
 def _mask_change(change: ResourceChange) -> ResourceChange:
@@ -199,17 +196,13 @@ def _mask_stats(value: Any) -> Any:
     return value
 
 
-def mask_report(report: Report, clean: "Mapping[int, Finding] | None" = None) -> Report:
-    """A copy of `report` in which no text field can carry a credential. `clean`: findings
-    (by id) that `mask_finding` was already seen to leave as they are, where they were made
-    (a worker process); they are passed through. The mapping holds each finding, so an id
-    cannot stand for another object; anything else is masked here."""
-    known = clean or {}
-    masked = iter(mask_findings([f for f in report.findings if known.get(id(f)) is not f]))
+def mask_report(report: Report, clean: "Collection[str]" = ()) -> Report:
+    """A copy of `report` in which no text field can carry a credential. `clean`: finding
+    texts already found to need no masking (`clean_texts`, run where the findings were made)."""
     return replace(
         report,
-        findings=[f if known.get(id(f)) is f else next(masked) for f in report.findings],
-        fixed=mask_findings(report.fixed),
+        findings=[mask_finding(f, clean) for f in report.findings],
+        fixed=[mask_finding(f) for f in report.fixed],
         suppressed=[replace(s, finding=mask_finding(s.finding), reason=mask_text(s.reason)) for s in report.suppressed],
         diffs=[_mask_diff(d) for d in report.diffs],
         stats=_mask_stats(report.stats),

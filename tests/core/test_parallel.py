@@ -228,17 +228,18 @@ def test_findings_made_in_workers_are_masked_in_every_output(tmp_path: Path, run
     assert pooled["sarif"] == serial["sarif"] and pooled["text"] == serial["text"]
 
 
-def test_mask_report_passes_through_only_the_findings_it_was_told_are_clean():
+def test_mask_report_passes_through_only_the_texts_found_clean():
     from prcheck.model import Finding, Report
-    from prcheck.report.masking import mask_report
+    from prcheck.report.masking import clean_texts, mask_report
 
     plain = Finding(rule="r", severity="info", message="container 'c' has no probes", path="a.yaml")
     leak = Finding(rule="r", severity="info", message=f"container '{TOKEN}' has no probes", path="a.yaml")
-    masked = mask_report(Report(findings=[plain, leak]), {id(plain): plain})
+    clean = clean_texts([plain, leak])
+    assert clean == {plain.message, "a.yaml", ""}  # never the text holding the token
+    masked = mask_report(Report(findings=[plain, leak]), clean)
     assert masked.findings[0] is plain
     assert TOKEN not in masked.findings[1].message
-    # an id that stands for another object is not trusted: the finding is masked here
-    assert TOKEN not in mask_report(Report(findings=[leak]), {id(leak): plain}).findings[0].message
+    assert masked.findings == mask_report(Report(findings=[plain, leak])).findings
 
 
 def test_a_share_is_claimed_once_even_when_already_queued_for_a_worker(tmp_path: Path,

@@ -194,3 +194,24 @@ def test_schema_messages_hide_every_value_inside_a_secret(text: str):
 def test_schema_messages_on_a_secret_itself_still_name_keys():
     findings = check("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstrinData: {password: Wq8zR3kT5vN1}\n", strict=True)
     assert [f.message for f in findings] == ["(root): Additional properties are not allowed ('strinData' was unexpected)"]
+
+
+def test_client_side_documents_are_not_validated_whether_marked_or_listed():
+    """kustomize configs and kubeconfigs are no API objects: such a document has no schema
+    verdict, whether mark_manifests classified it, its file came as a manifest, or it is an item
+    of a `kind: List`; the invalid object beside it has one."""
+    from prcheck import kube_api
+
+    kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: 3\n"
+    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: 1}\n"
+    loaded = load_text(kustomization + "---\n" + bad, "m.yaml", kind="yaml")
+    kube_api.mark_manifests(loaded)
+    assert [d.file_kind for d in loaded.docs] == ["client-config", "kubernetes"]
+    ctx = CheckContext()
+    store = SchemaStore(ctx.kube_version, ctx.strict, ctx.schema_locations)
+    for docs in (loaded.docs, load_text(kustomization + "---\n" + bad, "m.yaml", kind="kubernetes").docs):
+        assert [(f.rule, f.line) for f in schema.check(docs, ctx, store)] == [("schema/invalid", 8)]
+    listed = ("apiVersion: v1\nkind: List\nitems:\n"
+              "  - {apiVersion: kustomize.config.k8s.io/v1beta1, kind: Kustomization, resources: 3}\n"
+              "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {k: 1}}\n")
+    assert [(f.rule, f.resource) for f in check(listed)] == [("schema/invalid", "ConfigMap/a")]

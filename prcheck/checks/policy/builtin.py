@@ -254,10 +254,8 @@ class BuiltinEngine:
             return [self._error(doc, PolicyError(doc.path, 0, 0, f"{type(exc).__name__}: {exc}"))]
         if not found:
             return []
-        resource = doc.resource
-        lines = _LineCache(doc)
-        return [Finding(rule=rule.id, severity=rule.info.severity, message=message, path=doc.path,
-                        line=lines.line_of(keypath), resource=resource, engine=ENGINE_LABEL)
+        path, resource, line_of = doc.path, doc.resource, _LineCache(doc).line_of
+        return [Finding(rule.info.id, rule.info.severity, message, path, line_of(keypath), resource, ENGINE_LABEL)
                 for rule, (message, keypath) in found]
 
     def _error(self, doc: Document, exc: PolicyError) -> Finding:

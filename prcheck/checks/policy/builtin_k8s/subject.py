@@ -9,8 +9,7 @@ library computed, key paths included, so findings point at the same lines.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from prcheck.checks.policy.builtin_k8s.values import get, get_path, mapping, text
 
@@ -36,8 +35,7 @@ SERVICE_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "Rep
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(NamedTuple):  # tuples: a frozen dataclass's field-by-field init was most of a Subject's cost
     """One container of a pod spec, with the key path findings on it point at."""
 
     container: dict
@@ -48,8 +46,7 @@ class Container:
     sc: dict  # its securityContext, {} when unset or not a mapping
 
 
-@dataclass(frozen=True)
-class Image:
+class Image(NamedTuple):
     """An image reference split once: "registry:5000/repo:tag@sha256:…" → tag and digest ("" when absent)."""
 
     container: Container
@@ -65,8 +62,7 @@ class Image:
         return not self.templated and self.digest == "" and self.tag in ("", "latest")
 
 
-@dataclass(frozen=True)
-class Pod:
+class Pod(NamedTuple):
     """The pod spec of a workload, found once per document for every pod rule."""
 
     spec: dict

@@ -13,7 +13,7 @@ collections as JSON with sorted keys.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,8 @@ def is_number(value: Any) -> bool:
 
 def same(a: Any, b: Any) -> bool:
     """Rego's `==`: numbers by value (1 == 1.0), booleans only equal booleans, collections element-wise."""
+    if a.__class__ is str:  # the common case, answered as the general one below would
+        return b.__class__ is str and a == b
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if is_number(a) or is_number(b):
@@ -38,18 +40,26 @@ def same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def members(collection: Any) -> Iterator[tuple[Any, Any]]:
+def members(collection: Any) -> Iterable[tuple[Any, Any]]:
     """`some k, v in collection`: (index, item) of a list, (key, value) of a mapping (in key order, as
     Rego sorts objects), nothing for anything else (Rego does not iterate strings or numbers)."""
     if isinstance(collection, list):
-        yield from enumerate(collection)
-    elif isinstance(collection, dict):
-        yield from sorted(collection.items(), key=lambda item: sort_key(item[0]))
+        return enumerate(collection)
+    if isinstance(collection, dict) and collection:
+        return sorted(collection.items(), key=_key_order)
+    return ()
+
+
+def _key_order(item: tuple[Any, Any]) -> tuple:
+    return sort_key(item[0])
 
 
 def contains(collection: Any, value: Any) -> bool:
     """Rego's `value in collection`: list items or mapping values; never true for a string."""
-    return any(same(item, value) for _, item in members(collection))
+    items = collection if isinstance(collection, list) else collection.values() if isinstance(collection, dict) else ()
+    if value.__class__ is str and value not in items:
+        return False  # `in` compares by ==: no item equal to the string, so none the same as it
+    return any(same(item, value) for item in items)
 
 
 def get(mapping: Any, key: str, default: Any) -> Any:
