@@ -27,7 +27,7 @@ import re
 from dataclasses import replace
 from typing import Any, Callable, Collection, Iterable
 
-from prcheck.checks.secrets import find_secret_spans
+from prcheck.checks.secrets import find_secret_spans, find_secret_spans_many
 from prcheck.checks.secrets.matcher import shannon_entropy
 from prcheck.model import EnvDiff, Finding, Report, ResourceChange
 
@@ -118,10 +118,12 @@ def _mask_cached(text: str, loose: bool, data: bool) -> str:
     return _mask(text, default_hide, loose, data)
 
 
-def _mask(text: str, hide: Hide, loose: bool, data: bool) -> str:
+def _mask(text: str, hide: Hide, loose: bool, data: bool, spans: list[tuple[int, int]] | None = None) -> str:
+    """`spans`: `find_secret_spans(text)` when the caller has it already."""
     if not text:
         return text
-    spans = find_secret_spans(text)
+    if spans is None:
+        spans = find_secret_spans(text)
     if spans:
         text = _replace_spans(text, spans, hide)
     if "://" in text:
@@ -153,12 +155,10 @@ def clean_texts(findings: "Iterable[Finding]") -> set[str]:
     """The texts of `findings` (message, resource, path) that masking leaves as they are:
     masking is a function of the text alone, so a text found clean where the finding was
     made (a worker) needs no second look in the report (`mask_report`'s `clean`)."""
-    clean: set[str] = set()
-    for f in findings:
-        for text in (f.message, f.resource, f.path):
-            if text not in clean and mask_text(text) == text:
-                clean.add(text)
-    return clean
+    texts = list({text: None for f in findings for text in (f.message, f.resource, f.path)})
+    # the secrets detector reads all the texts in batches: one call per text was most of the cost
+    return {text for text, spans in zip(texts, find_secret_spans_many(texts))
+            if _mask(text, default_hide, False, False, spans) == text}
 
 
 def mask_finding(finding: Finding, clean: "Collection[str]" = ()) -> Finding:

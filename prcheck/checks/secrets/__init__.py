@@ -13,7 +13,8 @@
 from prcheck.checks.secrets.catalog import RULES, gitleaks_rules
 from prcheck.checks.secrets.engine import SecretsEngine, SecretsSettings, mask, settings_from_config
 from prcheck.checks.secrets.gitleaks import RuleSetError
-from prcheck.checks.secrets.masking import find_secret_spans, mask_text, mask_values
+from prcheck.checks.secrets.masking import find_secret_spans, find_secret_spans_many, mask_text, mask_values
 
-__all__ = ["RULES", "RuleSetError", "SecretsEngine", "SecretsSettings", "find_secret_spans", "gitleaks_rules",
+__all__ = ["RULES", "RuleSetError", "SecretsEngine", "SecretsSettings", "find_secret_spans", "find_secret_spans_many",
+           "gitleaks_rules",
            "mask", "mask_text", "mask_values", "settings_from_config"]

@@ -79,6 +79,92 @@ def unit_list(obj: Any) -> list[Unit]:
     return list(units(obj))
 
 
+def unit_texts(obj: Any) -> tuple[list[str | None], list[str]] | None:
+    """`([u.key for u in units], [u.text for u in units])` of `unit_list(obj)`, in the same order,
+    built without units, for the detector to prove most documents hold no secret before it pays
+    for key paths. None for the objects whose values are themselves secrets (a Secret, a
+    kustomization's generators): they always take `unit_list`. The two walks follow one set of
+    rules; tests compare them on every fixture and on hostile shapes."""
+    if not isinstance(obj, dict):
+        keys: list[str | None] = []
+        texts: list[str] = []
+        _collect_texts(obj, None, False, 0, keys, texts)
+        return keys, texts
+    if skipped(obj):
+        return [], []
+    if is_core(obj, "Secret") or isinstance(obj.get("secretGenerator") or obj.get("configMapGenerator"), list):
+        return None
+    keys, texts = [], []
+    if is_core(obj, "ConfigMap"):
+        data = obj.get("data")
+        if isinstance(data, dict):
+            for key, value in data.items():
+                _scalar_texts(value, str(key), 0, keys, texts)
+        binary = obj.get("binaryData")
+        if isinstance(binary, dict):
+            for key, value in binary.items():
+                text = _b64_text(value)
+                if text is not None:
+                    _scalar_texts(text, str(key), 0, keys, texts)
+        obj = {k: v for k, v in obj.items() if k not in ("data", "binaryData")}
+    _collect_texts(obj, None, False, 0, keys, texts)
+    return keys, texts
+
+
+def _collect_texts(node: Any, name: str | None, literal: bool, depth: int, keys: list[str | None],
+                   texts: list[str]) -> None:
+    """`_collect` without key paths or units; a plain string value, most of them, is inlined."""
+    if isinstance(node, dict):
+        value = node.get("value")
+        if "value" in node and isinstance(node.get("name"), str) and not isinstance(value, (dict, list)):
+            _scalar_texts(value, node["name"], depth, keys, texts)
+            others = {k: v for k, v in node.items() if k not in ("name", "value")}
+            if others:
+                _collect_texts(others, name, literal, depth, keys, texts)
+            return
+        for key, value in node.items():
+            label = key if type(key) is str else key if isinstance(key, str) else str(key)
+            kind = type(value)
+            if kind is str and "\n" not in value and "=" not in value and value[:1] not in "{[ " \
+                    and label != "value" and ("." not in label or not _file_key(label)):
+                if not value.isspace():  # (an empty value went the other way: "" is in any string)
+                    keys.append(label)
+                    texts.append(value)
+            elif kind is dict or kind is list or isinstance(value, (dict, list)):
+                nested = literal and isinstance(value, dict) and "value" in value
+                _collect_texts(value, label, label in LITERAL_BLOCKS or nested, depth, keys, texts)
+            else:
+                _scalar_texts(value, name if label == "value" and literal and name else label, depth, keys, texts)
+    elif isinstance(node, list):
+        plain = name is None or "." not in name or not _file_key(name)
+        for value in node:
+            kind = type(value)
+            if kind is str and plain and "\n" not in value and "=" not in value and value[:1] not in "{[ ":
+                if not value.isspace():
+                    keys.append(name)
+                    texts.append(value)
+            elif kind is dict or kind is list or isinstance(value, (dict, list)):
+                _collect_texts(value, name, literal, depth, keys, texts)
+            else:
+                _scalar_texts(value, name, depth, keys, texts)
+
+
+def _scalar_texts(value: Any, key: str | None, depth: int, keys: list[str | None], texts: list[str]) -> None:
+    """`_scalar`'s units as keys and texts (an embedded file's units too)."""
+    if isinstance(value, str):
+        if not value or value.isspace():
+            return
+        keys.append(key)
+        texts.append(value)
+        if depth < MAX_EMBED_DEPTH and len(value) <= MAX_EMBEDDED_CHARS and _embedded_file(value, key):
+            for unit in _embedded(value, [], key, False, depth + 1):
+                keys.append(unit.key)
+                texts.append(unit.text)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and key is not None:
+        keys.append(key)
+        texts.append(str(value))
+
+
 def units(obj: Any) -> Iterator[Unit]:
     """Every text of `obj` worth scanning, decoded as its consumer decodes it."""
     if skipped(obj):

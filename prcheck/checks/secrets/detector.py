@@ -96,53 +96,93 @@ class Detector:
                 out.append(keyed)
         return [h for h in out if h.rule not in self.disabled] if self.disabled else out
 
+    def may_hit(self, keys: Sequence[str | None], texts: Sequence[str], path: str = "") -> bool:
+        """False only when `document_hits` of units with these keys and texts (in order) is
+        sure to be empty; `may_hit_many` of one document."""
+        return self.may_hit_many([(keys, texts, path)])[0]
+
+    def may_hit_many(self, documents: Sequence[tuple[Sequence[str | None], Sequence[str], str]]) -> list[bool]:
+        """Per document (its units' keys and texts in order, and its path): False only when its
+        `document_hits` is sure to be empty. That is when no key is secret-like, no text holds
+        both `://` and `@`, and no gitleaks rule reports anything in its joined text
+        (allowlists, entropy and placeholders applied, as for units). The rules' regexes run
+        once over the batch (`Matcher.suspects`) and again, one document at a time, only on
+        the documents a match touched. Most documents stop here, before any unit is built."""
+        names = self.words._names
+        out = [False] * len(documents)
+        batch: list[int] = []
+        joined: list[str] = []
+        for index, (keys, texts, _) in enumerate(documents):
+            for key in keys:
+                if key is not None:
+                    known = names.get(key)
+                    if known or (known is None and self.words.secret_name(key)):
+                        out[index] = True
+                        break
+            if out[index] or not texts:
+                continue
+            text = _joined(keys, texts)
+            if "://" in text and "@" in text:
+                out[index] = True  # a URL's password is judged per unit
+            else:
+                batch.append(index)
+                joined.append(text)
+        for position in self.matcher.suspects(joined, [documents[i][2] for i in batch]):
+            keys, texts, path = documents[batch[position]]
+            out[batch[position]] = bool(self._joined_matches(keys, texts, path))
+        return out
+
     def _joined_rule_hits(self, units: Sequence[Unit], path: str) -> list[Hit]:
-        if not units:
+        found = self._joined_matches([u.key for u in units], [u.text for u in units], path)
+        return [Hit(PREFIX + rule, units[i], secret, start, end) for i, rule, secret, start, end in found]
+
+    def _joined_matches(self, keys: Sequence[str | None], texts: Sequence[str],
+                        path: str) -> list[tuple[int, str, str, int, int]]:
+        """(unit index, rule id, secret, start, end) of every gitleaks hit in the units joined as
+        `key: value` lines (one prefilter pass and one regex pass per document, as gitleaks
+        reads a file), each mapped back to its unit."""
+        if not texts:
             return []
-        parts: list[str] = []
+        matches = self.matcher.scan(_joined(keys, texts), path)
+        if not matches:
+            return []
         starts: list[int] = []  # where each unit's value starts in the joined text
         position = 0
-        for unit in units:
-            key = unit.key
-            text = unit.text
+        for key, text in zip(keys, texts):
             if key:
                 position += len(key) + 2
-                parts.append(f"{key}: {text}")
-            else:
-                parts.append(text)
             starts.append(position)
             position += len(text) + 1
-        joined = "\n".join(parts)
-        out: list[Hit] = []
-        for match in self.matcher.scan(joined, path):
+        out: list[tuple[int, str, str, int, int]] = []
+        for match in matches:
             i = bisect.bisect_right(starts, match.start) - 1
             if i < 0:
                 continue
-            unit = units[i]
+            text = texts[i]
             start = match.start - starts[i]
-            end = min(match.end - starts[i], len(unit.text))
+            end = min(match.end - starts[i], len(text))
             if start < 0 or end <= start:
                 continue  # the match is all key
-            secret = unit.text[start:end]
-            if self.words.is_placeholder(secret) or self._trap(unit, secret, match.rule):
+            secret = text[start:end]
+            if self.words.is_placeholder(secret) or self._trap(keys[i], text, secret, match.rule):
                 continue
-            out.append(Hit(PREFIX + match.rule, unit, secret, start, end))
+            out.append((i, match.rule, secret, start, end))
         return out
 
-    def _trap(self, unit: Unit, secret: str, rule: str) -> bool:
+    def _trap(self, key: str | None, value: str, secret: str, rule: str) -> bool:
         """Values that only look random: hashes under checksum keys, digests, UUIDs. And a whole
         value under a key the key-aware rules judge: they read the key itself, the generic rule
         only guesses it from the text, so it speaks only for assignments inside a value."""
         if rule not in GENERIC:
             return False
         text = secret.strip("'\"")
-        if unit.key is not None and text == unit.text.strip().strip("'\""):
+        if key is not None and text == value.strip().strip("'\""):
             return True
         if _UUID.match(text) or _DIGEST.match(text):
             return True
         if _HEX.match(text) and len(text) in _HASH_LENGTHS:
             return True
-        return unit.key is not None and not self.words.secret_name(unit.key) and _HEX.match(text) is not None
+        return key is not None and not self.words.secret_name(key) and _HEX.match(text) is not None
 
     def _url_hits(self, unit: Unit) -> list[Hit]:
         if "://" not in unit.text or "@" not in unit.text:
@@ -199,20 +239,38 @@ class Detector:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of every secret in arbitrary text, merged and sorted."""
-        unit = Unit((), None, text)
-        found = [(h.start, h.end) for h in self._joined_rule_hits([unit], "") + self._url_hits(unit)]
+        return self.spans_many([text])[0]
+
+    def spans_many(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """`spans` of each text. The gitleaks rules read the texts in batches (`Matcher.suspects`)
+        and one text alone only where a match touched it; `key = value` lines are read only in
+        a text holding a word a secret-like name is made of (`SecretWords.may_name`)."""
         from prcheck.checks.secrets.decode import _assignments
 
-        if "=" in text or ":" in text:
-            offset = 0
-            for line in text.splitlines(keepends=True):
-                for name, value in _assignments(line):
-                    if value and self.words.secret_name(name) and not self.words.is_placeholder(value):
-                        at = line.rfind(value)
-                        if at >= 0:
-                            found.append((offset + at, offset + at + len(value)))
-                offset += len(line)
-        return merge(found)
+        ruled: dict[int, list[tuple[int, int]]] = {}
+        for i in self.matcher.suspects(texts, [""] * len(texts)):
+            ruled[i] = [(start, end) for _, _, _, start, end in self._joined_matches([None], [texts[i]], "")]
+        out: list[list[tuple[int, int]]] = []
+        for i, text in enumerate(texts):
+            found = ruled.get(i, [])
+            if "://" in text:
+                found += [(h.start, h.end) for h in self._url_hits(Unit((), None, text))]
+            if ("=" in text or ":" in text) and self.words.may_name(text):
+                offset = 0
+                for line in text.splitlines(keepends=True):
+                    for name, value in _assignments(line):
+                        if value and self.words.secret_name(name) and not self.words.is_placeholder(value):
+                            at = line.rfind(value)
+                            if at >= 0:
+                                found.append((offset + at, offset + at + len(value)))
+                    offset += len(line)
+            out.append(merge(found) if found else found)
+        return out
+
+
+def _joined(keys: Sequence[str | None], texts: Sequence[str]) -> str:
+    """The units as the gitleaks rules read them: one `key: value` line each."""
+    return "\n".join([f"{key}: {text}" if key else text for key, text in zip(keys, texts)])
 
 
 def merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

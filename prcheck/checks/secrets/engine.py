@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from prcheck.checks.policy.base import Evaluation
-from prcheck.checks.secrets.decode import is_core, secret_values, skipped, unit_list, units
+from prcheck.checks.secrets.decode import is_core, secret_values, skipped, unit_list, unit_texts, units
 from prcheck.checks.secrets.detector import (
     ENV_LITERAL,
     HIGH_ENTROPY,
@@ -182,17 +182,29 @@ class SecretsEngine:
         result = Evaluation()
         if len(self.detector.words._names) > MAX_NAMES:
             self.detector.words._names.clear()
-        for doc in docs:
-            found = self.scan(doc)
+        plain: list[tuple[list[str | None], list[str], str]] = []
+        where: list[int] = []  # plain[k] is docs[where[k]]
+        for index, doc in enumerate(docs):
+            texts = _texts(doc)
+            if texts is not None:
+                plain.append((*texts, doc.path))
+                where.append(index)
+        cleared = {where[k] for k, hit in enumerate(self.detector.may_hit_many(plain)) if not hit}
+        for index, doc in enumerate(docs):
+            found = [] if index in cleared else self.scan(doc, proved=False)
             result.findings.extend(found)
             result.passed += not found
         return result
 
-    def scan(self, doc: Document) -> list[Finding]:
+    def scan(self, doc: Document, proved: bool = True) -> list[Finding]:
+        """The document's findings; `proved`: first try to prove it has none, without units."""
         obj = doc.obj
         if obj is None or skipped(obj):
             return []
         try:
+            texts = _texts(doc) if proved else None
+            if texts is not None and not self.detector.may_hit(*texts, doc.path):
+                return []
             hits = self.detector.document_hits(unit_list(obj), doc.path)
         except RecursionError:
             return []  # deeper than any nesting limit lets through; the loader reports depth
@@ -241,6 +253,16 @@ class SecretsEngine:
         return Finding(rule=K8S_SECRET, severity="error", path=path, line=line,
                        resource=doc.resource if path == doc.path else "", engine=ENGINE_LABEL,
                        message=f"{what} a plaintext value in git ({where} = {mask(value)}{others}): {fix}")
+
+
+def _texts(doc: Document) -> tuple[list[str | None], list[str]] | None:
+    """The document's units' keys and texts (`unit_texts`), or None where only units will do."""
+    if doc.obj is None:
+        return None
+    try:
+        return unit_texts(doc.obj)
+    except RecursionError:
+        return None  # `scan` reports nothing for it, as before
 
 
 def _generator_secrets(obj: Any) -> bool:

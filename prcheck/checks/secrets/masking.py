@@ -16,7 +16,7 @@ in each value, plus any literal under a secret-like key, with no entropy test
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from prcheck.checks.secrets.detector import Detector
 
@@ -33,6 +33,12 @@ def find_secret_spans(text: str) -> list[tuple[int, int]]:
     if not text:
         return []
     return _detector().spans(text)
+
+
+def find_secret_spans_many(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """`find_secret_spans` of each text, the rules reading the texts in batches: for a report's
+    thousands of messages, far cheaper than one call each."""
+    return _detector().spans_many(texts)
 
 
 def mask_text(text: str, hide: Callable[[str], str]) -> str:

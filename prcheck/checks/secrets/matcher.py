@@ -15,6 +15,7 @@ on windows around its keywords' hits.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -33,6 +34,10 @@ WINDOW = 8_192
 # reported anyway, and must not cost a Python loop per match.
 MAX_MATCHES_PER_RULE = 500
 FEW_RULES = 8
+# Texts `Matcher.suspects` reads in one batch (about this many characters), and matches of one
+# rule's probe in one batch before every text after them counts as a suspect.
+BATCH_CHARS = 32_768
+MAX_PROBE_MATCHES = 1000
 LINE_REACH = 4096
 
 _OPTIONS = re2.Options()
@@ -140,10 +145,134 @@ class _Allow:
         return all(checks) if self.raw.condition == "AND" else any(checks)
 
 
+_START_ANCHORS = {"^": "(?:^|\n)", "\\A": "(?:\\A|\n)"}
+_END_ANCHORS = {"$": "(?:$|\n)", "\\z": "(?:\\z|\n)"}
+_FLAGS = re.compile(r"\(\?[a-zA-Z-]*\)")
+_OPEN = re.compile(r"\((?:\?(?:[a-zA-Z-]*:|P?<\w+>))?")
+
+
+def batch_pattern(source: str) -> str | None:
+    """A pattern that matches a newline-joined batch of texts wherever `source` matches one
+    of them, for `Matcher.suspects`; None when no such rewrite is known to be sound.
+
+    Away from anchors a match depends only on the text it spans, and `\\b`/`\\B` read a
+    newline as they read either end of a text. An anchor is rewritten to also accept the
+    newline between two texts: an end anchor (`$`, `\\z`) only when nothing but closing
+    parentheses follows it, a start anchor (`^`, `\\A`) only when nothing but opening ones
+    (and flags) comes before it and no group around it repeats. Anything this reading does
+    not follow (`\\Q`, POSIX classes) gives None."""
+    tokens: list[tuple[str, str]] = []  # (kind, text): open, close, flags, quant, start, end, atom
+    i, size = 0, len(source)
+    while i < size:
+        char = source[i]
+        if char == "\\":
+            pair = source[i:i + 2]
+            if len(pair) < 2 or pair[1] == "Q":
+                return None
+            kind = "start" if pair in _START_ANCHORS else "end" if pair in _END_ANCHORS else "atom"
+            tokens.append((kind, pair))
+            i += 2
+        elif char == "[":  # `[`, `[^`, a `]` right away is a member; the class ends at the next `]`
+            end = i + 1 + (source[i + 1:i + 2] == "^")
+            end += source[end:end + 1] == "]"
+            while end < size and source[end] != "]":
+                if source[end] == "\\":
+                    end += 1
+                elif source[end] == "[" and source[end + 1:end + 2] == ":":
+                    return None
+                end += 1
+            if end >= size:
+                return None
+            tokens.append(("atom", source[i:end + 1]))
+            i = end + 1
+        elif char == "(":
+            flags = _FLAGS.match(source, i)
+            opening = flags or _OPEN.match(source, i)
+            if opening is None or (source[i + 1:i + 2] == "?" and opening.end() == i + 1):
+                return None
+            tokens.append(("flags" if flags else "open", opening.group(0)))
+            i = opening.end()
+        elif char in "*+?{":
+            close = source.find("}", i) if char == "{" else i
+            if close < 0:
+                return None
+            tokens.append(("quant", source[i:close + 1]))
+            i = close + 1
+        else:
+            kind = "close" if char == ")" else "start" if char == "^" else "end" if char == "$" else "atom"
+            tokens.append((kind, char))
+            i += 1
+    out: list[str] = []
+    for k, (kind, text) in enumerate(tokens):
+        if kind == "end":
+            if not _last(tokens, k):
+                return None
+            text = _END_ANCHORS[text]
+        elif kind == "start":
+            if not _first(tokens, k) or _repeats_around(tokens, k):
+                return None
+            text = _START_ANCHORS[text]
+        out.append(text)
+    return "".join(out)
+
+
+def _last(tokens: list[tuple[str, str]], at: int) -> bool:
+    """Nothing can follow token `at` in a match: after it come only closing parentheses and
+    other branches of the groups around it."""
+    k = at + 1
+    while k < len(tokens):
+        kind, text = tokens[k]
+        if kind == "atom" and text == "|":  # the rest of this group is other branches
+            depth = 0
+            k += 1
+            while k < len(tokens) and not (tokens[k][0] == "close" and depth == 0):
+                depth += {"open": 1, "close": -1}.get(tokens[k][0], 0)
+                k += 1
+        elif kind != "close":
+            return False
+        else:
+            k += 1
+    return True
+
+
+def _first(tokens: list[tuple[str, str]], at: int) -> bool:
+    """Nothing can come before token `at` in a match: before it are only opening parentheses,
+    flags and other branches of the groups around it."""
+    k = at - 1
+    while k >= 0:
+        kind, text = tokens[k]
+        if kind == "atom" and text == "|":
+            depth = 0
+            k -= 1
+            while k >= 0 and not (tokens[k][0] == "open" and depth == 0):
+                depth += {"close": 1, "open": -1}.get(tokens[k][0], 0)
+                k -= 1
+        elif kind not in ("open", "flags"):
+            return False
+        else:
+            k -= 1
+    return True
+
+
+def _repeats_around(tokens: list[tuple[str, str]], at: int) -> bool:
+    """Whether a group around token `at` is quantified."""
+    depth = 0
+    for k in range(at + 1, len(tokens)):
+        kind = tokens[k][0]
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            if depth == 0 and k + 1 < len(tokens) and tokens[k + 1][0] == "quant":
+                return True
+            depth = max(0, depth - 1)
+    return False
+
+
 class _Compiled:
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
         self.regex = Pattern(rule.regex) if rule.regex is not None else None
+        self._probe: Any = False  # False: not built yet; None: this rule cannot be probed in a batch
         self.path = Pattern(rule.path) if rule.path is not None else None
         self.allow = [_Allow(a) for a in rule.allowlists]
         if self.regex is not None and rule.secret_group > self.regex.groups:
@@ -153,6 +282,18 @@ class _Compiled:
     @property
     def engine(self) -> str:
         return self.regex.engine if self.regex is not None else "path"
+
+    @property
+    def probe(self) -> Any:
+        """The rule's RE2 regex without anchors, for `Matcher.suspects`; None for a rule that
+        runs on Python `re` or whose pattern `batch_pattern` cannot rewrite."""
+        if self._probe is False:
+            source = batch_pattern(self.rule.regex) if self.engine == "re2" and self.rule.regex else None
+            try:
+                self._probe = re2.compile(source, _OPTIONS) if source is not None else None
+            except re2.error:
+                self._probe = None
+        return self._probe
 
 
 class Matcher:
@@ -227,6 +368,62 @@ class Matcher:
         for k in found:
             picked.update(self._keyword_rules[k])
         return sorted(picked)
+
+    def suspects(self, texts: Sequence[str], paths: Sequence[str]) -> set[int]:
+        """Indices of the texts (`paths[i]` is the file of `texts[i]`) that some rule's regex
+        may match; `scan` of any other finds nothing. Texts are read in batches joined by
+        newlines: one keyword pass and one pass per keyword-picked rule per batch, instead of
+        one of each per text. A text long enough to be scanned in windows is always a suspect."""
+        found: set[int] = set()
+        batch: list[int] = []
+        size = 0
+        for i, text in enumerate(texts):
+            if len(text) > WINDOW_FROM:
+                found.add(i)
+                continue
+            batch.append(i)
+            size += len(text) + 1
+            if size > BATCH_CHARS:
+                found.update(self._batch_suspects(batch, texts, paths))
+                batch, size = [], 0
+        found.update(self._batch_suspects(batch, texts, paths))
+        return found
+
+    def _batch_suspects(self, batch: Sequence[int], texts: Sequence[str], paths: Sequence[str]) -> set[int]:
+        """A rule's `probe` (`batch_pattern`) matches the batch wherever the rule matches one of
+        its texts, and each of its matches marks the texts it touches."""
+        if not batch:
+            return set()
+        joined = "\n".join([texts[i] for i in batch])
+        offsets: list[int] = []
+        position = 0
+        for i in batch:
+            offsets.append(position)
+            position += len(texts[i]) + 1
+        found: set[int] = set()
+        for rule in self.candidates(joined.lower()):
+            compiled = self._compile(rule)
+            if compiled.path is not None:  # a rule on some paths only: its texts are scanned one by one
+                found.update(i for i in batch if compiled.path.search(paths[i]))
+                continue
+            probe = compiled.probe
+            if probe is None:
+                return set(batch)
+            for count, hit in enumerate(probe.finditer(joined)):
+                start, end = hit.span()
+                first = max(0, bisect.bisect_right(offsets, start) - 2)
+                if count >= MAX_PROBE_MATCHES:
+                    found.update(batch[first:])
+                    break
+                # a text with the newlines on either side: a match there (even an empty one) may be its own
+                for j in range(first, len(batch)):
+                    if offsets[j] - 1 > end:
+                        break
+                    if start <= offsets[j] + len(texts[batch[j]]) + 1:
+                        found.add(batch[j])
+            if len(found) == len(batch):
+                break
+        return found
 
     def scan(self, text: str, path: str = "") -> list[Match]:
         """Every allowed-through hit of every rule in `text`; `path` is the file the text is from."""

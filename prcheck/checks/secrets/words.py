@@ -49,6 +49,7 @@ class SecretWords:
     reference: Any  # one RE2 alternation
     placeholder: Any
     _names: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _parts: Any = field(default=None, compare=False, hash=False, repr=False)  # `may_name`'s pattern, built once
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> SecretWords:
@@ -86,6 +87,15 @@ class SecretWords:
             return False
         return (any(w in self.secret_words or w.endswith(self.secret_suffixes) for w in words)
                 or any(pair in self.secret_pairs for pair in itertools.pairwise(words)))
+
+    def may_name(self, text: str) -> bool:
+        """False only when no name in `text` can be secret-like: every such name holds, as ASCII
+        letters in any case, one of `secret_words`, a suffix, or the last word of a pair."""
+        if self._parts is None:
+            parts = sorted(self.secret_words | set(self.secret_suffixes) | {pair[-1] for pair in self.secret_pairs})
+            object.__setattr__(self, "_parts", re2.compile("(?i)" + "|".join(re2.escape(p) for p in parts), _OPTIONS)
+                               if parts else False)
+        return bool(self._parts) and self._parts.search(text) is not None
 
     def is_reference(self, value: str) -> bool:
         """Points at a secret kept elsewhere (`${{ secrets.X }}`, `$(VAR)`, `ENC[...]`, ...)."""
