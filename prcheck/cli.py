@@ -155,7 +155,7 @@ FORMAT_CHOICES = ["text", "json", "sarif", "junit", "codequality", "markdown"]
 @click.option("--filter-mode", type=click.Choice(["added", "diff_context", "file", "nofilter"]), help="With --base: which findings fail the run (default added).")
 @click.option("--allow-remote", is_flag=True, default=None, help="With --base: let kustomize and helm fetch remote resources.")
 @click.option("--ignore-labels", is_flag=True, default=None, help="With --base: ignore helm.sh/chart-style label churn in diffs.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for large runs and for renders (default: number of cores).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that check a large run (prcheck itself is one of them) and that render (default: number of cores).")
 @click.option("--no-render", is_flag=True, default=False, help="Never render environments (fast pre-commit runs); with --base the change filter still applies.")
 @click.option("--render", is_flag=True, default=False, help="Without --base: render every environment at head and check the output, comparing nothing (a default branch's report).")
 @click.option("--shard", callback=lambda ctx, param, value: _shard(value), metavar="I/N", help="Check only share I of N (files and environments; for CI matrices); join the JSON reports with `prcheck merge`.")
