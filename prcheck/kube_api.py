@@ -40,13 +40,13 @@ _VERSION = r"v\d+(?:(?:alpha|beta)\d+)?"
 _API_VERSION = re.compile(rf"^(?:([a-z0-9]([a-z0-9.-]*[a-z0-9])?)/)?{_VERSION}$")
 
 
-@lru_cache(maxsize=1)
 def _shipped_data(name: str) -> Any:
     with open(data_dir("policies") / "data" / name, encoding="utf-8") as fh:
         text = fh.read()
     return shipped_yaml.parsed(text, lambda text: yaml.load(text, Loader=_DATA_LOADER)) or {}
 
 
+@lru_cache(maxsize=1)
 def _client_side() -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
     data = _shipped_data("client_side_kinds.yaml")
     kinds = tuple((str(e["api_version"]), str(e.get("kind", "*"))) for e in data.get("client_side_kinds") or ())
