@@ -30,9 +30,7 @@ def dotted(path: Sequence[Any]) -> str:
 
 
 def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:
-    """`kind: List` is validated item by item, as kubectl and kubeconform do. A valid object costs
-    one `is_valid` call and the few lookups before it: its resource name, the error messages and
-    lines are made only for the objects that have findings."""
+    """`kind: List` is validated item by item, as kubectl and kubeconform do."""
     skip = ctx.skip_kinds
     for doc in docs:
         obj = doc.obj
@@ -42,22 +40,11 @@ def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> It
         if not kind or not api_version or (skip and (kind in skip or f"{api_version}/{kind}" in skip)):
             continue
         items = obj.get("items") if kind == "List" else None
-        if isinstance(items, list):
-            for index, item in enumerate(items):
-                if isinstance(item, dict) and kube_api.object_class(item) != kube_api.CLIENT_CONFIG:
-                    yield from _check_one(doc, ["items", index], item, ctx, store)
-        elif kube_api.object_class(obj) != kube_api.CLIENT_CONFIG:  # kustomize configs, kubeconfig, ...
-            if not _valid(store, obj):
-                yield from _check_one(doc, [], obj, ctx, store)
-
-
-def _valid(store: SchemaStore, obj: dict) -> bool:
-    """The common case, settled without building anything: a schema exists and the object passes it."""
-    validator = store.validator(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
-    try:
-        return validator is not None and validator.is_valid(obj)
-    except (ValueError, TypeError, OverflowError):
-        return False  # _check_one converts the object as Kubernetes' decoder would, and judges again
+        targets = ((["items", i], item) for i, item in enumerate(items) if isinstance(item, dict)) \
+            if isinstance(items, list) else (([], obj),)
+        for prefix, one in targets:
+            if kube_api.object_class(one) != kube_api.CLIENT_CONFIG:  # kustomize configs, kubeconfig, ...
+                yield from _check_one(doc, prefix, one, ctx, store)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -68,14 +55,19 @@ def _jsonable(obj: Any) -> Any:
         return json.loads(json.dumps(sanitise(obj, max_depth=10_000)))
 
 
+def _resource(doc: Document, prefix: list[Any], obj: dict, kind: str) -> str:
+    """Built only for an object with a finding: a valid object, the common case, costs one
+    schema lookup and one `is_valid` call."""
+    return doc.resource if not prefix else f"{kind}/{(obj.get('metadata') or {}).get('name', '')}"
+
+
 def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
     if not api_version or not kind:
         return
-    resource = doc.resource if not prefix else f"{kind}/{(obj.get('metadata') or {}).get('name', '')}"
     validator = store.validator(api_version, kind)
     if validator is None:
-        missing = _missing(doc, prefix, api_version, kind, resource, ctx, store)
+        missing = _missing(doc, prefix, api_version, kind, _resource(doc, prefix, obj, kind), ctx, store)
         if missing:
             yield missing
         return
@@ -88,6 +80,7 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
         if validator.is_valid(obj):
             return
         errors = list(validator.iter_errors(obj))
+    resource = _resource(doc, prefix, obj, kind)
     # A bundled catalog schema is a snapshot of one controller release, and the
     # repository may run a newer one: its verdicts warn. A schema the repository
     # carries (its CRDs), a --schema-location or Kubernetes' own is exact.
