@@ -275,6 +275,46 @@ def test_suspects_name_every_text_a_rule_matches():
         assert matched <= matcher.suspects(texts, paths), (texts, paths)
 
 
+def test_each_suspect_names_the_rules_that_can_match_it():
+    """`scan` with only the rules `suspect_rules` names for a text finds what `scan` with all of
+    them finds; a text that is no suspect has nothing to find. The shipped rules (generic-api-key
+    matches next to a token's own rule) and anchored, unrewritable and path rules."""
+    rng = random.Random(5)
+    values = ["tok_abcdef123456", "fen_abcdef123456", "pos_abcdef123456", "pth_abcdef123456", "plain text",
+              f"token: {TOKEN}", "accessModes: ReadWriteOnce", "api_key = Zx81kQ0pLm27aTe9", "x tok_abcdef123456",
+              "key: value", "fen_abcdef123456 y", ""]
+    for matcher in (Matcher(parse(ANCHORED, "rules.toml")), Matcher(load_default())):
+        for _ in range(150):
+            texts = ["\n".join(rng.choice(values) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 6))]
+            paths = [rng.choice(["a.yaml", "b.txt"]) for _ in texts]
+            suspects = matcher.suspect_rules(texts, paths)
+            for i, (text, path) in enumerate(zip(texts, paths)):
+                found = matcher.scan(text, path)
+                assert found == (matcher.scan(text, path, suspects[i]) if i in suspects else []), (texts, i)
+
+
+def test_a_rule_set_for_one_suspect_leaves_out_the_rules_that_missed_it():
+    matcher = Matcher(load_default())
+    texts = ["accessModes: ReadWriteOnce", f"token: {TOKEN}", "plain"]
+    suspects = matcher.suspect_rules(texts, ["a.yaml"] * 3)
+    ids = {i: {matcher.rules[r].rule.id for r in rules or ()} for i, rules in suspects.items()}
+    assert "github-pat" in ids[1] and "github-pat" not in ids[0]
+
+
+def test_any_secret_name_is_any_of_secret_name():
+    from prcheck.checks.secrets.words import default_words
+
+    words = default_words()
+    rng = random.Random(9)
+    pool = [None, "name", "image", "DB_PASSWORD", "apiKey", "existingSecret", "password_file", "token", "replicas",
+            "clientSecret", "checksum/secret", "GH_TOKEN_USAGE_TITLE", "labels", "accessKey", "x"]
+    for step in range(400):
+        names = [rng.choice(pool) for _ in range(rng.randint(0, 6))]
+        assert words.any_secret_name(names) == any(n is not None and words.secret_name(n) for n in names), names
+        if step % 50 == 0:
+            words.forget_names(0)
+
+
 def test_suspects_are_few_for_ordinary_texts():
     matcher = Matcher(load_default())
     texts = [_joined(*unit_texts(d.obj)) for d in _docs(ORDINARY)] * 50

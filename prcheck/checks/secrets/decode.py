@@ -113,40 +113,75 @@ def unit_texts(obj: Any) -> tuple[list[str | None], list[str]] | None:
 
 def _collect_texts(node: Any, name: str | None, literal: bool, depth: int, keys: list[str | None],
                    texts: list[str]) -> None:
-    """`_collect` without key paths or units; a plain string value, most of them, is inlined."""
-    if isinstance(node, dict):
-        value = node.get("value")
-        if "value" in node and isinstance(node.get("name"), str) and not isinstance(value, (dict, list)):
+    """`_collect` without key paths or units. Every scalar of every document passes here, so the
+    common shapes are decided inline by exact type (a plain string value, a number, a boolean,
+    a nested dict or list) and only the rest pays for `_scalar_texts`."""
+    if type(node) is dict or isinstance(node, dict):
+        _dict_texts(node, name, literal, depth, keys, texts)
+    elif isinstance(node, list):
+        _list_texts(node, name, literal, depth, keys, texts)
+
+
+def _dict_texts(node: dict[Any, Any], name: str | None, literal: bool, depth: int, keys: list[str | None],
+                texts: list[str]) -> None:
+    if "value" in node:
+        value = node["value"]
+        if isinstance(node.get("name"), str) and not isinstance(value, (dict, list)):
             _scalar_texts(value, node["name"], depth, keys, texts)
             others = {k: v for k, v in node.items() if k not in ("name", "value")}
             if others:
-                _collect_texts(others, name, literal, depth, keys, texts)
+                _dict_texts(others, name, literal, depth, keys, texts)
             return
-        for key, value in node.items():
-            label = key if type(key) is str else key if isinstance(key, str) else str(key)
-            kind = type(value)
-            if kind is str and "\n" not in value and "=" not in value and value[:1] not in "{[ " \
-                    and label != "value" and ("." not in label or not _file_key(label)):
+    for key, value in node.items():
+        label = key if type(key) is str else key if isinstance(key, str) else str(key)
+        kind = type(value)
+        if kind is str:
+            if "\n" not in value and "=" not in value and value[:1] not in "{[ " and label != "value" \
+                    and ("." not in label or not _file_key(label)):
                 if not value.isspace():  # (an empty value went the other way: "" is in any string)
                     keys.append(label)
                     texts.append(value)
-            elif kind is dict or kind is list or isinstance(value, (dict, list)):
-                nested = literal and isinstance(value, dict) and "value" in value
-                _collect_texts(value, label, label in LITERAL_BLOCKS or nested, depth, keys, texts)
             else:
                 _scalar_texts(value, name if label == "value" and literal and name else label, depth, keys, texts)
-    elif isinstance(node, list):
-        plain = name is None or "." not in name or not _file_key(name)
-        for value in node:
-            kind = type(value)
-            if kind is str and plain and "\n" not in value and "=" not in value and value[:1] not in "{[ ":
+        elif kind is dict:
+            # GitLab's `VAR: {value: ..., description: ...}` form stays a variable named VAR
+            _dict_texts(value, label, label in LITERAL_BLOCKS or (literal and "value" in value), depth, keys, texts)
+        elif kind is list:
+            _list_texts(value, label, label in LITERAL_BLOCKS, depth, keys, texts)
+        elif kind is bool or value is None:
+            continue
+        elif kind is int or kind is float:  # (a dict item's key is never None)
+            keys.append(name if label == "value" and literal and name else label)
+            texts.append(str(value))
+        elif isinstance(value, (dict, list)):
+            nested = literal and isinstance(value, dict) and "value" in value
+            _collect_texts(value, label, label in LITERAL_BLOCKS or nested, depth, keys, texts)
+        else:
+            _scalar_texts(value, name if label == "value" and literal and name else label, depth, keys, texts)
+
+
+def _list_texts(node: list[Any], name: str | None, literal: bool, depth: int, keys: list[str | None],
+                texts: list[str]) -> None:
+    plain = name is None or "." not in name or not _file_key(name)
+    for value in node:
+        kind = type(value)
+        if kind is str:
+            if plain and "\n" not in value and "=" not in value and value[:1] not in "{[ ":
                 if not value.isspace():
                     keys.append(name)
                     texts.append(value)
-            elif kind is dict or kind is list or isinstance(value, (dict, list)):
-                _collect_texts(value, name, literal, depth, keys, texts)
             else:
                 _scalar_texts(value, name, depth, keys, texts)
+        elif kind is dict:
+            _dict_texts(value, name, literal, depth, keys, texts)
+        elif kind is list:
+            _list_texts(value, name, literal, depth, keys, texts)
+        elif kind is bool or value is None:
+            continue
+        elif isinstance(value, (dict, list)):
+            _collect_texts(value, name, literal, depth, keys, texts)
+        else:
+            _scalar_texts(value, name, depth, keys, texts)
 
 
 def _scalar_texts(value: Any, key: str | None, depth: int, keys: list[str | None], texts: list[str]) -> None:

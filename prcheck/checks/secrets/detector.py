@@ -14,7 +14,7 @@ import binascii
 import bisect
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 import re2
 
@@ -85,11 +85,10 @@ class Detector:
         joined as `key: value` lines (one prefilter pass and one regex pass per document,
         as gitleaks reads a file), and each match is mapped back to its unit."""
         out = self._joined_rule_hits(units, path)
-        known = self.words._names
         for unit in units:
             if "://" in unit.text:
                 out.extend(self._url_hits(unit))
-            if unit.in_secret or unit.key is None or known.get(unit.key) is False:
+            if unit.in_secret or unit.key is None:
                 continue
             keyed = self._key_hit(unit)
             if keyed is not None:  # (a Secret's own values are secrets/k8s-secret-in-git)
@@ -108,18 +107,14 @@ class Detector:
         (allowlists, entropy and placeholders applied, as for units). The rules' regexes run
         once over the batch (`Matcher.suspects`) and again, one document at a time, only on
         the documents a match touched. Most documents stop here, before any unit is built."""
-        names = self.words._names
         out = [False] * len(documents)
         batch: list[int] = []
         joined: list[str] = []
         for index, (keys, texts, _) in enumerate(documents):
-            for key in keys:
-                if key is not None:
-                    known = names.get(key)
-                    if known or (known is None and self.words.secret_name(key)):
-                        out[index] = True
-                        break
-            if out[index] or not texts:
+            if not texts:
+                continue
+            if self.words.any_secret_name(keys):
+                out[index] = True
                 continue
             text = _joined(keys, texts)
             if "://" in text and "@" in text:
@@ -127,23 +122,24 @@ class Detector:
             else:
                 batch.append(index)
                 joined.append(text)
-        for position in self.matcher.suspects(joined, [documents[i][2] for i in batch]):
+        for position, rules in self.matcher.suspect_rules(joined, [documents[i][2] for i in batch]).items():
             keys, texts, path = documents[batch[position]]
-            out[batch[position]] = bool(self._joined_matches(keys, texts, path))
+            out[batch[position]] = bool(self._joined_matches(keys, texts, path, rules))
         return out
 
     def _joined_rule_hits(self, units: Sequence[Unit], path: str) -> list[Hit]:
         found = self._joined_matches([u.key for u in units], [u.text for u in units], path)
         return [Hit(PREFIX + rule, units[i], secret, start, end) for i, rule, secret, start, end in found]
 
-    def _joined_matches(self, keys: Sequence[str | None], texts: Sequence[str],
-                        path: str) -> list[tuple[int, str, str, int, int]]:
+    def _joined_matches(self, keys: Sequence[str | None], texts: Sequence[str], path: str,
+                        rules: "Collection[int] | None" = None) -> list[tuple[int, str, str, int, int]]:
         """(unit index, rule id, secret, start, end) of every gitleaks hit in the units joined as
         `key: value` lines (one prefilter pass and one regex pass per document, as gitleaks
-        reads a file), each mapped back to its unit."""
+        reads a file), each mapped back to its unit. `rules`: only these can match (the rules
+        `Matcher.suspect_rules` found touching the text); None: any."""
         if not texts:
             return []
-        matches = self.matcher.scan(_joined(keys, texts), path)
+        matches = self.matcher.scan(_joined(keys, texts), path, rules)
         if not matches:
             return []
         starts: list[int] = []  # where each unit's value starts in the joined text
@@ -248,8 +244,8 @@ class Detector:
         from prcheck.checks.secrets.decode import _assignments
 
         ruled: dict[int, list[tuple[int, int]]] = {}
-        for i in self.matcher.suspects(texts, [""] * len(texts)):
-            ruled[i] = [(start, end) for _, _, _, start, end in self._joined_matches([None], [texts[i]], "")]
+        for i, rules in self.matcher.suspect_rules(texts, [""] * len(texts)).items():
+            ruled[i] = [(start, end) for _, _, _, start, end in self._joined_matches([None], [texts[i]], "", rules)]
         out: list[list[tuple[int, int]]] = []
         for i, text in enumerate(texts):
             found = ruled.get(i, [])
@@ -269,8 +265,11 @@ class Detector:
 
 
 def _joined(keys: Sequence[str | None], texts: Sequence[str]) -> str:
-    """The units as the gitleaks rules read them: one `key: value` line each."""
-    return "\n".join([f"{key}: {text}" if key else text for key, text in zip(keys, texts)])
+    """The units as the gitleaks rules read them: one `key: value` line each (the lines built in C
+    when every unit has a name, as in any Kubernetes object)."""
+    if None in keys or "" in keys:
+        return "\n".join([f"{key}: {text}" if key else text for key, text in zip(keys, texts)])
+    return "\n".join(map(": ".join, zip(keys, texts)))  # type: ignore[arg-type]
 
 
 def merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -180,8 +180,7 @@ class SecretsEngine:
 
     def evaluate(self, docs: Sequence[Document]) -> Evaluation:
         result = Evaluation()
-        if len(self.detector.words._names) > MAX_NAMES:
-            self.detector.words._names.clear()
+        self.detector.words.forget_names(MAX_NAMES)
         plain: list[tuple[list[str | None], list[str], str]] = []
         where: list[int] = []  # plain[k] is docs[where[k]]
         for index, doc in enumerate(docs):

@@ -20,7 +20,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Collection, Iterator, Sequence
 
 import re2
 
@@ -355,10 +355,6 @@ class Matcher:
         """rule id → `re2`, `re` (fallback) or `path` (a rule on file names only)."""
         return {c.rule.id: c.engine for c in self.rules}
 
-    def path_skipped(self, path: str) -> bool:
-        """A global allowlist that lists the path (with no other condition) skips the file."""
-        return any(a.raw.condition == "OR" and a.path_allowed(path) for a in self.global_allow if not a.targets)
-
     def candidates(self, lowered: str) -> list[int]:
         """Indices of the rules whose keywords occur in `lowered` (plus rules without keywords)."""
         found = self._set.Match(lowered) if self._set is not None else []
@@ -371,62 +367,78 @@ class Matcher:
 
     def suspects(self, texts: Sequence[str], paths: Sequence[str]) -> set[int]:
         """Indices of the texts (`paths[i]` is the file of `texts[i]`) that some rule's regex
-        may match; `scan` of any other finds nothing. Texts are read in batches joined by
-        newlines: one keyword pass and one pass per keyword-picked rule per batch, instead of
-        one of each per text. A text long enough to be scanned in windows is always a suspect."""
-        found: set[int] = set()
+        may match; `scan` of any other finds nothing."""
+        return set(self.suspect_rules(texts, paths))
+
+    def suspect_rules(self, texts: Sequence[str], paths: Sequence[str]) -> dict[int, frozenset[int] | None]:
+        """`suspects`, each with the rules (indices) that may match it, None for any rule: `scan`
+        of a text with only those rules finds what it finds with all. Texts are read in batches
+        joined by newlines: one keyword pass and one pass per keyword-picked rule per batch,
+        instead of one of each per text. A text long enough to be scanned in windows is always
+        a suspect of every rule."""
+        found: dict[int, set[int] | None] = {}
         batch: list[int] = []
         size = 0
         for i, text in enumerate(texts):
             if len(text) > WINDOW_FROM:
-                found.add(i)
+                found[i] = None
                 continue
             batch.append(i)
             size += len(text) + 1
             if size > BATCH_CHARS:
-                found.update(self._batch_suspects(batch, texts, paths))
+                self._batch_suspects(batch, texts, paths, found)
                 batch, size = [], 0
-        found.update(self._batch_suspects(batch, texts, paths))
-        return found
+        self._batch_suspects(batch, texts, paths, found)
+        return {i: None if rules is None else frozenset(rules) for i, rules in sorted(found.items())}
 
-    def _batch_suspects(self, batch: Sequence[int], texts: Sequence[str], paths: Sequence[str]) -> set[int]:
+    def _batch_suspects(self, batch: Sequence[int], texts: Sequence[str], paths: Sequence[str],
+                        found: dict[int, set[int] | None]) -> None:
         """A rule's `probe` (`batch_pattern`) matches the batch wherever the rule matches one of
-        its texts, and each of its matches marks the texts it touches."""
+        its texts, and each of its matches marks the texts it touches as that rule's suspects."""
         if not batch:
-            return set()
+            return
         joined = "\n".join([texts[i] for i in batch])
         offsets: list[int] = []
         position = 0
         for i in batch:
             offsets.append(position)
             position += len(texts[i]) + 1
-        found: set[int] = set()
+
+        def mark(text: int, rule: int) -> None:
+            rules = found.setdefault(text, set())
+            if rules is not None:
+                rules.add(rule)
+
         for rule in self.candidates(joined.lower()):
             compiled = self._compile(rule)
             if compiled.path is not None:  # a rule on some paths only: its texts are scanned one by one
-                found.update(i for i in batch if compiled.path.search(paths[i]))
+                for i in batch:
+                    if compiled.path.search(paths[i]):
+                        mark(i, rule)
                 continue
             probe = compiled.probe
             if probe is None:
-                return set(batch)
+                for i in batch:
+                    found[i] = None
+                return
             for count, hit in enumerate(probe.finditer(joined)):
                 start, end = hit.span()
                 first = max(0, bisect.bisect_right(offsets, start) - 2)
                 if count >= MAX_PROBE_MATCHES:
-                    found.update(batch[first:])
+                    for i in batch[first:]:
+                        mark(i, rule)
                     break
                 # a text with the newlines on either side: a match there (even an empty one) may be its own
                 for j in range(first, len(batch)):
                     if offsets[j] - 1 > end:
                         break
                     if start <= offsets[j] + len(texts[batch[j]]) + 1:
-                        found.add(batch[j])
-            if len(found) == len(batch):
-                break
-        return found
+                        mark(batch[j], rule)
 
-    def scan(self, text: str, path: str = "") -> list[Match]:
-        """Every allowed-through hit of every rule in `text`; `path` is the file the text is from."""
+    def scan(self, text: str, path: str = "", rules: "Collection[int] | None" = None) -> list[Match]:
+        """Every allowed-through hit of every rule in `text`; `path` is the file the text is from.
+        `rules`: the only rules (indices) that can match it (`suspect_rules`), None: any. The
+        others still count for how the text is read (windows), so the result is the same."""
         if not text:
             return []
         lowered = text.lower()
@@ -436,6 +448,8 @@ class Matcher:
         out: list[Match] = []
         windowed = len(picked) > FEW_RULES  # a few rules over the whole text cost less than finding windows
         for i in picked:
+            if rules is not None and i not in rules:
+                continue
             compiled = self._compile(i)
             if compiled.path is not None and not compiled.path.search(path):
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,7 @@ class SecretWords:
     reference: Any  # one RE2 alternation
     placeholder: Any
     _names: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _plain: set[str | None] = field(default_factory=lambda: {None}, compare=False, hash=False, repr=False)
     _parts: Any = field(default=None, compare=False, hash=False, repr=False)  # `may_name`'s pattern, built once
 
     @classmethod
@@ -76,6 +77,27 @@ class SecretWords:
         if known is None:
             known = self._names[name] = self._secret_name(name)
         return known
+
+    def any_secret_name(self, names: Collection[str | None]) -> bool:
+        """Whether any of `names` (None: a text stored under no name) is secret-like. A document's
+        names are mostly names seen before and found plain: one set comparison (in C) clears them
+        all, and only the others are looked at one by one."""
+        plain = self._plain
+        if plain.issuperset(names):
+            return False
+        for name in names:
+            if name not in plain:
+                if self.secret_name(name):  # type: ignore[arg-type]  # (None is in `plain`)
+                    return True
+                plain.add(name)
+        return False
+
+    def forget_names(self, limit: int) -> None:
+        """Drop the memo of names once it holds more than `limit` (a hostile run's random keys)."""
+        if len(self._names) > limit or len(self._plain) > limit:
+            self._names.clear()
+            self._plain.clear()
+            self._plain.add(None)
 
     def _secret_name(self, name: str) -> bool:
         words = self.words(name)
