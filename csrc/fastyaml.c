@@ -547,7 +547,80 @@ fastyaml_load(PyObject *module, PyObject *args)
     return result;
 }
 
+/* How deep the text nests: (depth, document index, its first line) of the first document that
+ * opens more than `limit` collections, or None when none does (up to a syntax error, if any).
+ * libyaml's parser keeps its own stacks on the heap, so this cannot overflow; PyYAML's
+ * composer recurses in C once per level and overflows the stack some ten thousand levels down. */
+static PyObject *
+fastyaml_nesting(PyObject *module, PyObject *args)
+{
+    PyObject *text, *utf8 = NULL, *result = NULL;
+    Py_ssize_t limit, depth = 0, index = -1, line = 0;
+    yaml_parser_t parser;
+    yaml_event_t event;
+    int done = 0;
+
+    if (!PyArg_ParseTuple(args, "Un:nesting", &text, &limit))
+        return NULL;
+    utf8 = PyUnicode_AsUTF8String(text);
+    if (utf8 == NULL)
+        return NULL;
+    if (!yaml_parser_initialize(&parser)) {
+        Py_DECREF(utf8);
+        return PyErr_NoMemory();
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)PyBytes_AS_STRING(utf8),
+                                 (size_t)PyBytes_GET_SIZE(utf8));
+    while (!done) {
+        if (!yaml_parser_parse(&parser, &event)) {
+            if (parser.error == YAML_MEMORY_ERROR)
+                PyErr_NoMemory();
+            break;
+        }
+        switch (event.type) {
+        case YAML_DOCUMENT_START_EVENT:
+            index++;
+            line = -1;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (line < 0)
+                line = (Py_ssize_t)event.start_mark.line;
+            if (++depth > limit) {
+                result = Py_BuildValue("(nnn)", depth, index, line);
+                done = 1;
+            }
+            break;
+        case YAML_SCALAR_EVENT:
+        case YAML_ALIAS_EVENT:
+            if (line < 0)
+                line = (Py_ssize_t)event.start_mark.line;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&event);
+    }
+    yaml_parser_delete(&parser);
+    Py_DECREF(utf8);
+    if (result == NULL && !PyErr_Occurred()) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+    return result;
+}
+
 static PyMethodDef fastyaml_methods[] = {
+    {"nesting", fastyaml_nesting, METH_VARARGS,
+     "nesting(text, limit) -> (depth, document index, 0-based line) | None\n\n"
+     "The first document that nests deeper than `limit`, found without composing any node."},
     {"load", fastyaml_load, METH_VARARGS,
      "load(text, max_depth, resolve) -> [(line, object, LineNode)] | None\n\n"
      "The documents of an ordinary text; None when the general loader must decide."},

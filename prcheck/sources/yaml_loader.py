@@ -167,6 +167,13 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
                 result.docs.append(Document(path=path, index=index, line=line + 1, obj=obj, origin=origin, node=node,
                                             file_kind=kind, source=text))
         return result
+    deep = too_deep_to_compose(text)
+    if deep is not None:
+        index, line = deep
+        result.findings.append(_finding(
+            "yaml/too-deep", f"document {index} nests deeper than {min(limits.max_depth, COMPOSE_DEPTH)} levels; "
+            "not checked", path, line))
+        return result
     loader = _Loader(text)
     has_aliases = "&" in text and _ANCHOR.search(text) is not None  # `in` is a memchr, the pattern is not
     file_left = limits.max_file_expanded_nodes
@@ -279,6 +286,20 @@ def ordinary_documents(text: str, max_depth: int) -> "list[tuple[int, Any, Any]]
         return _fastyaml.load(text, max_depth, k8s_yaml.plain_value)
     except MemoryError:
         return None
+
+
+# PyYAML's composer recurses in C once per nesting level, unchecked: some tens of thousands of
+# levels overflow the stack and kill the process. Far below that, far above any real manifest.
+COMPOSE_DEPTH = 5000
+
+
+def too_deep_to_compose(text: str) -> "tuple[int, int] | None":
+    """(index, line) of the first document nesting deeper than `COMPOSE_DEPTH`, found without
+    composing; None for any other text (or without the C loader, which finds it)."""
+    if _fastyaml is None or len(text) <= COMPOSE_DEPTH:  # every level takes a character
+        return None
+    deep = _fastyaml.nesting(text, COMPOSE_DEPTH)
+    return None if deep is None else (deep[1], deep[2] + 1)
 
 
 def _is_empty(obj: Any, node: Any) -> bool:

@@ -206,10 +206,31 @@ def test_line_trees_are_line_nodes_that_travel() -> None:
 
 
 def test_hostile_sizes_do_not_crash() -> None:
-    for text in ["[" * 10_000, "{a: " * 10_000, "- " * 10_000 + "x", "a: " + "é" * 2_000_000, "\x00"]:
+    for text in ["[" * 4000, "{a: " * 4000, "- " * 4000 + "x", "a: " + "é" * 2_000_000, "\x00"]:
         _check(text)
     with pytest.raises(UnicodeEncodeError):  # not text from bytes: the general path refuses it as before
         load_text("a: \udc80\n", "x.yaml")
+
+
+def test_nesting_too_deep_for_the_composer_is_a_finding_not_a_crash() -> None:
+    """PyYAML's composer recurses in C per level and overflows the stack some ten thousand levels
+    down, killing the process: such a text is refused before it is composed."""
+    script = (
+        "from prcheck.sources.yaml_loader import load_text\n"
+        "for text in ['[' * 200_000, 'a: 1\\n---\\n' + '- ' * 100_000 + 'x\\n', '{a: ' * 60_000 + '1' + '}' * 60_000]:\n"
+        "    loaded = load_text(text, 'x.yaml')\n"
+        "    print([(f.rule, f.message, f.line) for f in loaded.findings], len(loaded.docs))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        "[('yaml/too-deep', 'document 0 nests deeper than 200 levels; not checked', 1)] 0",
+        "[('yaml/too-deep', 'document 1 nests deeper than 200 levels; not checked', 3)] 0",
+        "[('yaml/too-deep', 'document 0 nests deeper than 200 levels; not checked', 1)] 0",
+    ]
+    # under the composer's bound the general path decides, as before
+    assert yaml_loader.too_deep_to_compose("[" * 5000 + "]" * 5000) is None
+    assert yaml_loader.too_deep_to_compose("[" * 5001 + "]" * 5001) == (0, 1)
 
 
 def test_without_the_extension_the_same_results() -> None:
