@@ -6,9 +6,11 @@ so any stage can run in a worker process (everything here pickles).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from operator import attrgetter
 from typing import Any, Literal, Mapping, Sequence
+
+from prcheck.records import dataclass
 
 try:  # CPython's own SHA-256: loading OpenSSL for hashlib costs a one-file run ~10 ms
     from _sha256 import sha256
