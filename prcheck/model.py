@@ -6,9 +6,12 @@ so any stage can run in a worker process (everything here pickles).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, Mapping, Sequence
+
+from prcheck.records import dataclass
 
 try:  # CPython's own SHA-256: loading OpenSSL for hashlib costs a one-file run ~10 ms
     from _sha256 import sha256
@@ -133,7 +136,7 @@ def _child_node(node: Any, key: "str | int") -> "tuple[Any, Any] | None":
     return None
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(init=False, repr=False, eq=False)  # fields only: no method is made for it
 class _FindingFields:
     """Finding's fields, declared once: `dataclasses.fields`, `replace` and `asdict` read them
     from here, so every caller keeps treating a Finding as the dataclass it was."""
@@ -166,7 +169,6 @@ class Finding(namedtuple("Finding", list(_FindingFields.__dataclass_fields__), m
 
     __slots__ = ()
     __dataclass_fields__ = _FindingFields.__dataclass_fields__
-    __dataclass_params__ = _FindingFields.__dataclass_params__  # type: ignore[attr-defined]
 
     def __new__(cls, rule: str, severity: Severity, message: str, path: str = "", line: int = 0,
                 resource: str = "", engine: str = "", env: str = "", column: int = 0, fingerprint: str = "",
