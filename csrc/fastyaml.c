@@ -274,7 +274,9 @@ scalar_value(Builder *b, yaml_event_t *event, int is_key, PyObject **value, PyOb
             if (is_key)
                 return UNUSUAL;
             *value = PyLong_FromString(text, NULL, 10); /* the text ends at `length`: libyaml ends it with NUL */
-            return *value ? OK : FAILED;
+            if (*value == NULL)
+                return PyErr_ExceptionMatches(PyExc_ValueError) ? (PyErr_Clear(), UNUSUAL) : FAILED;
+            return OK;
         }
         *value = PyObject_CallOneArg(b->resolve, str);
         if (*value == NULL)
