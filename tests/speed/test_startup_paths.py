@@ -23,6 +23,19 @@ def test_builtin_kinds_scan_equals_a_full_parse_for_every_bundled_version():
         assert kube_api._gvks_in(folder / "_definitions.json") == parsed, folder.name
 
 
+def test_group_version_kind_lists_are_found_as_the_regex_finds_them():
+    import re
+
+    regex = re.compile(rb'"x-kubernetes-group-version-kind":\s*(\[[^\]]*\])')
+    key = b'"x-kubernetes-group-version-kind":'
+    texts = [b"", key, key + b"[", key + b" \t\n\r\f\v[{}]", key + b"x[1]" + key + b"[2]", key + b"[" + key + b"[3]]",
+             b"[" + key + b"  [1] ]" + key + b"\n[{\"a\": 2}]" + key, key + b" \x0b [4]" + key + b"\x00[5]"]
+    folder = sorted(p for p in kube_api._schema_root().iterdir() if (p / "_definitions.json").is_file())[-1]
+    texts.append((folder / "_definitions.json").read_bytes())
+    for text in texts:
+        assert kube_api._gvk_lists(text) == [m.group(1) for m in regex.finditer(text)], text[:80]
+
+
 def test_rego_extensions_import_their_module_on_first_call():
     probe = textwrap.dedent("""
         import sys
