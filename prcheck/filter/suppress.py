@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -30,6 +30,7 @@ import yaml
 
 from prcheck.config import ConfigError
 from prcheck.model import Document, Finding, Suppressed
+from prcheck.records import dataclass
 from prcheck.sources.yaml_loader import LoadedFile
 
 IGNORE_ANNOTATION = "prcheck.dev/ignore"

@@ -19,12 +19,12 @@ import bisect
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import re2
 
 from prcheck.checks.secrets.gitleaks import Allowlist, Rule, RuleSet
+from prcheck.records import dataclass
 
 FALLBACK_MAX_CHARS = 100_000
 # Texts longer than this are scanned per rule only around its keywords (this far each side).
