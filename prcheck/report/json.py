@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import MISSING, asdict, fields, is_dataclass
 from itertools import repeat
-from operator import attrgetter
 from typing import Any, Iterator, Sequence
 
 from prcheck import __version__
@@ -118,9 +117,9 @@ def _item(item: "Finding | Suppressed") -> str:
 
 
 _C_DUMPS = json.JSONEncoder(default=str).encode
-# Each field of a plain finding: how to read it, and the type of its default (str for the
-# required fields); json.dumps writes a str or an int on one line, and a tuple only when empty.
-_COLUMNS = tuple((attrgetter(f.name), str if f.default is MISSING else type(f.default)) for f in fields(Finding))
+# What each field of a plain finding holds: its default's type (str for the required fields);
+# json.dumps writes a str or an int on one line, and a tuple only when empty.
+_KINDS = tuple(str if f.default is MISSING else type(f.default) for f in fields(Finding))
 _BATCH = 256
 # what json.dumps writes for a str (ensure_ascii) and an int
 _ENCODERS = {str: json.encoder.encode_basestring_ascii, int: int.__repr__}
@@ -132,7 +131,7 @@ def _texts() -> tuple[str, ...]:
     the next, ..., the closing brace after the last. A tuple field is always empty there, so its
     `[]` is part of the text."""
     texts = ["    {\n"]
-    for index, (f, (_, kind)) in enumerate(zip(fields(Finding), _COLUMNS)):
+    for index, (f, kind) in enumerate(zip(fields(Finding), _KINDS)):
         texts[-1] += (",\n" if index else "") + f"      {_C_DUMPS(f.name)}: " + ("[]" if kind is tuple else "")
         if kind is not tuple:
             texts.append("")
@@ -152,8 +151,7 @@ def _plain_findings(findings: "Sequence[Finding]") -> str | None:
     if set(map(type, findings)) != {Finding}:
         return None
     parts: list[Any] = [repeat(_TEXTS[0])]
-    for read, kind in _COLUMNS:
-        column = list(map(read, findings))
+    for kind, column in zip(_KINDS, zip(*findings)):  # a finding is the tuple of its fields
         if set(map(type, column)) != {kind}:
             return None
         if kind is tuple:

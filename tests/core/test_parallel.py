@@ -260,8 +260,7 @@ def test_a_share_hands_back_each_message_text_once():
 
     texts = ["container web has no limits", "image is not pinned"]
     findings = [Finding("k8s/x", "warning", "".join(texts[i % 2]), f"f{i}.yaml", i) for i in range(6)]
-    before = [dataclasses.astuple(f) for f in findings]
     assert len({id(f.message) for f in findings}) == 6
-    parallel.share_messages(findings)
-    assert [dataclasses.astuple(f) for f in findings] == before  # same values, fingerprints included
-    assert len({id(f.message) for f in findings}) == 2
+    shared = parallel.share_messages(findings)
+    assert shared == findings and [type(f) for f in shared] == [Finding] * 6  # same values, fingerprints included
+    assert len({id(f.message) for f in shared}) == 2
