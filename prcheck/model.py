@@ -6,9 +6,12 @@ so any stage can run in a worker process (everything here pickles).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
+import dataclasses
+from collections import namedtuple
+from dataclasses import field
 from typing import Any, Literal, Mapping, Sequence
+
+from prcheck.records import dataclass
 
 try:  # CPython's own SHA-256: loading OpenSSL for hashlib costs a one-file run ~10 ms
     from _sha256 import sha256
@@ -133,11 +136,10 @@ def _child_node(node: Any, key: "str | int") -> "tuple[Any, Any] | None":
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem. `fingerprint` ignores the line so an edit above it does not
-    make publishers post the same finding again. Slots: a large run holds tens of
-    thousands, and a per-instance dict was a third of each one's memory."""
+@dataclasses.dataclass(init=False, repr=False, eq=False)  # fields only: no method is made for it
+class _FindingFields:
+    """Finding's fields, declared once: `dataclasses.fields`, `replace` and `asdict` read them
+    from here, so every caller keeps treating a Finding as the dataclass it was."""
 
     rule: str
     severity: Severity
@@ -151,6 +153,33 @@ class Finding:
     fingerprint: str = ""
     envs: tuple[str, ...] = ()  # every environment the same problem was seen in (filter/merge.py)
 
+
+_tuple_new = tuple.__new__
+
+
+class Finding(namedtuple("Finding", list(_FindingFields.__dataclass_fields__), module=__name__)):
+    """One problem. `fingerprint` ignores the line so an edit above it does not
+    make publishers post the same finding again.
+
+    A tuple underneath: a large run makes, pickles across processes and unpickles
+    tens of thousands, and a frozen dataclass's field-by-field `object.__setattr__`
+    made each of those steps cost several times a tuple's. Immutable, equal and
+    hashed by value, as the frozen dataclass was; `dataclasses.fields`, `replace`
+    and `asdict` work on it as before."""
+
+    __slots__ = ()
+    __dataclass_fields__ = _FindingFields.__dataclass_fields__
+
+    def __new__(cls, rule: str, severity: Severity, message: str, path: str = "", line: int = 0,
+                resource: str = "", engine: str = "", env: str = "", column: int = 0, fingerprint: str = "",
+                envs: "tuple[str, ...]" = ()) -> "Finding":
+        if not fingerprint:
+            raw = "\x00".join((rule, path, resource, env, message))
+            fingerprint = sha256(raw.encode()).hexdigest()[:16]
+        if envs.__class__ is not tuple:  # read back from JSON
+            envs = tuple(envs)
+        return _tuple_new(cls, (rule, severity, message, path, line, resource, engine, env, column, fingerprint, envs))
+
     @property
     def environments(self) -> tuple[str, ...]:
         """The environments this finding concerns, merged or not; () for a repository file only."""
@@ -161,26 +190,14 @@ class Finding:
         """`staging, production`: how every format names the environments."""
         return ", ".join(self.environments)
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.envs, tuple):  # read back from JSON
-            object.__setattr__(self, "envs", tuple(self.envs))
-        if not self.fingerprint:
-            raw = "\x00".join((self.rule, self.path, self.resource, self.env, self.message))
-            object.__setattr__(self, "fingerprint", sha256(raw.encode()).hexdigest()[:16])
-
     def location(self) -> str:
         if not self.path:
             return self.env and f"env:{self.env}" or "-"
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def __reduce__(self) -> tuple:
-        """Pickled as the constructor's arguments: a slots dataclass's default state round trip
-        (one Python `setattr` per field) was most of what workers spent handing findings back,
-        and most of the parent's unpickling."""
-        return Finding, _finding_fields(self)
-
-
-_finding_fields = attrgetter(*(f.name for f in fields(Finding)))
+        """Pickled as the constructor's arguments (the fingerprint among them, never recomputed)."""
+        return Finding, tuple(self)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ decision; it still pickles, so worker processes receive it as is.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from prcheck.model import Finding
 from prcheck.checks.secrets.engine import SecretsSettings
+from prcheck.records import dataclass
 from prcheck.sources.yaml_loader import Limits
 
 if TYPE_CHECKING:  # annotations only: a plain run never loads the render stage

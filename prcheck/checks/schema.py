@@ -32,19 +32,27 @@ def dotted(path: Sequence[Any]) -> str:
 def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:
     """`kind: List` is validated item by item, as kubectl and kubeconform do."""
     skip = ctx.skip_kinds
+    object_class, client_config = kube_api.object_class, kube_api.CLIENT_CONFIG
     for doc in docs:
         obj = doc.obj
         if not isinstance(obj, dict):
             continue
-        kind, api_version = doc.kind, doc.api_version
+        kind, api_version = _text(obj.get("kind")), _text(obj.get("apiVersion"))  # as Document reads them
         if not kind or not api_version or (skip and (kind in skip or f"{api_version}/{kind}" in skip)):
             continue
         items = obj.get("items") if kind == "List" else None
-        targets = ((["items", i], item) for i, item in enumerate(items) if isinstance(item, dict)) \
-            if isinstance(items, list) else (([], obj),)
-        for prefix, one in targets:
-            if kube_api.object_class(one) != kube_api.CLIENT_CONFIG:  # kustomize configs, kubeconfig, ...
-                yield from _check_one(doc, prefix, one, ctx, store)
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                if isinstance(item, dict) and object_class(item) != client_config:
+                    yield from _check_one(doc, ["items", index], item, ctx, store)
+        elif object_class(obj) != client_config:  # kustomize configs, kubeconfig, ...
+            found = _check_one(doc, [], obj, ctx, store)
+            if found:
+                yield from found
+
+
+def _text(value: Any) -> str:
+    return value if value.__class__ is str else "" if value is None else str(value)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -61,25 +69,29 @@ def _resource(doc: Document, prefix: list[Any], obj: dict, kind: str) -> str:
     return doc.resource if not prefix else f"{kind}/{(obj.get('metadata') or {}).get('name', '')}"
 
 
-def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:
+def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, store: SchemaStore) -> Sequence[Finding]:
+    """() for a valid object (the common case: one schema lookup and one `is_valid` call)."""
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
     if not api_version or not kind:
-        return
+        return ()
     validator = store.validator(api_version, kind)
     if validator is None:
         missing = _missing(doc, prefix, api_version, kind, _resource(doc, prefix, obj, kind), ctx, store)
-        if missing:
-            yield missing
-        return
+        return (missing,) if missing else ()
     try:
         if validator.is_valid(obj):
-            return
+            return ()
         errors = list(validator.iter_errors(obj))
     except (ValueError, TypeError, OverflowError):
         obj = _jsonable(obj)
         if validator.is_valid(obj):
-            return
+            return ()
         errors = list(validator.iter_errors(obj))
+    return _invalid(doc, prefix, obj, kind, api_version, errors, store)
+
+
+def _invalid(doc: Document, prefix: list[Any], obj: dict, kind: str, api_version: str, errors: list[Any],
+             store: SchemaStore) -> list[Finding]:
     resource = _resource(doc, prefix, obj, kind)
     # A bundled catalog schema is a snapshot of one controller release, and the
     # repository may run a newer one: its verdicts warn. A schema the repository
@@ -87,19 +99,21 @@ def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, s
     catalog = store.origin(api_version, kind) == "catalog"
     severity = "warning" if catalog else "error"
     note = CATALOG_NOTE if catalog else ""
+    found: list[Finding] = []
     for error in errors[:MAX_ERRORS_PER_DOCUMENT]:
         path = prefix + list(error.instance_path)
         unexpected = _UNEXPECTED.search(error.message)
         line_path = path + [unexpected.group(1)] if unexpected else path
-        yield Finding(
+        found.append(Finding(
             rule="schema/invalid", severity=severity,
             message=f"{dotted(path)}: {_message(obj, list(error.instance_path), error)}{note}",
             path=doc.path, line=doc.line_of(line_path), resource=resource, engine="schema",
-        )
+        ))
     if len(errors) > MAX_ERRORS_PER_DOCUMENT:
-        yield Finding(rule="schema/invalid", severity=severity,
-                      message=f"{len(errors) - MAX_ERRORS_PER_DOCUMENT} more schema errors not shown",
-                      path=doc.path, line=doc.line, resource=resource, engine="schema")
+        found.append(Finding(rule="schema/invalid", severity=severity,
+                             message=f"{len(errors) - MAX_ERRORS_PER_DOCUMENT} more schema errors not shown",
+                             path=doc.path, line=doc.line, resource=resource, engine="schema"))
+    return found
 
 
 _JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),

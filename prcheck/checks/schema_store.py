@@ -140,7 +140,8 @@ class SchemaStore:
 
     def validator(self, api_version: str, kind: str) -> Any:
         """A compiled validator, or None when no schema is known for this kind."""
-        return self._lookup(api_version, kind)[0]
+        known = self._cache.get((api_version, kind))  # once per document: the lookup's own cache first
+        return (known or self._lookup(api_version, kind))[0]
 
     def origin(self, api_version: str, kind: str) -> str:
         """Where the schema came from: location, crd (the repository's own), kubernetes, catalog, or ""."""

@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import posixpath
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from prcheck import config as config_file
 from prcheck.model import Finding
+from prcheck.records import dataclass
 from prcheck.runconfig import RunConfig
 from prcheck.sources.collect import root_for
 from prcheck.trust import changes, settings

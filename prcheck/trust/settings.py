@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from prcheck.checks.secrets import settings_from_config as secrets_settings
 from prcheck.model import Finding
 from prcheck.processes import default_jobs
+from prcheck.records import dataclass
 from prcheck.runconfig import RunConfig
 from prcheck.sources.yaml_loader import Limits
 

@@ -15,10 +15,11 @@ import posixpath
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prcheck.records import dataclass
 from prcheck.render.worktree import GitError, resolve_commit
 
 if TYPE_CHECKING:

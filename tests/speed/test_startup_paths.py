@@ -23,6 +23,19 @@ def test_builtin_kinds_scan_equals_a_full_parse_for_every_bundled_version():
         assert kube_api._gvks_in(folder / "_definitions.json") == parsed, folder.name
 
 
+def test_group_version_kind_lists_are_found_as_the_regex_finds_them():
+    import re
+
+    regex = re.compile(rb'"x-kubernetes-group-version-kind":\s*(\[[^\]]*\])')
+    key = b'"x-kubernetes-group-version-kind":'
+    texts = [b"", key, key + b"[", key + b" \t\n\r\f\v[{}]", key + b"x[1]" + key + b"[2]", key + b"[" + key + b"[3]]",
+             b"[" + key + b"  [1] ]" + key + b"\n[{\"a\": 2}]" + key, key + b" \x0b [4]" + key + b"\x00[5]"]
+    folder = sorted(p for p in kube_api._schema_root().iterdir() if (p / "_definitions.json").is_file())[-1]
+    texts.append((folder / "_definitions.json").read_bytes())
+    for text in texts:
+        assert kube_api._gvk_lists(text) == [m.group(1) for m in regex.finditer(text)], text[:80]
+
+
 def test_rego_extensions_import_their_module_on_first_call():
     probe = textwrap.dedent("""
         import sys
@@ -84,8 +97,15 @@ _PROBE = textwrap.dedent("""
                               for c in list(vars(m).values())
                               if isinstance(c, type) and c.__module__ == m.__name__ and "__dataclass_fields__" in vars(c)
                               and (c.__doc__ or "").startswith(c.__name__ + "("))
-        print(json.dumps({"modules": sorted(sys.modules), "gc": gc.isenabled(), "undocumented": undocumented}),
-              file=sys.stderr)
+        # the standard decorator's methods are compiled from source text; prcheck.records' are closures
+        generated = sorted(f"{m.__name__}.{c.__qualname__}" for m in list(sys.modules.values())
+                           if m.__name__.startswith("prcheck")
+                           for c in list(vars(m).values())
+                           if isinstance(c, type) and c.__module__ == m.__name__ and "__dataclass_fields__" in vars(c)
+                           and any(getattr(getattr(vars(c).get(n), "__code__", None), "co_filename", "") == "<string>"
+                                   for n in ("__repr__", "__eq__", "__setattr__")))
+        print(json.dumps({"modules": sorted(sys.modules), "gc": gc.isenabled(), "undocumented": undocumented,
+                          "generated": generated}), file=sys.stderr)
 """)
 
 DEPLOYMENT = textwrap.dedent("""\
@@ -119,7 +139,8 @@ def test_a_one_file_run_loads_no_rego_stack_and_leaves_the_gc_on(tmp_path):
     """pre-commit checks one manifest at a time: the Rego engine (and regorus) load only
     for a run with CI files or Rego policies (the pack's Rego rules still run on CI files),
     the immutable-field checks only with --base. Every dataclass it creates has a docstring:
-    without one, `dataclass` builds one from `inspect.signature`, a third of its cost."""
+    without one, `dataclass` builds one from `inspect.signature`, a third of its cost; and
+    is made by `prcheck.records`, which compiles no method but `__init__`."""
     (tmp_path / "app.yaml").write_text(DEPLOYMENT)
     report, seen = _probe_run(tmp_path, "app.yaml")
     assert any(f["rule"] == "k8s/image-latest-tag" for f in report["findings"])
@@ -129,6 +150,9 @@ def test_a_one_file_run_loads_no_rego_stack_and_leaves_the_gc_on(tmp_path):
     assert not {"prcheck.checks.policy.cel.immutable", "prcheck.checks.policy.cel.carried"} & set(seen["modules"])
     assert seen["gc"] is True
     assert seen["undocumented"] == []
+    # every dataclass it creates comes from prcheck.records (the loader's own still to follow)
+    assert set(seen["generated"]) <= {"prcheck.sources.yaml_loader.Limits", "prcheck.sources.yaml_loader.AliasBudget",
+                                      "prcheck.sources.yaml_loader.LoadedFile", "prcheck.sources.collect.SourceEntry"}
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text(WORKFLOW)
@@ -198,3 +222,26 @@ def test_client_side_kinds_decide_as_the_one_regex_did():
     for api in apis:
         for kind in names:
             assert kube_api.client_side_kind(api, kind) == (regex.match(f"{api}\x00{kind}") is not None), (api, kind)
+
+
+def test_pyyaml_gets_its_reader_pattern_from_the_cache_and_it_matches_the_same_code_points():
+    """prcheck places an equal, cheaper-to-compile class in `re`'s cache under PyYAML's
+    `Reader.NON_PRINTABLE` text: keyed by exactly PyYAML's text, equal on all of Unicode."""
+    import ast
+    import re
+
+    import yaml.reader
+
+    from prcheck import pyyaml_import
+
+    tree = ast.parse(open(yaml.reader.__file__, encoding="utf-8").read())
+    texts = [node.value.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+             and getattr(node.targets[0], "id", "") == "NON_PRINTABLE"]
+    assert texts == [pyyaml_import.READER_NON_PRINTABLE]
+    everything = "".join(map(chr, range(0x110000)))
+    slow = re.compile(pyyaml_import.READER_NON_PRINTABLE + "|(?!)")  # not the cached one: compiled the slow way
+    fast = re.compile(pyyaml_import.NON_PRINTABLE_SAME)
+    assert [m.start() for m in fast.finditer(everything)] == [m.start() for m in slow.finditer(everything)]
+    probe = "import prcheck, yaml; print(ascii(yaml.reader.Reader.NON_PRINTABLE.pattern))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out == ascii(pyyaml_import.NON_PRINTABLE_SAME) + "\n"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Collection, Iterable, Sequence
 
 from prcheck.checks.context import CheckContext
 from prcheck.model import Finding
+from prcheck.records import dataclass
 from prcheck.sources.yaml_loader import LoadedFile
 
 MANIFEST_KINDS = frozenset({"kubernetes"})

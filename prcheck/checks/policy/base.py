@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Protocol, Sequence
 
 from prcheck.model import Document, Finding, Suppressed
+from prcheck.records import dataclass
 
 
 class PolicyError(Exception):

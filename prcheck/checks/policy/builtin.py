@@ -39,7 +39,7 @@ from prcheck.checks.policy.builtin_catalog import (
     pack_dir,
     pack_modules,
 )
-from prcheck.model import Document, Finding, _child_node as child_node
+from prcheck.model import Document, Finding
 
 if TYPE_CHECKING:  # the Rego stack loads with the first CI document (most runs hold none)
     from prcheck.checks.policy.rego import EmbeddedBackend, RegoEngine
@@ -101,31 +101,52 @@ def file_kind_of(doc: Document) -> str:
 
 class _LineCache:
     """`Document.line_of` for many key paths of one document that share prefixes (a container's
-    path, its securityContext): each prefix's node is looked up once."""
+    path, its securityContext): a trie of the steps taken, so each (node, key) step -- one scan of
+    a mapping's keys -- is made once per document, and a later path only follows dict links.
+    A step is [node, line, next steps]; `_MISSING` ends a path at its deepest existing prefix."""
+
+    __slots__ = ("_doc", "_root")
 
     def __init__(self, doc: Document) -> None:
         self._doc = doc
-        self._nodes: dict[tuple, tuple[Any, int]] = {(): (doc.node, doc.line)}
+        self._root: list[Any] | None = None
 
     def line_of(self, keypath: Sequence[Any]) -> int:
-        if self._doc.node is None:
-            return self._doc.line
-        path = tuple(keypath)
-        depth = len(path)
-        while path[:depth] not in self._nodes:
-            depth -= 1
-        node, line = self._nodes[path[:depth]]
-        for index in range(depth, len(path)):
-            key = path[index]
-            if key.__class__ is str and key.isdecimal():
-                key = int(key)  # a digit string is a list index, as RegoEngine reads a Rego finding's path
-            child = child_node(node, key) if node is not None else None
-            if child is None:
+        entry = self._root
+        if entry is None:
+            doc = self._doc
+            if doc.node is None:
+                return doc.line
+            entry = self._root = [doc.node, doc.line, {}]
+        for key in keypath:
+            steps = entry[2]
+            step = steps.get(key)
+            if step is None:
+                step = steps[key] = _step(entry[0], key)
+            if step is _MISSING:
                 break
-            key_node, node = child
-            line = (key_node or node).start_mark.line + 1
-            self._nodes[path[:index + 1]] = (node, line)
-        return line
+            entry = step
+        return entry[1]
+
+
+_MISSING: list[Any] = [None, 0, {}]
+
+
+def _step(node: Any, key: Any) -> list[Any]:
+    """The child of a node tree's `node` at `key`, as `Document.line_of` finds it (a mapping key's
+    line, a list item's own); works on PyYAML nodes and on line trees (`id`, `value`, `start_mark`)."""
+    if key.__class__ is str and key.isdecimal():
+        key = int(key)  # a digit string is a list index, as RegoEngine reads a Rego finding's path
+    tag = getattr(node, "id", "")
+    if tag == "mapping":
+        if isinstance(key, str):
+            for key_node, value_node in node.value:
+                if key_node.value == key:
+                    return [value_node, key_node.start_mark.line + 1, {}]
+    elif tag == "sequence" and isinstance(key, int) and 0 <= key < len(node.value):
+        item = node.value[key]
+        return [item, item.start_mark.line + 1, {}]
+    return _MISSING
 
 
 class _RegoPack:

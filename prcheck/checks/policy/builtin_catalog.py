@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from prcheck.checks.policy.base import PolicyError
+from prcheck.records import dataclass
 from prcheck.resources import data_dir
 
 SEVERITIES = ("error", "warning", "info")

@@ -13,7 +13,6 @@ import base64
 import binascii
 import bisect
 import re
-from dataclasses import dataclass
 from typing import Collection, Iterable, Sequence
 
 import re2
@@ -21,6 +20,7 @@ import re2
 from prcheck.checks.secrets.decode import Unit
 from prcheck.checks.secrets.matcher import _OPTIONS, Matcher, shannon_entropy
 from prcheck.checks.secrets.words import SecretWords
+from prcheck.records import dataclass
 
 ENV_LITERAL = "secrets/env-literal"
 HIGH_ENTROPY = "secrets/high-entropy"

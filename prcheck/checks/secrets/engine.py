@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -35,6 +35,7 @@ from prcheck.checks.secrets.gitleaks import RuleSet, RuleSetError, load_default,
 from prcheck.checks.secrets.matcher import Matcher
 from prcheck.checks.secrets.words import default_words
 from prcheck.model import Document, Finding
+from prcheck.records import dataclass
 
 ENGINE_LABEL = "secrets"
 GITLEAKS_FILE = ".gitleaks.toml"

@@ -21,11 +21,12 @@ is a one-line configuration error, never a silent fallback to no rules.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from prcheck.config import ConfigError
+from prcheck.records import dataclass
 
 UPSTREAM_VERSION = "v8.30.1"
 EXTRA_FILE = "prcheck-extra.toml"

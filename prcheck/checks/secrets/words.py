@@ -11,7 +11,7 @@ import functools
 import itertools
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import re2
@@ -19,6 +19,7 @@ import yaml
 
 from prcheck import shipped_yaml
 from prcheck.checks.secrets.matcher import _OPTIONS
+from prcheck.records import dataclass
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")

@@ -8,11 +8,11 @@ those are looked up.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from prcheck.checks.policy.builtin_k8s.subject import Subject
 from prcheck.checks.policy.builtin_k8s.values import text
+from prcheck.records import dataclass
 
 _VERSION = re.compile(r"v?1\.(0|[1-9][0-9]*)(\.[0-9]+)?\Z")
 

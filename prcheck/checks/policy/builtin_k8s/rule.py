@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from prcheck.checks.policy.builtin_catalog import RuleInfo
 from prcheck.checks.policy.builtin_k8s.subject import KeyPath, Subject
+from prcheck.records import dataclass
 
 Hit = tuple[str, KeyPath]  # (message, key path of the line it points at)
 
