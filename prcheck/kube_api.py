@@ -84,7 +84,23 @@ def _schema_root() -> Path:
 
 
 # a definition's `"x-kubernetes-group-version-kind": [{"group": ..., "kind": ..., "version": ...}, ...]`
-_GVK_LIST = re.compile(rb'"x-kubernetes-group-version-kind":\s*(\[[^\]]*\])')
+_GVK_KEY = b'"x-kubernetes-group-version-kind":'
+
+
+def _gvk_lists(text: bytes) -> list[bytes]:
+    """The `[...]` after each `_GVK_KEY` and optional whitespace, found by `find`: half the
+    cost of a regex scan (`"x-kubernetes-group-version-kind":\\s*(\\[[^\\]]*\\])`)."""
+    found: list[bytes] = []
+    at = text.find(_GVK_KEY)
+    while at >= 0:
+        start = at + len(_GVK_KEY)
+        while start < len(text) and text[start:start + 1] in b" \t\n\r\f\v":
+            start += 1
+        end = text.find(b"]", start) if text[start:start + 1] == b"[" else -1
+        if end >= 0:
+            found.append(text[start:end + 1])
+        at = text.find(_GVK_KEY, end + 1 if end >= 0 else at + 1)
+    return found
 
 
 @lru_cache(maxsize=16)
@@ -94,7 +110,7 @@ def _gvks_in(definitions: Path) -> frozenset[tuple[str, str]]:
     would cost a one-file run 20 ms (tests/speed compares both readings for every bundled version)."""
     with open(definitions, "rb") as fh:  # as bytes: decoding the whole file would cost more than the scan
         text = fh.read()
-    lists = json.loads(b"[" + b",".join(found.group(1) for found in _GVK_LIST.finditer(text)) + b"]")
+    lists = json.loads(b"[" + b",".join(_gvk_lists(text)) + b"]")
     return frozenset((gvk.get("group", ""), gvk.get("kind", "")) for listed in lists for gvk in listed
                      if isinstance(gvk, dict))
 

@@ -21,6 +21,7 @@ from prcheck.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from prcheck.checks.policy.base import Evaluation
+    from prcheck.model import Finding
     from prcheck.pipeline import CheckOptions
     from prcheck.sources.collect import SourceEntry
     from prcheck.sources.yaml_loader import AliasBudget, LoadedFile
@@ -137,9 +138,24 @@ def check_share(args: Share, store: object, engines: Sequence[object], budget: "
                 keep_identities(file)
             defer(file)  # the PyYAML trees were the bulk of the pickle; the text composes them again
         files.extend(batch)
+    evaluation.findings = share_messages(evaluation.findings)
     with timer.stage("mask"):
         clean = clean_texts(evaluation.findings)
     return files, evaluation, timer.timings, clean
+
+
+def share_messages(findings: "Sequence[Finding]") -> "list[Finding]":
+    """`findings` with one string object per distinct message. Rules write their messages
+    document by document, so a share holds each of its few thousand texts many times over
+    (at 20,000 resources, 40,000 message strings for 5,000 texts: 5 MB of the parent's peak),
+    and the pickle of a share carries each object once. Every finding stays equal to its own."""
+    seen: dict[str, str] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        message = finding.message
+        first = seen.setdefault(message, message)
+        out.append(finding if first is message else finding._replace(message=first))
+    return out
 
 
 # Run-scope lint rules known to read only a document's identity (and the file's kind).

@@ -6,6 +6,7 @@ import os
 import time
 from contextlib import ExitStack
 from dataclasses import replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection, Sequence
 
@@ -437,7 +438,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     report.findings = merge_findings(report.findings, rendered.generated if rendered is not None else None)
     # the trust stage's findings and the suppressions the change added: never suppressed, always the change's
     report.findings.extend([*opts.notices, *filtered.notices])
-    report.findings.sort(key=lambda f: (f.path, f.line, f.rule, f.message))
+    report.findings.sort(key=attrgetter("path", "line", "rule", "message"))
     report.stats.update({
         "root": str(root),
         "files": len(files),

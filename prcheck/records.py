@@ -4,8 +4,8 @@ The standard decorator compiles every method it adds from generated source: six
 `exec` calls for a frozen class (`__init__`, `__repr__`, `__eq__`, `__hash__`,
 `__setattr__`, `__delattr__`), about 0.3 ms each class. A one-file run defines
 some thirty of them before it reads its file, so that was a tenth of its time.
-Here only `__init__` is compiled (a call per instance must stay a plain
-function call); the other methods are closures over the field names, with the
+Here only `__init__` is compiled, on the class's first instance (a call per
+instance must stay a plain function call); the other methods are closures over the field names, with the
 behaviour the standard ones have: the same repr text, equality only between
 instances of the same class over the `compare` fields, the same hash, and
 `FrozenInstanceError` on assigning or deleting a field of a frozen instance.
@@ -20,6 +20,7 @@ to `dataclasses.dataclass` unchanged.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from _thread import get_ident
 from operator import attrgetter
 from typing import Any, Callable
@@ -51,6 +52,7 @@ def dataclass(cls: type | None = None, /, *, init: bool = True, repr: bool = Tru
 
 
 def _process(cls: type, init: bool, repr: bool, eq: bool, frozen: bool, slots: bool) -> type:
+    documented = bool(cls.__doc__)
     cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=slots)
     params = cls.__dataclass_params__  # type: ignore[attr-defined]
     params.init, params.repr, params.eq, params.frozen = init, repr, eq, frozen
@@ -63,7 +65,11 @@ def _process(cls: type, init: bool, repr: bool, eq: bool, frozen: bool, slots: b
     class_hash = own.get("__hash__", MISSING)
     explicit_hash = not (class_hash is MISSING or (class_hash is None and "__eq__" in own))
     if init and "__init__" not in own:
-        _add(cls, _init_fn(cls, fields, frozen, slots))
+        if documented:
+            _add(cls, _lazy_init(cls, fields, frozen, slots))
+        else:  # dataclasses writes the docstring from the signature
+            _add(cls, _init_fn(cls, fields, frozen, slots))
+            cls.__doc__ = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
     if repr and "__repr__" not in own:
         _add(cls, _repr_fn(tuple(f.name for f in fields if f.repr)))
     if eq and "__eq__" not in own:
@@ -98,6 +104,18 @@ def _values(names: list[str]) -> Callable[[Any], tuple]:
         one = attrgetter(names[0])
         return lambda obj: (one(obj),)
     return lambda obj: ()
+
+
+def _lazy_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool, slots: bool) -> Callable[..., None]:
+    """Stands in for `__init__` until the first instance: a third of the records a run
+    defines are never instantiated, and their `__init__` is never compiled."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if cls.__dict__.get("__init__") is __init__:
+            _add(cls, _init_fn(cls, fields, frozen, slots))
+        cls.__dict__["__init__"](self, *args, **kwargs)
+
+    return __init__
 
 
 def _init_fn(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool, slots: bool) -> Callable[..., None]:

@@ -19,7 +19,7 @@ finding seen in one environment alone.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from prcheck.model import SEVERITY_RANK, Finding
 
@@ -62,24 +62,46 @@ def _stable(finding: Finding, source: Finding, generated: Generated | None) -> F
                                                 fingerprint="").fingerprint)
 
 
+def _repeated(findings: Sequence[Finding], generated: Generated | None) -> dict[int, list[Finding]]:
+    """id of each problem's first finding → all its findings, for the problems seen more than
+    once. Every key holds the path, so findings are compared path by path: a run's problem keys
+    all at once (50,000 tuples at 20,000 resources) were the largest thing it held at its end."""
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        same = by_path.get(finding.path)
+        if same is None:
+            by_path[finding.path] = [finding]
+        else:
+            same.append(finding)
+    repeated: dict[int, list[Finding]] = {}
+    for same in by_path.values():
+        if len(same) < 2:
+            continue
+        groups: dict[Key, list[Finding]] = {}
+        for finding in same:
+            groups.setdefault(problem_key(finding, generated), []).append(finding)
+        if len(groups) < len(same):
+            repeated.update((id(group[0]), group) for group in groups.values() if len(group) > 1)
+    return repeated
+
+
 def merge(findings: Iterable[Finding], generated: Generated | None = None) -> list[Finding]:
     """Merged findings, in the order their problems were first seen. `generated`: the rendered
     objects with drawn names (render/stage.py `generated_names`), known by their identity."""
-    groups: dict[Key, "Finding | list[Finding]"] = {}  # a list only once a problem is seen twice
-    for finding in findings:
-        key = problem_key(finding, generated)
-        seen = groups.get(key)
-        if seen is None:
-            groups[key] = finding
-        elif isinstance(seen, list):
-            seen.append(finding)
-        else:
-            groups[key] = [seen, finding]
+    findings = findings if isinstance(findings, Sequence) else list(findings)
+    repeated = _repeated(findings, generated)
     merged: list[Finding] = []
-    for group in groups.values():
-        if not isinstance(group, list):
-            envs = tuple(sorted(set(group.environments)))
-            merged.append(_stable(replace(group, envs=envs) if envs != group.envs else group, group, generated))
+    later: set[int] = {id(f) for group in repeated.values() for f in group[1:]}
+    for finding in findings:
+        group = repeated.pop(id(finding), None) if repeated else None
+        if group is None:
+            if later and id(finding) in later:
+                continue
+            if not finding.env and not finding.envs:  # a repository file's own finding: as it is
+                merged.append(finding)
+                continue
+            envs = tuple(sorted(set(finding.environments)))
+            merged.append(_stable(replace(finding, envs=envs) if envs != finding.envs else finding, finding, generated))
             continue
         envs = tuple(sorted({e for f in group for e in f.environments}))
         first = min(group, key=lambda f: (bool(f.env), f.env))  # the repository file's own, else the first env

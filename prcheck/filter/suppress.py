@@ -275,6 +275,9 @@ def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exception
     silenced: dict[tuple[str, str, int], tuple[Directive, list[str]]] = {}
     inline = {f.path: inline_directives(f.text) for f in files if f.text and "prcheck:ignore" in f.text}
     annotated = [a for f in files for a in _annotated(f)]
+    by_path: dict[str, list[_Annotated]] = {}  # an annotation covers findings of its own file only
+    for a in annotated:
+        by_path.setdefault(a.path, []).append(a)
     active = [e for e in exceptions if e.expires is None or e.expires >= today]
     for exc in exceptions:
         if exc.expires is not None and exc.expires < today:
@@ -287,7 +290,9 @@ def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exception
         if finding.rule in META_RULES:
             outcome.findings.append(finding)
             continue
-        hit = _inline_hit(finding, inline) or _annotation_hit(finding, annotated)
+        hit = _inline_hit(finding, inline) if inline else None
+        if hit is None and by_path:
+            hit = _annotation_hit(finding, by_path.get(finding.path, ()))
         if hit is not None:
             source, directive, where = hit
             new = added.annotation(where) if where is not None else added.inline(finding.path, directive)
@@ -300,7 +305,7 @@ def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exception
             if not directive.reason:
                 used_without_reason[(finding.path, directive.line)] = source
             continue
-        exception = next((e for e in active if e.covers(finding)), None)
+        exception = next((e for e in active if e.covers(finding)), None) if active else None
         if exception is not None:
             outcome.suppressed.append(Suppressed(finding, "config", exception.reason))
             continue

@@ -253,3 +253,14 @@ def test_a_share_is_claimed_once_even_when_already_queued_for_a_worker(tmp_path:
     # a worker handed a share the parent already claimed returns nothing for it
     monkeypatch.setattr(parallel, "_worker", (None, [], None, flags, None))
     assert parallel._work((2, ([], None, False))) is None
+
+
+def test_a_share_hands_back_each_message_text_once():
+    from prcheck.model import Finding
+
+    texts = ["container web has no limits", "image is not pinned"]
+    findings = [Finding("k8s/x", "warning", "".join(texts[i % 2]), f"f{i}.yaml", i) for i in range(6)]
+    assert len({id(f.message) for f in findings}) == 6
+    shared = parallel.share_messages(findings)
+    assert shared == findings and [type(f) for f in shared] == [Finding] * 6  # same values, fingerprints included
+    assert len({id(f.message) for f in shared}) == 2

@@ -86,3 +86,26 @@ def test_sarif_describes_builtin_rules_by_title():
     report = Report(findings=[Finding("k8s/privileged-container", "error", "m", "a.yaml", 1)])
     (rule,) = json.loads(render("sarif", report))["runs"][0]["tool"]["driver"]["rules"]
     assert rule["shortDescription"]["text"] not in ("", "k8s/privileged-container")
+
+
+def test_json_report_in_batches_is_what_json_dumps_writes():
+    """Plain findings are written a batch at a time; an odd finding anywhere in a batch, or a
+    text holding the batch's own separator, still comes out as json.dumps writes it."""
+    import enum
+
+    from prcheck.report.json import _BATCH, as_dict, render
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Text(str):
+        pass
+
+    plain = [Finding("r/p", "warning", f"container {i % 7} {{x}}\x00}}\x00{{ %s", f"apps/{i % 3}.yaml", i,
+                     f"Deployment/ns/web-{i % 5}", "builtin", fingerprint=f"{i:016x}") for i in range(2 * _BATCH + 3)]
+    odd = [Finding("r/o", "error", "m", envs=("prod",)), Finding("r/o", "error", "m", line=Level.HIGH),
+           Finding("r/o", "error", Text("sub\u00e9")), Finding("r/o", "error", "m", column=True),  # type: ignore[arg-type]
+           Finding("r/o", "error", "m", fingerprint="f", engine=None)]  # type: ignore[arg-type]
+    for findings in (plain, plain[:1], plain[:_BATCH] + odd[:1] + plain[_BATCH:], odd + plain[:9], odd):
+        report = Report(findings=findings, fixed=findings[::-1])
+        assert render(report) == json.dumps(as_dict(report), indent=2, default=str) + "\n"

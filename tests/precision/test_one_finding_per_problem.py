@@ -86,3 +86,43 @@ def test_github_dry_run_plans_one_comment_per_problem(three_overlays: Path, run_
     assert len(comments) == len(findings) == len({(c["path"], c["line"], c["body"]) for c in comments})
     privileged = [c for c in comments if "k8s/privileged-container" in c["body"]]
     assert len(privileged) == 1 and "envs `dev`, `production`, `staging`" in privileged[0]["body"]
+
+
+def _merge_at_once(findings, generated=None):
+    """The merge as one table of every problem key (what `merge` did before it compared path by path)."""
+    from dataclasses import replace
+
+    from prcheck.filter.merge import _stable, problem_key
+    from prcheck.model import SEVERITY_RANK
+
+    groups: dict = {}
+    for finding in findings:
+        groups.setdefault(problem_key(finding, generated), []).append(finding)
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            envs = tuple(sorted(set(group[0].environments)))
+            out.append(_stable(replace(group[0], envs=envs) if envs != group[0].envs else group[0], group[0], generated))
+            continue
+        envs = tuple(sorted({e for f in group for e in f.environments}))
+        first = min(group, key=lambda f: (bool(f.env), f.env))
+        severity = max((f.severity for f in group), key=SEVERITY_RANK.__getitem__)
+        out.append(_stable(replace(first, env="", envs=envs, severity=severity, fingerprint=""), first, generated))
+    return out
+
+
+def test_merge_path_by_path_equals_one_table_of_every_problem():
+    import random
+
+    rng = random.Random(7)
+    findings = [Finding(rng.choice(["k8s/x", "k8s/y"]), rng.choice(["info", "warning", "error"]),
+                        rng.choice(["bad", "worse", "bad-gen-7"]), rng.choice(["a.yaml", "b.yaml", ""]),
+                        rng.choice([0, 3, 9]), rng.choice(["Deployment/web", "Deployment/ns/web", "Pod/gen-7", ""]),
+                        env=rng.choice(["", "", "dev", "prod"]), envs=rng.choice([(), (), ("qa",)]))
+                for _ in range(600)]
+    findings += findings[:5]  # the same finding object listed twice
+    generated = {("dev", "Pod/gen-7"): ("gen-7", "Pod/<gen>")}
+    for gen in (None, generated):
+        assert merge(findings, gen) == _merge_at_once(findings, gen)
+        assert merge(iter(findings), gen) == _merge_at_once(findings, gen)
+    assert len(merge(findings)) < len(findings)

@@ -106,6 +106,12 @@ def test_shipped_rules_compile_only_when_their_keywords_occur():
     assert [m.rule for m in matcher.scan(f"t: {TOKEN}")] == ["github-pat"]
     compiled = {matcher.ruleset.rules[i].id for i in matcher._compiled}
     assert "github-pat" in compiled and "aws-access-token" not in compiled
+    # a shipped rule's allowlists wait for a match: the generic rule's ~1,500 stopwords
+    assert matcher.scan("apiVersion: v1") == []
+    generic = next(c for c in matcher._compiled.values() if c.rule.id == "generic-api-key")
+    assert [a._patterns for a in generic.allow] == [None] * len(generic.allow)
+    assert [m.rule for m in matcher.scan('api_key = "8dyfuiRyq3vVc3RRrZedRkqfKdJItpZ7"')] == ["generic-api-key"]
+    assert matcher.scan('api_key = "8dyfuiRyq3vVc3R000000kqfKdJItpZ7"') == []  # a stopword
     # the keyword test ignores case, as gitleaks' does; the regex decides the rest
     case_blind = RULE.replace("regex = '''acme_", "regex = '''(?i)acme_")
     assert secrets(case_blind, "k: ACME_Q7W2E9R4T1Y8") == [("acme-key", "Q7W2E9R4T1Y8")]

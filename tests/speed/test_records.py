@@ -87,6 +87,8 @@ def test_a_record_behaves_as_a_dataclass(options):
         {n for n in ("b", "c", "hidden", "late", "shared") if n in vars(standard)}
     if not options.get("init", True):
         return
+    first = record(0)  # `__init__` is compiled for the first instance
+    _same(standard(0), first)
     assert str(inspect.signature(record)) == str(inspect.signature(standard))
     assert record.__init__.__qualname__ == "Record.__init__"
     pairs = [(standard(1), record(1)), (standard(1, "y", (2,), [3], 9), record(1, "y", (2,), [3], 9)),
@@ -122,8 +124,8 @@ def test_a_record_behaves_as_a_dataclass(options):
 @pytest.mark.parametrize("options", [{}, {"frozen": True}, {"frozen": True, "slots": True}], ids=str)
 def test_post_init_and_a_field_named_self(options):
     standard, record = _twins(options, _with_post_init)
-    assert str(inspect.signature(record)) == str(inspect.signature(standard))
     _same(standard("r", 3), record("r", 3))
+    assert str(inspect.signature(record)) == str(inspect.signature(standard))
     _same(standard("r", 3, "given", self=4), record("r", 3, "given", self=4))
     _same(pickle.loads(pickle.dumps(standard("r"))), pickle.loads(pickle.dumps(record("r"))))
 
@@ -168,6 +170,19 @@ def test_what_records_do_not_cover_is_the_standard_decorator():
     with pytest.raises(TypeError, match="keyword-only"):
         records.dataclass(type("K", (), {"__annotations__": {"a": "int"}, "a": dataclasses.field(kw_only=True),
                                          "__doc__": "doc"}))
+
+
+def test_an_undocumented_record_is_documented_as_a_dataclass():
+    standard, record = _twins({"frozen": True}, lambda name: type(name, (), {
+        "__annotations__": {"a": "int", "b": "str"}, "b": "x", "__module__": __name__, "__qualname__": name}))
+    assert record.__doc__.replace("Record", "Standard") == standard.__doc__ == "Standard(a: 'int', b: 'str' = 'x')"
+
+
+def test_a_subclass_without_its_own_init_uses_the_records():
+    standard, record = _twins({"frozen": True}, _plain)
+    sub = type("Sub", (record,), {"__doc__": "doc"})
+    assert repr(sub(3)) == "Sub(a=3, b='x', c=(), tags=[], late=0)" and record(3) != sub(3)
+    assert sub(3) == sub(3) and hash(sub(3, tags=())) == hash(record(3, tags=()))
 
 
 def test_class_variables_are_not_fields():

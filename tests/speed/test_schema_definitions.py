@@ -51,6 +51,14 @@ def test_files_laid_out_otherwise_are_parsed_whole(tmp_path):
     # a reference the file does not hold, or a pointer below a definition: the whole file
     assert Definitions(indented).closure({"$ref": "/api/_definitions.json#/$defs/C"}) == body
     assert Definitions(indented).closure({"$ref": "/api/_definitions.json#/$defs/A/properties/b"}) == body
+    # a key after `$defs`, a name with an escape: spans still right, or the whole file
+    after = tmp_path / "after.json"
+    after.write_text(json.dumps({**body, "z": {"$defs": {"B": 1}}}, indent=2))
+    assert Definitions(after).closure({"$ref": "#/$defs/A"}) == {"$defs": body["$defs"]}
+    escaped = tmp_path / "escaped.json"
+    escaped.write_text(json.dumps({"$defs": {**body["$defs"], 'q"uote': {"type": "integer"}}}, indent=2))
+    assert Definitions(escaped)._spans is None
+    assert Definitions(escaped).closure({"$ref": "#/$defs/B"})["$defs"]['q"uote'] == {"type": "integer"}
 
 
 def test_kinds_validate_with_their_closure_as_with_every_definition():

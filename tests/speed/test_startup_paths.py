@@ -23,6 +23,19 @@ def test_builtin_kinds_scan_equals_a_full_parse_for_every_bundled_version():
         assert kube_api._gvks_in(folder / "_definitions.json") == parsed, folder.name
 
 
+def test_group_version_kind_lists_are_found_as_the_regex_finds_them():
+    import re
+
+    regex = re.compile(rb'"x-kubernetes-group-version-kind":\s*(\[[^\]]*\])')
+    key = b'"x-kubernetes-group-version-kind":'
+    texts = [b"", key, key + b"[", key + b" \t\n\r\f\v[{}]", key + b"x[1]" + key + b"[2]", key + b"[" + key + b"[3]]",
+             b"[" + key + b"  [1] ]" + key + b"\n[{\"a\": 2}]" + key, key + b" \x0b [4]" + key + b"\x00[5]"]
+    folder = sorted(p for p in kube_api._schema_root().iterdir() if (p / "_definitions.json").is_file())[-1]
+    texts.append((folder / "_definitions.json").read_bytes())
+    for text in texts:
+        assert kube_api._gvk_lists(text) == [m.group(1) for m in regex.finditer(text)], text[:80]
+
+
 def test_rego_extensions_import_their_module_on_first_call():
     probe = textwrap.dedent("""
         import sys
@@ -209,3 +222,26 @@ def test_client_side_kinds_decide_as_the_one_regex_did():
     for api in apis:
         for kind in names:
             assert kube_api.client_side_kind(api, kind) == (regex.match(f"{api}\x00{kind}") is not None), (api, kind)
+
+
+def test_pyyaml_gets_its_reader_pattern_from_the_cache_and_it_matches_the_same_code_points():
+    """prcheck places an equal, cheaper-to-compile class in `re`'s cache under PyYAML's
+    `Reader.NON_PRINTABLE` text: keyed by exactly PyYAML's text, equal on all of Unicode."""
+    import ast
+    import re
+
+    import yaml.reader
+
+    from prcheck import pyyaml_import
+
+    tree = ast.parse(open(yaml.reader.__file__, encoding="utf-8").read())
+    texts = [node.value.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+             and getattr(node.targets[0], "id", "") == "NON_PRINTABLE"]
+    assert texts == [pyyaml_import.READER_NON_PRINTABLE]
+    everything = "".join(map(chr, range(0x110000)))
+    slow = re.compile(pyyaml_import.READER_NON_PRINTABLE + "|(?!)")  # not the cached one: compiled the slow way
+    fast = re.compile(pyyaml_import.NON_PRINTABLE_SAME)
+    assert [m.start() for m in fast.finditer(everything)] == [m.start() for m in slow.finditer(everything)]
+    probe = "import prcheck, yaml; print(ascii(yaml.reader.Reader.NON_PRINTABLE.pattern))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out == ascii(pyyaml_import.NON_PRINTABLE_SAME) + "\n"

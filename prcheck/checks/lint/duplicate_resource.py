@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Sequence
 
 from prcheck.checks.context import CheckContext
 from prcheck.checks.lint.rule import MANIFEST_KINDS, LintRule, finding
-from prcheck.model import Finding
+from prcheck.model import Document, Finding
 from prcheck.sources.yaml_loader import LoadedFile
 
 
@@ -49,24 +49,31 @@ def related(kustomizations: Sequence[LoadedFile]) -> Callable[[str], set[str]]:
 
 def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
     listed = {} if ctx.env else _listed_by(files)
-    seen: dict[tuple[str, str, str, str, str], tuple[str, int]] = {}
+    seen: dict[tuple[str, str, str, str, str], Document] = {}  # the first document of each identity
+    groups: dict[str, str] = {}  # apiVersion → API group: one string per group, not one per document
     for file in files:
         if file.kind not in MANIFEST_KINDS:
             continue
         # a rendered environment is one unit; a repository file belongs to the kustomizations listing it, or to itself
-        units = {f"env:{ctx.env}"} if ctx.env else listed.get(file.path) or {file.path}
+        units = sorted({f"env:{ctx.env}"} if ctx.env else listed.get(file.path) or {file.path})
         for doc in file.docs:
-            if not isinstance(doc.obj, dict) or not doc.name or not doc.kind or doc.file_kind == "client-config":
+            if not isinstance(doc.obj, dict) or doc.file_kind == "client-config":
                 continue
-            group = doc.api_version.rpartition("/")[0]
+            name, kind = doc.name, doc.kind
+            if not name or not kind:
+                continue
+            api_version = doc.api_version
+            group = groups.get(api_version)
+            if group is None:
+                group = groups[api_version] = api_version.rpartition("/")[0]
+            namespace = doc.namespace
             first = None
-            for unit in sorted(units):
-                key = (unit, group, doc.kind, doc.namespace, doc.name)
+            for unit in units:
+                key = (unit, group, kind, namespace, name)
                 first = first or seen.get(key)
-                seen.setdefault(key, (doc.path, doc.line))
+                seen.setdefault(key, doc)
             if first is not None:
-                first_path, first_line = first
-                yield finding(RULE, f"{doc.resource} is already defined at {first_path}:{first_line}",
+                yield finding(RULE, f"{doc.resource} is already defined at {first.path}:{first.line}",
                               doc.path, doc.line, doc.resource)
 
 

@@ -269,12 +269,15 @@ def _repeats_around(tokens: list[tuple[str, str]], at: int) -> bool:
 
 
 class _Compiled:
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: Rule, shipped: bool = False) -> None:
         self.rule = rule
         self.regex = Pattern(rule.regex) if rule.regex is not None else None
         self._probe: Any = False  # False: not built yet; None: this rule cannot be probed in a batch
         self.path = Pattern(rule.path) if rule.path is not None else None
-        self.allow = [_Allow(a) for a in rule.allowlists]
+        # A shipped rule's allowlists are compiled when one of its matches needs them: the generic
+        # rule (keyword `api`, in every manifest) carries ~1,500 stopwords, most of a one-file
+        # run's RE2 compiling, though its probe rarely matches anything.
+        self.allow = [_Allow(a, now=not shipped) for a in rule.allowlists]
         if self.regex is not None and rule.secret_group > self.regex.groups:
             raise ValueError(f"rule {rule.id}: secretGroup {rule.secret_group} but the regex has "
                              f"{self.regex.groups} group(s)")
@@ -339,7 +342,8 @@ class Matcher:
         compiled = self._compiled.get(index)
         if compiled is None:
             try:
-                compiled = self._compiled[index] = _Compiled(self._rules[index])
+                rule = self._rules[index]
+                compiled = self._compiled[index] = _Compiled(rule, shipped=rule in self.ruleset.shipped)
             except ValueError as exc:
                 from prcheck.checks.secrets.gitleaks import RuleSetError
 
