@@ -315,6 +315,20 @@ def test_any_secret_name_is_any_of_secret_name():
             words.forget_names(0)
 
 
+EMBEDDED = ["feature: 754\nregion: eu-west-1\n", "a: 1\n---\nb: 2\n", "- x\n- y\n", "a: &x 1\nb: *x\n", "a: 1\na: 2\n",
+            "a: !!binary aGVsbG8=\n", "on: yes\nmode: 0755\n", "a: [1, {b: c}]\n", "a: b: c\n", "---\n", "just text\n",
+            "a:\n  b: |\n    x\n    y\n", "\"q\": 'it''s'\n", "a: 1e3\nb: 0x1F\n", "{a: 1\n"]
+
+
+@pytest.mark.parametrize("text", EMBEDDED)
+def test_an_embedded_file_reads_as_the_full_loader_reads_it(text):
+    """The embedded YAML's object through the C loader's objects alone is `load_text`'s: one
+    document, loaded without a finding, else nothing."""
+    loaded = load_text(text, "embedded", "yaml")
+    docs = [d.obj for d in loaded.docs if isinstance(d.obj, (dict, list))]
+    assert decode._yaml_mapping(text) == (docs[0] if len(docs) == 1 and not loaded.findings else None)
+
+
 def test_suspects_are_few_for_ordinary_texts():
     matcher = Matcher(load_default())
     texts = [_joined(*unit_texts(d.obj)) for d in _docs(ORDINARY)] * 50

@@ -428,14 +428,24 @@ def _assignments(text: str) -> list[tuple[str, str]]:
 
 
 def _yaml_mapping(text: str) -> Any:
-    from prcheck.sources.yaml_loader import load_text
+    """The one mapping or list an embedded YAML file holds, else None. No lines are needed here
+    (a hit is placed at the value that embeds the file), so an ordinary text takes the C loader's
+    objects alone (`ordinary_documents`: the same objects `load_text` gives, and no finding);
+    any other text takes `load_text`, which says whether it loaded cleanly."""
+    from prcheck.sources.yaml_loader import Limits, load_text, ordinary_documents
 
     try:
-        loaded = load_text(text, "embedded", "yaml")
+        fast = ordinary_documents(text, Limits().max_depth)
+        if fast is not None:
+            objs = [obj for _, obj, _ in fast if isinstance(obj, (dict, list))]
+        else:
+            loaded = load_text(text, "embedded", "yaml")
+            if loaded.findings:
+                return None
+            objs = [d.obj for d in loaded.docs if isinstance(d.obj, (dict, list))]
     except Exception:  # noqa: BLE001 - hostile embedded text is data, not an error of the run
         return None
-    docs = [d.obj for d in loaded.docs if isinstance(d.obj, (dict, list))]
-    return docs[0] if len(docs) == 1 and not loaded.findings else None
+    return objs[0] if len(objs) == 1 else None
 
 
 def _b64_text(value: Any) -> str | None:
