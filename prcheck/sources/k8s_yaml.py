@@ -111,6 +111,13 @@ def resolve_plain(text: str) -> tuple[str, Any]:
     return STR, text
 
 
+def plain_value(text: str) -> Any:
+    """The value of an untagged plain scalar in a document the C loader builds (it asks only for
+    texts starting with a digit, a sign or a dot): `plain_tree`'s answer. NotJSON for `.inf`."""
+    value = resolve_plain(text)[1]
+    return _json_number(value) if value.__class__ is float else value
+
+
 def _float(text: str) -> tuple[str, Any]:
     value = float(text)
     if math.isinf(value):  # Go's ParseFloat reports a range error: the text stays a string

@@ -31,8 +31,12 @@ class SourceNodes:
         if self._nodes is None:
             import yaml
 
-            from prcheck.sources.yaml_loader import _Loader
+            from prcheck.sources.yaml_loader import Limits, _Loader, ordinary_documents
 
+            fast = ordinary_documents(self.text, Limits.max_depth)
+            if fast is not None:  # the very trees `load_text` kept (an ordinary text loads the same either way)
+                self._nodes = [node for _, _, node in fast]
+                return self._nodes[index] if index < len(self._nodes) else None
             nodes: list[Any] = []
             loader = _Loader(self.text)
             try:  # the same loader over the same text: `index` counts documents as `load_text` did
@@ -64,15 +68,19 @@ class DeferredNode:
 
 
 def defer(file: Any) -> None:
-    """Swap `file`'s documents' node trees for `DeferredNode`s over its text."""
+    """Swap `file`'s documents' node trees for `DeferredNode`s over its text (a file whose
+    text was dropped keeps the light trees made for it)."""
+    if not file.text:
+        return
     source = SourceNodes(file.text)
     for doc in file.docs:
-        if doc.node is not None and not isinstance(doc.node, (DeferredNode, LineNode)):
+        if doc.node is not None and not isinstance(doc.node, DeferredNode):
             doc.node = DeferredNode(source, doc.index)
 
 
-class LineNode:
-    """Quacks like a `yaml.Node` for line lookups; `start_mark` is the node itself (0-based `line`)."""
+class _LineNode:
+    """Quacks like a `yaml.Node` for line lookups; `start_mark` is the node itself (0-based `line`).
+    (The C loader's `LineNode` is the same in C, and replaces this one where it is built.)"""
 
     __slots__ = ("id", "value", "line", "style")
 
@@ -90,12 +98,20 @@ class LineNode:
         return LineNode, (self.id, self.value, self.line, self.style)
 
 
+try:
+    from prcheck.sources._fastyaml import LineNode
+except ImportError:
+    LineNode = _LineNode  # type: ignore[misc, assignment]
+
+
 def light(node: Any, shape: Any = None) -> "LineNode | None":
     """The line tree of a PyYAML node tree; with `shape` (a slimmed object), of the keys it
     kept only. Nodes an alias shares stay shared (one copy, as the loader's alias budget
     counted them); a key that is not a scalar is left out (no key path can name it)."""
     if node is None:
         return None
+    if shape is None and isinstance(node, LineNode):
+        return node  # the C loader's tree is a line tree already
     made: dict[tuple[int, int], tuple[Any, Any, LineNode]] = {}
     todo = [(node, shape)]
     while todo:  # no recursion: the loader allows nesting deeper than is safe for Python's stack

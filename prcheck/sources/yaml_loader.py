@@ -19,6 +19,11 @@ import yaml
 from prcheck.model import Document, Finding
 from prcheck.sources import k8s_yaml
 
+try:  # the C loader for ordinary texts (built with the package; see csrc/fastyaml.c)
+    from prcheck.sources import _fastyaml
+except ImportError:  # installed where nothing could compile it: the general path loads everything
+    _fastyaml = None  # type: ignore[assignment]
+
 BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # An alias needs an anchor; `&name` after a separator. False positives (an `&`
 # in a plain scalar) only cost the slower, alias-aware walk.
@@ -152,6 +157,23 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
     """Parse every document of `text`; stop at the first syntax error but keep
     the documents before it (so one typo at the end still lets the rest be checked)."""
     result = LoadedFile(path=path, kind=kind, text=text)
+    fast = ordinary_documents(text, limits.max_depth)
+    if fast is not None:
+        for index, (line, obj, node) in enumerate(fast):
+            if _is_empty(obj, node):  # `---` followed by nothing, as below
+                result.docs.append(Document(path=path, index=index, line=max(1, line), obj=None, origin=origin,
+                                            file_kind=kind, source=text))
+            else:
+                result.docs.append(Document(path=path, index=index, line=line + 1, obj=obj, origin=origin, node=node,
+                                            file_kind=kind, source=text))
+        return result
+    deep = too_deep_to_compose(text)
+    if deep is not None:
+        index, line = deep
+        result.findings.append(_finding(
+            "yaml/too-deep", f"document {index} nests deeper than {min(limits.max_depth, COMPOSE_DEPTH)} levels; "
+            "not checked", path, line))
+        return result
     loader = _Loader(text)
     has_aliases = "&" in text and _ANCHOR.search(text) is not None  # `in` is a memchr, the pattern is not
     file_left = limits.max_file_expanded_nodes
@@ -250,6 +272,38 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
     finally:
         loader.dispose()
     return result
+
+
+def ordinary_documents(text: str, max_depth: int) -> "list[tuple[int, Any, Any]] | None":
+    """(0-based line, object, line tree) of every document of an ordinary text, by the C loader:
+    no syntax error, anchor, alias, tag, merge key, repeated or non-string key, nor nesting near
+    `max_depth`. For such a text the general path below gives the very same documents and no
+    finding (tests/speed/test_fast_loader.py holds both equal); for any other text, or without
+    the compiled loader, None: the general path loads it and says what is wrong."""
+    if _fastyaml is None:
+        return None
+    try:
+        return _fastyaml.load(text, max_depth, k8s_yaml.plain_value)
+    except MemoryError:
+        return None
+
+
+# PyYAML's composer recurses in C once per nesting level, unchecked: some tens of thousands of
+# levels overflow the stack and kill the process. Far below that, far above any real manifest.
+COMPOSE_DEPTH = 5000
+
+
+def too_deep_to_compose(text: str) -> "tuple[int, int] | None":
+    """(index, line) of the first document nesting deeper than `COMPOSE_DEPTH`, found without
+    composing; None for any other text (or without the C loader, which finds it)."""
+    if _fastyaml is None or len(text) <= COMPOSE_DEPTH:  # every level takes a character
+        return None
+    deep = _fastyaml.nesting(text, COMPOSE_DEPTH)
+    return None if deep is None else (deep[1], deep[2] + 1)
+
+
+def _is_empty(obj: Any, node: Any) -> bool:
+    return obj is None and node.id == "scalar" and node.value == "" and node.style == ""
 
 
 # PyYAML quotes the offending text: a lone character is harmless, but a tag or an alias

@@ -2,6 +2,7 @@
 key order), the same findings and the same line for every key path, on the semantics table,
 on hostile and odd input, on every YAML file the repository ships and on random YAML-like text.
 
+(The C loader, which takes ordinary texts before either, is switched off here.)
 `k8s_yaml.plain_tree` builds ordinary documents (no anchors, string keys, no repeats, no merge
 key); everything else goes to `k8s_yaml.Builder`. Turning the fast path off (so `Builder`
 builds every document) must change nothing anyone can see.
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prcheck.sources import k8s_yaml
+from prcheck.sources import k8s_yaml, yaml_loader
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes
 from tests.speed.test_yaml_semantics import cases
 
@@ -81,8 +82,9 @@ def _seen(loaded: LoadedFile) -> list:
 
 
 def _both(raw: bytes, limits: Limits = Limits()) -> tuple[list, list]:
-    fast = _seen(load_bytes(raw, "x.yaml", "kubernetes", limits))
     with pytest.MonkeyPatch.context() as m:
+        m.setattr(yaml_loader, "_fastyaml", None)  # the C loader has its own test: test_fast_loader.py
+        fast = _seen(load_bytes(raw, "x.yaml", "kubernetes", limits))
         m.setattr(k8s_yaml, "plain_tree", lambda node, max_depth: None)
         general = _seen(load_bytes(raw, "x.yaml", "kubernetes", limits))
     return fast, general
