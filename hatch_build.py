@@ -90,6 +90,7 @@ class CLoaderBuildHook(BuildHookInterface):  # type: ignore[misc, valid-type]
 
 
 if __name__ == "__main__":
-    path = build_extension(Path(__file__).resolve().parent, inplace=True)
+    with tempfile.TemporaryDirectory(prefix="prcheck-ext-") as scratch:  # objects outside the tree
+        path = build_extension(Path(__file__).resolve().parent, inplace=True, build_dir=Path(scratch))
     print(path or "not built")
     sys.exit(0 if path else 1)
