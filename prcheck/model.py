@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections import namedtuple
 from dataclasses import field
+from functools import partial
 from typing import Any, Literal, Mapping, Sequence
 
 from prcheck.records import dataclass
@@ -198,6 +199,20 @@ class Finding(namedtuple("Finding", list(_FindingFields.__dataclass_fields__), m
     def __reduce__(self) -> tuple:
         """Pickled as the constructor's arguments (the fingerprint among them, never recomputed)."""
         return Finding, tuple(self)
+
+
+_from_fields = partial(tuple.__new__, Finding)  # a Finding from its fields as they are: no fingerprint made
+
+
+def pack_findings(findings: list[Finding]) -> list[Any]:
+    """Many findings about to be pickled, as plain tuples of their fields: pickle writes and reads
+    a list of tuples in C, where each Finding costs a Python `__reduce__` and a constructor call.
+    Anything but plain findings stays as it is. `unpack_findings` is the inverse."""
+    return [*map(tuple, findings)] if {*map(type, findings)} == {Finding} else findings
+
+
+def unpack_findings(packed: list[Any]) -> list[Finding]:
+    return [*map(_from_fields, packed)] if packed and type(packed[0]) is tuple else packed
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,18 @@ def test_a_finding_is_the_immutable_record_callers_know():
     else:
         raise AssertionError("a finding must not change after it is made")
     assert found.line == 3
+
+
+def test_an_evaluation_hands_its_findings_back_whole():
+    """A worker's evaluation crosses to the parent as field tuples and comes back as the same
+    findings (fingerprints as given, never made again), suppressed findings and pass count."""
+    from prcheck.checks.policy.base import Evaluation
+    from prcheck.model import Suppressed
+
+    findings = [Finding("k8s/x", "warning", "m", "a.yaml", 3, fingerprint="given"),
+                Finding("schema/invalid", "error", "n", "b.yaml", envs=("prod",))]
+    evaluation = Evaluation(findings, [Suppressed(findings[0], "inline", "why")], passed=4)
+    back = pickle.loads(pickle.dumps(evaluation, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == evaluation and [type(f) for f in back.findings] == [Finding, Finding]
+    assert back.findings[0].fingerprint == "given" and back.suppressed[0].finding == findings[0]
+    assert pickle.loads(pickle.dumps(Evaluation())) == Evaluation()

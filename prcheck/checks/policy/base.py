@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Protocol, Sequence
 
-from prcheck.model import Document, Finding, Suppressed
+from prcheck.model import Document, Finding, Suppressed, pack_findings, unpack_findings
 from prcheck.records import dataclass
 
 
@@ -30,6 +30,15 @@ class Evaluation:
         self.findings.extend(other.findings)
         self.suppressed.extend(other.suppressed)
         self.passed += other.passed
+
+    def __reduce__(self) -> tuple:
+        """Worker shares hand their findings back in one pickle: as plain field tuples
+        (`pack_findings`), read back in C, with nothing computed again."""
+        return _unpickled, (pack_findings(self.findings), self.suppressed, self.passed)
+
+
+def _unpickled(findings: list, suppressed: list[Suppressed], passed: int) -> Evaluation:
+    return Evaluation(unpack_findings(findings), suppressed, passed)
 
 
 class PolicyEngine(Protocol):

@@ -69,11 +69,7 @@ class Pod(NamedTuple):
     path: KeyPath
     meta_path: KeyPath  # key path of the pod's metadata
     sc: dict  # the pod securityContext, {} when unset or not a mapping
-
-    @property
-    def windows(self) -> bool:
-        """Windows pods have no Linux security settings to judge."""
-        return get(self.spec.get("os"), "name", None) == "windows"
+    windows: bool  # Windows pods have no Linux security settings to judge (four rules ask)
 
 
 class Subject:
@@ -97,7 +93,8 @@ def _pod(obj: dict, kind: Any) -> Pod | None:
     if not isinstance(spec, dict):
         return None
     keypath = list(path)
-    return Pod(spec=spec, path=keypath, meta_path=keypath[:-1] + ["metadata"], sc=mapping(spec.get("securityContext")))
+    return Pod(spec, keypath, keypath[:-1] + ["metadata"], mapping(spec.get("securityContext")),
+               get(spec.get("os"), "name", None) == "windows")
 
 
 def _containers(pod: Pod) -> list[Container]:
