@@ -222,6 +222,22 @@ is_small_decimal(const char *text, size_t length)
     return 1;
 }
 
+/* Whether every character of `text` may occur in a text Go reads as a number: digits, hex
+ * digits, the base prefixes' x/o/b, the exponent's e, signs, the dot and `_` (which the
+ * resolver removes). A text with any other character is no number. */
+static int
+number_alphabet(const char *text, size_t length)
+{
+    size_t i;
+    for (i = 0; i < length; i++) {
+        char c = text[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == 'x' || c == 'X'
+              || c == 'o' || c == 'O' || c == '_' || c == '.' || c == '+' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 /* The value of an untagged scalar; *value is a new reference, *text_obj the text (new ref). */
 static int
 scalar_value(Builder *b, yaml_event_t *event, int is_key, PyObject **value, PyObject **text_obj)
@@ -276,6 +292,13 @@ scalar_value(Builder *b, yaml_event_t *event, int is_key, PyObject **value, PyOb
             *value = PyLong_FromString(text, NULL, 10); /* the text ends at `length`: libyaml ends it with NUL */
             if (*value == NULL)
                 return PyErr_ExceptionMatches(PyExc_ValueError) ? (PyErr_Clear(), UNUSUAL) : FAILED;
+            return OK;
+        }
+        if (!is_word(text, length, ".nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF")
+            && !number_alphabet(text, length)) {
+            /* no integer or float pattern can match it (`250m`, `512Mi`, `1.2.3-rc`): a string */
+            Py_INCREF(str);
+            *value = str;
             return OK;
         }
         *value = PyObject_CallOneArg(b->resolve, str);
