@@ -282,7 +282,8 @@ def test_each_suspect_names_the_rules_that_can_match_it():
     rng = random.Random(5)
     values = ["tok_abcdef123456", "fen_abcdef123456", "pos_abcdef123456", "pth_abcdef123456", "plain text",
               f"token: {TOKEN}", "accessModes: ReadWriteOnce", "api_key = Zx81kQ0pLm27aTe9", "x tok_abcdef123456",
-              "key: value", "fen_abcdef123456 y", ""]
+              "key: value", "fen_abcdef123456 y", "", f"clé: {TOKEN} ünïcode", "tok_abcdef123456 é"]
+    # (a batch of ASCII texts is read as bytes, any other as text: both are here)
     for matcher in (Matcher(parse(ANCHORED, "rules.toml")), Matcher(load_default())):
         for _ in range(150):
             texts = ["\n".join(rng.choice(values) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 6))]

@@ -413,6 +413,9 @@ class Matcher:
             if rules is not None:
                 rules.add(rule)
 
+        # The probes need only spans. For ASCII text a byte offset is a character offset, and the
+        # RE2 wrapper converts offsets for `str` in Python per match: bytes skip that.
+        subject: str | bytes = joined.encode("ascii") if joined.isascii() else joined
         for rule in self.candidates(joined.lower()):
             compiled = self._compile(rule)
             if compiled.path is not None:  # a rule on some paths only: its texts are scanned one by one
@@ -425,7 +428,7 @@ class Matcher:
                 for i in batch:
                     found[i] = None
                 return
-            for count, hit in enumerate(probe.finditer(joined)):
+            for count, hit in enumerate(probe.finditer(subject)):
                 start, end = hit.span()
                 first = max(0, bisect.bisect_right(offsets, start) - 2)
                 if count >= MAX_PROBE_MATCHES:
