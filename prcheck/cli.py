@@ -69,12 +69,15 @@ def emit_reports(report: Any, formats: tuple[str, ...], outputs: tuple[str, ...]
     """Each `--format` to its `-o` file (in order), the rest to stdout; `check` and `merge` alike."""
     from prcheck.report import batched, render_parts
     from prcheck.report.files import write_report
-    from prcheck.report.text import use_colour
 
     for index, fmt in enumerate(list(formats) or ["text"]):
         target = outputs[index] if index < len(outputs) else None
-        body = batched(render_parts(fmt, report, colour=target is None and use_colour(), quiet=quiet,
-                                    fail_on=fail_on, **options))
+        colour = False
+        if target is None and fmt == "text":  # the one coloured format: a JSON run never loads it
+            from prcheck.report.text import use_colour
+
+            colour = use_colour()
+        body = batched(render_parts(fmt, report, colour=colour, quiet=quiet, fail_on=fail_on, **options))
         if target:
             write_report(target, body)
         else:

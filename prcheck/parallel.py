@@ -267,16 +267,28 @@ def load_and_check(entries: Sequence["SourceEntry"], sizes: Sequence[int], opts:
     with ExitStack() as stack:
         local = local or compiled_state(opts, crds, stack)
         start = context()
+        inherited = local if start.get_start_method() == "fork" else None
         parts = chunks(entries, sizes, jobs * CHUNKS_PER_WORKER)
+        if inherited is not None and len(parts[-1]) > 1:
+            parts[-1:] = [parts[-1][:-1], parts[-1][-1:]]  # the warm-up share: one file
         work = [(chunk, opts, identities) for chunk in parts]
         budget = AliasBudget.for_run(opts.limits, jobs)
         results: list[Result | None] = [None] * len(work)
         claims = (start.RawArray("b", len(work)), start.Lock())
-        inherited = local if start.get_start_method() == "fork" else None
+        last = len(work)
+        stack.enter_context(paused_gc())
+        if inherited is not None:
+            # What the first share compiles, whatever its files (the schema definitions' index,
+            # the client-side tables, the secrets rules' batch patterns, validators of its kinds),
+            # every process would compile again: with one file checked before the fork, the
+            # worker inherits it, one file later.
+            last -= 1
+            claim(claims, last)
+            results[last] = check_share(work[last], *local, budget)
         with ProcessPoolExecutor(max_workers=max(1, jobs - 1), mp_context=start, initializer=_init,
-                                 initargs=(opts, crds, jobs, claims, inherited)) as pool, paused_gc():
+                                 initargs=(opts, crds, jobs, claims, inherited)) as pool:
             futures = [pool.submit(_work, (index, share)) for index, share in enumerate(work)]
-            for index in reversed(range(len(work))):
+            for index in reversed(range(last)):
                 if not claim(claims, index):
                     break
                 results[index] = check_share(work[index], *local, budget)

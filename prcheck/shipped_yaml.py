@@ -10,6 +10,7 @@ the copy is stale; refresh it with `python -m prcheck.shipped_yaml`.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any, Callable
@@ -22,15 +23,23 @@ COPY = Path("data") / "parsed" / "yaml.json"  # inside the pack folder
 def parsed(text: str, parse: Callable[[str], Any]) -> Any:
     """`parse(text)`, or the same value from the copy when `text` is a shipped file's text.
     The value is new on every call: callers may change it."""
+    found = _values(data_dir("policies") / COPY).get(text)
+    return json.loads(found) if found is not None else parse(text)
+
+
+@functools.lru_cache(maxsize=4)
+def _values(path: Path) -> dict[str, str]:
+    """text -> its value as JSON text: the copy is read once per process (a run asks for
+    six values), and each value is decoded anew per call from its own text alone."""
     try:
-        with open(data_dir("policies") / COPY, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             copy = json.load(fh)
     except (OSError, ValueError):
-        copy = {}
-    entry = copy.get(text) if isinstance(copy, dict) else None
-    if isinstance(entry, dict) and "value" in entry:
-        return entry["value"]
-    return parse(text)
+        return {}
+    if not isinstance(copy, dict):
+        return {}
+    return {text: json.dumps(entry["value"]) for text, entry in copy.items()
+            if isinstance(entry, dict) and "value" in entry}
 
 
 def sources(root: Path | None = None) -> list[Path]:

@@ -248,6 +248,8 @@ def parse_exceptions(entries: Iterable[Mapping[str, Any]]) -> list[ConfigExcepti
 
 def apply_rule_settings(findings: Iterable[Finding], rules: Mapping[str, Any]) -> list[Finding]:
     """Config `rules: {id: {enabled, severity}}`: drop disabled rules, override severities."""
+    if not rules:  # most runs configure no rule: tens of thousands of findings, as they are
+        return list(findings)
     out: list[Finding] = []
     for finding in findings:
         setting = rules.get(finding.rule)
@@ -286,7 +288,10 @@ def suppress(findings: Sequence[Finding], files: Sequence[LoadedFile], exception
                 message=f"exception for {exc.describe()} expired on {exc.expires.isoformat()} and no longer "
                         f"suppresses: fix the findings or renew it with a new date ({exc.reason})"))
     used_without_reason: dict[tuple[str, int], str] = {}
-    for finding in findings:
+    silencers = bool(inline or by_path or active)
+    if not silencers:  # nothing can silence a finding: all kept, in order
+        outcome.findings.extend(findings)
+    for finding in findings if silencers else ():
         if finding.rule in META_RULES:
             outcome.findings.append(finding)
             continue

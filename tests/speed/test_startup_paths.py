@@ -148,6 +148,8 @@ def test_a_one_file_run_loads_no_rego_stack_and_leaves_the_gc_on(tmp_path):
                 and m != "prcheck.checks.policy.rego_input"]
     # nor what only --base runs use: the immutable-field checks, the admission configuration carried into them
     assert not {"prcheck.checks.policy.cel.immutable", "prcheck.checks.policy.cel.carried"} & set(seen["modules"])
+    # nor the text format's module (and its escaping) when the report is JSON
+    assert not {"prcheck.report.text", "prcheck.report.escaping"} & set(seen["modules"])
     assert seen["gc"] is True
     assert seen["undocumented"] == []
     # every dataclass it creates comes from prcheck.records (the loader's own still to follow)

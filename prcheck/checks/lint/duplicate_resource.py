@@ -57,16 +57,15 @@ def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
         # a rendered environment is one unit; a repository file belongs to the kustomizations listing it, or to itself
         units = sorted({f"env:{ctx.env}"} if ctx.env else listed.get(file.path) or {file.path})
         for doc in file.docs:
-            if not isinstance(doc.obj, dict) or doc.file_kind == "client-config":
+            obj = doc.obj
+            if not isinstance(obj, dict) or doc.file_kind == "client-config":
                 continue
-            name, kind = doc.name, doc.kind
+            api_version, kind, name, namespace = _identity(obj, doc)
             if not name or not kind:
                 continue
-            api_version = doc.api_version
             group = groups.get(api_version)
             if group is None:
                 group = groups[api_version] = api_version.rpartition("/")[0]
-            namespace = doc.namespace
             first = None
             for unit in units:
                 key = (unit, group, kind, namespace, name)
@@ -75,6 +74,25 @@ def check(files: Sequence[LoadedFile], ctx: CheckContext) -> Iterator[Finding]:
             if first is not None:
                 yield finding(RULE, f"{doc.resource} is already defined at {first.path}:{first.line}",
                               doc.path, doc.line, doc.resource)
+
+
+def _identity(obj: dict, doc: Document) -> tuple[str, str, str, str]:
+    """apiVersion, kind, name and namespace as `Document` reads them, straight from the object
+    when they are the strings they nearly always are: the parent runs this over every document
+    of the repository alone, after the workers."""
+    meta = obj.get("metadata")
+    if meta.__class__ is not dict:
+        meta = {}
+    api_version, kind, name, namespace = obj.get("apiVersion"), obj.get("kind"), meta.get("name"), meta.get("namespace")
+    if api_version.__class__ is not str:
+        api_version = doc.api_version
+    if kind.__class__ is not str:
+        kind = doc.kind
+    if name.__class__ is not str:
+        name = doc.name
+    if namespace.__class__ is not str:
+        namespace = doc.namespace
+    return api_version, kind, name, namespace
 
 
 RULE = LintRule(

@@ -54,7 +54,16 @@ def needs_runtime(docs: Sequence[Document], ctx: Any) -> bool:
     """Whether `CelEngine` could find anything beyond immutable fields in `docs`."""
     if getattr(ctx, "crd_schemas", None) or any(d.kind != "Namespace" for d in getattr(ctx, "admission_docs", ())):
         return True
-    return any(isinstance(d.obj, dict) and not _built_in(d.api_version) for d in docs)
+    built_in: dict[str, bool] = {}  # a run has a handful of apiVersions and thousands of documents
+    for doc in docs:
+        if isinstance(doc.obj, dict):
+            api_version = doc.api_version
+            known = built_in.get(api_version)
+            if known is None:
+                known = built_in[api_version] = _built_in(api_version)
+            if not known:
+                return True
+    return False
 
 
 class DeferredCelEngine:
