@@ -25,12 +25,17 @@ instead (docs/yaml-semantics.md has the table of cases, each one tested):
   cannot be JSON, so the document is refused (Kubernetes refuses it too);
   a float with an integral value is the integer JSON would carry (`2.0` → 2).
 
-The node tree still comes from libyaml (the C composer): marks give every
-key's line. Building objects here instead of in PyYAML's generic constructor
-is also faster (no per-node generator and dispatch). `plain_tree` builds the
-ordinary documents (string keys, none repeated, no anchors or merge keys)
-with even less per node; `Builder` builds the rest and says what is wrong.
-Composing the tree is now most of what loading costs (about 85%).
+Ordinary texts (no anchors, tags, merge or repeated keys, syntax errors) are
+loaded by the project's own C loader (`_fastyaml`, csrc/fastyaml.c), which
+builds objects and line trees in one pass and asks `plain_value` only for
+scalars that may be numbers. Everything else, and every text where that
+loader is not built, goes the way described next; the two are held equal by
+tests/speed/test_fast_loader.py.
+
+On that general path the node tree comes from libyaml (the C composer):
+marks give every key's line. `plain_tree` builds the ordinary documents
+(string keys, none repeated, no anchors or merge keys) with little per node;
+`Builder` builds the rest and says what is wrong.
 """
 
 from __future__ import annotations

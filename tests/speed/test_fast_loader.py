@@ -28,7 +28,7 @@ from prcheck.checks.policy.gatekeeper.load import _is_block_scalar
 from prcheck.model import _child_node
 from prcheck.sources import line_tree, yaml_loader
 from prcheck.sources.yaml_loader import Limits, LoadedFile, load_bytes, load_text
-from tests.speed.test_loader_paths import NESTED, ODD, _nested, _shipped
+from tests.speed.test_loader_paths import NESTED, ODD, _nested, _paths, _shipped
 from tests.speed.test_yaml_semantics import cases
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,15 +80,6 @@ EDGE = [
 ]
 
 DEEP = [text for depth in (198, 199, 200, 201, 400) for text in _nested(depth, "1")] + ["[" * 5000 + "]" * 5000 + "\n"]
-
-
-def _paths(obj: Any, prefix: list) -> list[list]:
-    out = []
-    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
-    for key, value in items:
-        out.append([*prefix, key])
-        out.extend(_paths(value, [*prefix, key]))
-    return out
 
 
 def _style(node: Any, path: list) -> Any:
