@@ -176,6 +176,16 @@ def schemas_for(tools: Path, cache: Path) -> str:
     return str(target) + "/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
 
 
+def prepare(tree: Path) -> bool:
+    """Compile `tree`'s modules and build its C loader in place; whether the loader imports."""
+    if (tree / "hatch_build.py").is_file():
+        subprocess.run([sys.executable, "hatch_build.py"], cwd=tree, check=False, capture_output=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "prcheck")], check=False, capture_output=True)
+    probe = subprocess.run([sys.executable, "-c", "import prcheck.sources._fastyaml"], env=env_for(tree), cwd=tree,
+                           capture_output=True)
+    return probe.returncode == 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tools", default=os.environ.get("PRCHECK_TOOLS"), help="folder with kubeconform/ and standalone_schemas.py")
@@ -194,9 +204,11 @@ def main() -> None:
     location = schemas_for(tools, work)
     me = env_for(REPO)
     ref = env_for(args.reference.resolve()) if args.reference else None
-    # as a wheel install would be: without .pyc every run compiles prcheck again
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "prcheck")], check=False, capture_output=True)
+    # as a wheel install would be: without .pyc every run compiles prcheck again, and the
+    # C YAML loader is built (a source tree nobody built it in would measure the slow path)
+    loader = {tree: prepare(tree) for tree in (REPO, args.reference and args.reference.resolve()) if tree}
     print(f"prcheck {REPO}  reference {args.reference or '-'}  cores {os.cpu_count()}  load {os.getloadavg()}")
+    print("  C YAML loader: " + ", ".join(f"{tree} {'built' if built else 'NOT built'}" for tree, built in loader.items()))
     try:
         for count in args.counts:
             root = work / f"corpus-{count}"

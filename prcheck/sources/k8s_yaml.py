@@ -343,6 +343,8 @@ def plain_tree(node: Node, max_depth: int) -> "tuple[Any, list[int]] | None":
         return tree(node, 1), ignored
     except Exception:  # noqa: BLE001 - Builder raises the same, or says what is wrong
         return None
+    finally:  # `tree` holds itself through its closure: a cycle only the GC frees, and runs pause it
+        del tree
 
 
 # Plain scalars starting with anything else are strings whatever follows (names, images, paths).

@@ -123,3 +123,23 @@ def test_syntax_errors_never_quote_a_value_read_as_a_tag_or_alias():
         "found undefined alias (not shown) (quote a value that starts with !, & or *)")
     assert _without_quoted_text("found character '%' that cannot start any token") == (
         "found character '%' that cannot start any token")
+
+
+def test_the_plain_walk_leaves_no_cycle_behind() -> None:
+    """Runs pause the garbage collector (and freeze what is left), so a reference cycle made per
+    document is memory kept to the end of the run: the walk must free all it made by itself."""
+    import gc
+
+    import yaml
+
+    from prcheck.sources import k8s_yaml
+
+    node = yaml.compose("a: 1\nb: [x, {c: d}]\n")
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(10):
+            assert k8s_yaml.plain_tree(node, 100) == ({"a": 1, "b": ["x", {"c": "d"}]}, [])
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
