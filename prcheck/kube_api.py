@@ -24,9 +24,8 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-import yaml
-
 from prcheck import shipped_yaml, starglob
+from prcheck.pyyaml_import import safe_load
 from prcheck.resources import data_dir
 
 if TYPE_CHECKING:
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
 
 OBJECT, CLIENT_CONFIG, NOT_KUBERNETES = "object", "client-config", "other"
 # `v1`, `v2beta1`; `group/v1alpha2`. What `schema.ParseGroupVersion` accepts and a served version looks like.
-# prcheck's own data files: the C loader (the pure-Python one costs a tenth of a second per run)
-_DATA_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _VERSION = r"v\d+(?:(?:alpha|beta)\d+)?"
 _API_VERSION = re.compile(rf"^(?:([a-z0-9]([a-z0-9.-]*[a-z0-9])?)/)?{_VERSION}$")
 
@@ -43,7 +40,7 @@ _API_VERSION = re.compile(rf"^(?:([a-z0-9]([a-z0-9.-]*[a-z0-9])?)/)?{_VERSION}$"
 def _shipped_data(name: str) -> Any:
     with open(data_dir("policies") / "data" / name, encoding="utf-8") as fh:
         text = fh.read()
-    return shipped_yaml.parsed(text, lambda text: yaml.load(text, Loader=_DATA_LOADER)) or {}
+    return shipped_yaml.parsed(text, safe_load) or {}
 
 
 @lru_cache(maxsize=1)

@@ -63,11 +63,11 @@ def build(parse: Callable[[str], Any], root: Path | None = None) -> dict[str, An
 
 
 def write(root: Path | None = None) -> Path:
-    import yaml
+    from prcheck.pyyaml_import import safe_load
 
     target = (root or data_dir("policies")) / COPY
     target.parent.mkdir(parents=True, exist_ok=True)
-    copy = build(lambda text: yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), root)
+    copy = build(safe_load, root)
     target.write_text(json.dumps(copy, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return target
 

@@ -26,8 +26,6 @@ from dataclasses import field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-import yaml
-
 from prcheck.config import ConfigError
 from prcheck.model import Document, Finding, Suppressed
 from prcheck.records import dataclass
@@ -130,6 +128,8 @@ def _scalar_spans(text: str) -> tuple[list[tuple[int, int]], int]:
     """(start, end) offsets of every scalar in `text`, and the offset where scanning
     stopped (a syntax error; len(text) when it did not). A `#` inside a scalar, such
     as a block scalar's line, is data, not a comment."""
+    import yaml  # only a text with a directive gets here
+
     spans: list[tuple[int, int]] = []
     loader = yaml.BaseLoader(text)
     try:

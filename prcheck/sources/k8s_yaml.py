@@ -35,7 +35,8 @@ tests/speed/test_fast_loader.py.
 On that general path the node tree comes from libyaml (the C composer):
 marks give every key's line. `plain_tree` builds the ordinary documents
 (string keys, none repeated, no anchors or merge keys) with little per node;
-`Builder` builds the rest and says what is wrong.
+`Builder` builds the rest and says what is wrong. Only that path imports PyYAML (its node
+classes), so a run whose texts are all ordinary never does.
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ import math
 import re
 import struct
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 PREFIX = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = PREFIX + "str", PREFIX + "int", PREFIX + "float", PREFIX + "bool", PREFIX + "null"
@@ -221,12 +222,15 @@ class Builder:
         self._share = share
         self._built: dict[int, Any] = {}
         self._building: set[int] = set()
+        from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+        self._map, self._scalar, self._seq = MappingNode, ScalarNode, SequenceNode
 
     def build(self, node: Node, depth: int = 1) -> Any:
         if depth > self.max_depth:
             raise RecursionError("too deep")
         cls = node.__class__
-        if cls is ScalarNode:
+        if cls is self._scalar:
             value = scalar_value(node.tag, node.value)
             if value.__class__ is float:
                 return _json_number(value)
@@ -238,7 +242,7 @@ class Builder:
             if key in self._built:
                 return self._built[key]
             if key in self._building:
-                raise ConstructorError(None, None, "an anchor's value contains an alias to itself", node.start_mark)
+                raise _constructor_error(None, "an anchor's value contains an alias to itself", node.start_mark)
             self._building.add(key)
             value = self._collection(node, cls, depth)
             self._building.discard(key)
@@ -247,18 +251,18 @@ class Builder:
         return self._collection(node, cls, depth)
 
     def _collection(self, node: Node, cls: type, depth: int) -> Any:
-        if cls is MappingNode:
+        if cls is self._map:
             out: dict[str, Any] = {}
             self._mapping(node, out, depth)
             return out
-        if cls is SequenceNode:
+        if cls is self._seq:
             return [self.build(child, depth + 1) for child in node.value]
-        raise ConstructorError(None, None, f"unexpected node {cls.__name__}", node.start_mark)  # pragma: no cover
+        raise _constructor_error(None, f"unexpected node {cls.__name__}", node.start_mark)  # pragma: no cover
 
     def _mapping(self, node: Node, out: dict, depth: int) -> None:
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            if key_node.__class__ is not ScalarNode:
+            if key_node.__class__ is not self._scalar:
                 raise NotJSON("a mapping key that is not a scalar")
             tag = key_node.tag
             if tag == MERGE:
@@ -274,12 +278,19 @@ class Builder:
     def _merge(self, value_node: Node, out: dict, depth: int) -> None:
         """go-yaml v2: the merged mappings' keys are set where `<<` stands, over
         the keys before it; of several mappings, the first takes precedence."""
-        sources = value_node.value if value_node.__class__ is SequenceNode else [value_node]
+        sources = value_node.value if value_node.__class__ is self._seq else [value_node]
         for source in reversed(sources):
-            if source.__class__ is not MappingNode:
-                raise ConstructorError("while constructing a mapping", None,
-                                       "a merge key (<<) needs a mapping or a list of mappings", value_node.start_mark)
+            if source.__class__ is not self._map:
+                raise _constructor_error("while constructing a mapping",
+                                         "a merge key (<<) needs a mapping or a list of mappings", value_node.start_mark)
             out.update(self.build(source, depth + 1))
+
+
+def _constructor_error(context: str | None, problem: str, mark: Any) -> Exception:
+    """PyYAML's error for a document it cannot build, as the loader reports every syntax error."""
+    from yaml.constructor import ConstructorError
+
+    return ConstructorError(context, None, problem, mark)
 
 
 class _Unusual(Exception):
@@ -294,6 +305,8 @@ def plain_tree(node: Node, max_depth: int) -> "tuple[Any, list[int]] | None":
     but it keeps a seen-set per mapping and dispatches every scalar through a call; this walk
     keeps neither, and a plain string value is read straight off its node. Anything else is None,
     and the caller builds the document with `Builder`, which says exactly what is wrong."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     ignored: list[int] = []
 
     def scalar(node: Node) -> Any:
@@ -343,6 +356,8 @@ def resolver() -> Callable[[type, Any, tuple[bool, bool]], str]:
     them. The composer calls it for every node, so it is a plain function (an
     instance's __call__ costs more per call), most strings are told apart by
     their first character, and the answers for the others are kept."""
+    from yaml.nodes import ScalarNode, SequenceNode
+
     cache: dict[str, str] = {}
 
     def resolve(kind: type, value: Any, implicit: tuple[bool, bool]) -> str:

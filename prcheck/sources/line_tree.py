@@ -29,16 +29,16 @@ class SourceNodes:
 
     def node(self, index: int) -> Any:
         if self._nodes is None:
-            import yaml
-
-            from prcheck.sources.yaml_loader import Limits, _Loader, ordinary_documents
+            from prcheck.sources.yaml_loader import Limits, node_loader, ordinary_documents
 
             fast = ordinary_documents(self.text, Limits.max_depth)
             if fast is not None:  # the very trees `load_text` kept (an ordinary text loads the same either way)
                 self._nodes = [node for _, _, node in fast]
                 return self._nodes[index] if index < len(self._nodes) else None
+            import yaml  # (for its errors; `node_loader` imported it)
+
             nodes: list[Any] = []
-            loader = _Loader(self.text)
+            loader = node_loader()(self.text)
             try:  # the same loader over the same text: `index` counts documents as `load_text` did
                 while loader.check_node():
                     nodes.append(loader.get_node())

@@ -9,12 +9,11 @@ and the run goes on with the next file.
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any
-
-import yaml
 
 from prcheck.model import Document, Finding
 from prcheck.sources import k8s_yaml
@@ -24,7 +23,6 @@ try:  # the C loader for ordinary texts (built with the package; see csrc/fastya
 except ImportError:  # installed where nothing could compile it: the general path loads everything
     _fastyaml = None  # type: ignore[assignment]
 
-BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # An alias needs an anchor; `&name` after a separator. False positives (an `&`
 # in a plain scalar) only cost the slower, alias-aware walk.
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
@@ -66,20 +64,28 @@ class LoadedFile:
     text: str = ""
 
 
-class _Loader(BaseLoader):  # type: ignore[misc, valid-type]
-    """libyaml's composer (nodes with marks, for lines) with scalars tagged as
-    Kubernetes' decoder resolves them; objects are built by `k8s_yaml.plain_tree` (ordinary
-    documents) or `k8s_yaml.Builder` (the rest)."""
+@functools.cache
+def node_loader() -> type:
+    """The general path's loader class, made on first use: it subclasses PyYAML's, and a run
+    whose texts the C loader takes never imports PyYAML."""
+    import yaml
 
-    # The composer calls these two Python methods around every node, for PyYAML's path
-    # resolvers (`add_path_resolver`), which this loader has none of: C callables that ignore
-    # their arguments cost less (8% of composing a Kubernetes corpus, in instructions).
-    descend_resolver = staticmethod(operator.is_)  # (parent, index)
-    ascend_resolver = staticmethod(tuple)  # ()
+    class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """libyaml's composer (nodes with marks, for lines) with scalars tagged as
+        Kubernetes' decoder resolves them; objects are built by `k8s_yaml.plain_tree` (ordinary
+        documents) or `k8s_yaml.Builder` (the rest)."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.resolve = k8s_yaml.resolver()
+        # The composer calls these two Python methods around every node, for PyYAML's path
+        # resolvers (`add_path_resolver`), which this loader has none of: C callables that ignore
+        # their arguments cost less (8% of composing a Kubernetes corpus, in instructions).
+        descend_resolver = staticmethod(operator.is_)  # (parent, index)
+        ascend_resolver = staticmethod(tuple)  # ()
+
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.resolve = k8s_yaml.resolver()
+
+    return _Loader
 
 
 class _SelfReference(Exception):
@@ -174,7 +180,9 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
             "yaml/too-deep", f"document {index} nests deeper than {min(limits.max_depth, COMPOSE_DEPTH)} levels; "
             "not checked", path, line))
         return result
-    loader = _Loader(text)
+    import yaml  # (for its errors; `node_loader` imported it)
+
+    loader = node_loader()(text)
     has_aliases = "&" in text and _ANCHOR.search(text) is not None  # `in` is a memchr, the pattern is not
     file_left = limits.max_file_expanded_nodes
     over_budget = False  # one finding per file says so; later documents over it are skipped too

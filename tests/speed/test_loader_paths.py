@@ -122,10 +122,8 @@ def test_random_yaml_like_text(text: str) -> None:
 
 def test_the_fast_path_takes_ordinary_documents_and_leaves_the_rest() -> None:
     """(So the equivalence above is not vacuous.)"""
-    from prcheck.sources.yaml_loader import _Loader
-
     def root(text: str) -> Any:
-        return _Loader(text).get_single_node()
+        return yaml_loader.node_loader()(text).get_single_node()
 
     ordinary = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {a: 'yes'}}\nspec:\n  containers: [{name: c, ports: [{containerPort: 80}]}]\n"
     assert k8s_yaml.plain_tree(root(ordinary), 200) == ({

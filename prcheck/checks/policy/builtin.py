@@ -27,8 +27,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from prcheck import shipped_yaml
 from prcheck.checks.context import CheckContext
 from prcheck.checks.policy import builtin_k8s, builtin_pins
@@ -40,13 +38,13 @@ from prcheck.checks.policy.builtin_catalog import (
     pack_modules,
 )
 from prcheck.model import Document, Finding
+from prcheck.pyyaml_import import safe_load, yaml_error
 
 if TYPE_CHECKING:  # the Rego stack loads with the first CI document (most runs hold none)
     from prcheck.checks.policy.rego import EmbeddedBackend, RegoEngine
     from prcheck.checks.policy.rego_modules import RegoModule
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ENGINE_LABEL = "builtin"
 ENTRY_PACKAGE = "prcheck.main"
@@ -81,8 +79,8 @@ def pack_data(root: Path) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for file in sorted((root / "data").glob("*.yaml")) if (root / "data").is_dir() else []:
         try:
-            loaded = shipped_yaml.parsed(file.read_text(encoding="utf-8"), lambda text: yaml.load(text, Loader=_YAML_LOADER))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            loaded = shipped_yaml.parsed(file.read_text(encoding="utf-8"), safe_load)
+        except (OSError, UnicodeDecodeError, yaml_error()) as exc:
             raise PolicyError(str(file), 0, 0, f"invalid pack data: {exc}") from None
         if not isinstance(loaded, dict):
             raise PolicyError(str(file), 0, 0, "pack data files must be mappings")

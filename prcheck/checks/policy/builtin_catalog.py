@@ -13,14 +13,12 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import yaml
-
 from prcheck.checks.policy.base import PolicyError
+from prcheck.pyyaml_import import safe_load, yaml_error
 from prcheck.records import dataclass
 from prcheck.resources import data_dir
 
 SEVERITIES = ("error", "warning", "info")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COMMENT = re.compile(r"^\s*#( ?)(.*)$")
 
 
@@ -67,8 +65,8 @@ def metadata_blocks(text: str) -> Iterable[tuple[dict, str]]:
             index += 1
         following = next((line.strip() for line in lines[index:] if line.strip()), "")
         try:
-            parsed = yaml.load("\n".join(body), Loader=_YAML_LOADER) or {}
-        except yaml.YAMLError as exc:
+            parsed = safe_load("\n".join(body)) or {}
+        except yaml_error() as exc:
             raise PolicyError("", index, 0, f"invalid METADATA block: {exc}") from None
         yield (parsed if isinstance(parsed, dict) else {}), following
 

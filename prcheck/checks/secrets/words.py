@@ -15,10 +15,10 @@ from dataclasses import field
 from typing import Any
 
 import re2
-import yaml
 
 from prcheck import shipped_yaml
 from prcheck.checks.secrets.matcher import _OPTIONS
+from prcheck.pyyaml_import import safe_load
 from prcheck.records import dataclass
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -129,8 +129,5 @@ def placeholder_pem(text: str) -> bool:
 def default_words() -> SecretWords:
     from prcheck.checks.policy.builtin_catalog import pack_dir
 
-    # prcheck's own data file: the C loader (the pure-Python one costs every run ~10 ms)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = shipped_yaml.parsed((pack_dir() / "data" / "secrets.yaml").read_text(encoding="utf-8"),
-                               lambda text: yaml.load(text, Loader=loader)) or {}
+    data = shipped_yaml.parsed((pack_dir() / "data" / "secrets.yaml").read_text(encoding="utf-8"), safe_load) or {}
     return SecretWords.from_data(data.get("secrets") or {})
