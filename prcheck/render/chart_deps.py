@@ -18,10 +18,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from prcheck.render.containment import inside
 from prcheck.render.kustomize import RenderError, refuse_tree
+from prcheck.sources.yaml_loader import load_bytes
 
 MAX_DEPTH = 5  # local dependencies of local dependencies: a cycle stops here
 
@@ -29,13 +28,24 @@ MAX_DEPTH = 5  # local dependencies of local dependencies: a cycle stops here
 def _declared(chart: Path) -> list[dict[str, Any]]:
     deps: list[Any] = []
     for name in ("Chart.yaml", "requirements.yaml"):
-        try:
-            data = yaml.safe_load((chart / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
+        data = _chart_file(chart / name)
         if isinstance(data, dict) and isinstance(data.get("dependencies"), list):
             deps += [d for d in data["dependencies"] if isinstance(d, dict) and isinstance(d.get("name"), str)]
     return deps
+
+
+def _chart_file(path: Path) -> Any:
+    """The first document of a chart's own YAML file, read with the project's loader (the
+    repository wrote it: size, nesting and alias limits hold); None when it is missing or is
+    not YAML that loads. Helm then says what is wrong with it when it renders the chart."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    loaded = load_bytes(raw, path.name)
+    if loaded.findings or not loaded.docs:
+        return None
+    return loaded.docs[0].obj
 
 
 def _present(chart: Path, name: str) -> bool:
@@ -47,10 +57,7 @@ def _present(chart: Path, name: str) -> bool:
 
 
 def _chart_name(chart: Path) -> str:
-    try:
-        data = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return ""
+    data = _chart_file(chart / "Chart.yaml")
     return str(data.get("name", "")) if isinstance(data, dict) else ""
 
 

@@ -54,6 +54,21 @@ def test_local_file_dependencies_are_built_automatically(tmp_path: Path):
     assert not (tmp_path / "app/charts").exists()  # vendored into a scratch copy, never the repository
 
 
+@pytest.mark.parametrize("chart_yaml", [
+    "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies: " + "[" * 30_000 + "\n",  # nests past any parser's stack
+    "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies: &a [*a]\n",  # an alias to itself
+    "\x00\x01 not yaml",
+])
+def test_a_hostile_chart_yaml_is_read_within_the_loaders_limits(tmp_path: Path, chart_yaml: str):
+    """The repository writes Chart.yaml: reading its dependencies goes through the project's loader
+    (no RecursionError, no unbounded walk); what does not load declares nothing, and the render is
+    left to say what is wrong with it."""
+    from prcheck.render import chart_deps
+
+    write(tmp_path, {"app/Chart.yaml": chart_yaml, "app/templates/cm.yaml": CM})
+    assert chart_deps.ready(tmp_path / "app", "app", tmp_path, tmp_path / "scratch") == tmp_path / "app"
+
+
 def _doc(obj: dict, path: str = "c/templates/t.yaml") -> Document:
     return Document(path=path, index=0, line=0, obj=obj)
 
