@@ -26,7 +26,7 @@ from prcheck.processes import capped_jobs
 from prcheck.report.masking import mask_report
 from prcheck.runconfig import RunConfig
 from prcheck.sources import affected
-from prcheck.sources.collect import ENVIRONMENT_INPUTS, SourceEntry, collect, contained_targets, root_for
+from prcheck.sources.collect import ENVIRONMENT_INPUTS, GitListing, SourceEntry, collect, contained_targets, root_for
 from prcheck.sources.yaml_loader import AliasBudget, Limits, LoadedFile, empty_file_input, load_bytes, too_large
 
 if TYPE_CHECKING:  # the render, diff and base-tree machinery loads only for runs that use it
@@ -352,11 +352,14 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         from prcheck.render import stage as render_stage
         from prcheck.sources import base_tree
     with ExitStack() as stack:
+        listing = GitListing(root, targets) if targets else None  # git lists while the policies compile
+        if listing is not None:
+            stack.callback(listing.close)
         with timer.stage("policy-compile"):
             engines = build_policy_engines(opts, stack)
         report.findings.extend(f for engine in engines for f in getattr(engine, "load_findings", ()))
         with timer.stage("collect"):
-            entries, findings = collect(targets, root, opts.exclude) if targets else ([], [])
+            entries, findings = collect(targets, root, opts.exclude, listing) if targets else ([], [])
             everything = entries
             if opts.shard is not None:
                 entries, findings = shard_of(entries, findings, opts.shard, opts.limits)

@@ -96,17 +96,33 @@ def contained_targets(paths: Sequence[str], cwd: Path, root: Path) -> tuple[list
     return targets, findings
 
 
-def _git_files(root: Path, targets: Sequence[Path]) -> list[str] | None:
-    """None when `root` is not a git work tree (or git is missing)."""
-    rel = [os.path.relpath(t, root) for t in targets] or ["."]
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *rel],
-            capture_output=True, check=True,
-        ).stdout
-    except (subprocess.CalledProcessError, FileNotFoundError):
-        return None
-    return sorted({p for p in out.decode("utf-8", "surrogateescape").split("\0") if p})
+class GitListing:
+    """`git ls-files` of the targets, started when made and read when collection needs it, so
+    git lists the files while the caller does other work (the policies compile meanwhile).
+    `close` ends a listing nobody read (a run that stopped before collecting)."""
+
+    def __init__(self, root: Path, targets: Sequence[Path]) -> None:
+        rel = [os.path.relpath(t, root) for t in targets] or ["."]
+        try:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *rel],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            self._process = None
+
+    def files(self) -> list[str] | None:
+        """The listed paths; None when `root` is not a git work tree (or git is missing)."""
+        if self._process is None:
+            return None
+        out, _ = self._process.communicate()
+        if self._process.returncode:
+            return None
+        return sorted({p for p in out.decode("utf-8", "surrogateescape").split("\0") if p})
+
+    def close(self) -> None:
+        if self._process is not None and self._process.returncode is None:
+            self._process.kill()
+            self._process.communicate()
 
 
 def _walk_files(root: Path, targets: Sequence[Path]) -> list[str]:
@@ -214,11 +230,13 @@ def _link_loop(abspath: Path) -> bool:
     return False
 
 
-def collect(targets: Sequence[Path], root: Path, exclude: Sequence[str] = ()) -> tuple[list[SourceEntry], list[Finding]]:
-    """Every YAML/JSON file under `targets` (a file named explicitly is taken whatever its suffix)."""
+def collect(targets: Sequence[Path], root: Path, exclude: Sequence[str] = (),
+            listing: GitListing | None = None) -> tuple[list[SourceEntry], list[Finding]]:
+    """Every YAML/JSON file under `targets` (a file named explicitly is taken whatever its suffix);
+    `listing`, when given, is the git listing of the same targets started earlier."""
     findings: list[Finding] = []
     explicit = {os.path.relpath(t, root).replace(os.sep, "/") for t in targets if t.is_file()}
-    listed = _git_files(root, targets)
+    listed = (listing or GitListing(root, targets)).files()
     if listed is None:
         listed = _walk_files(root, targets)
     paths = [p for p in listed if (p in explicit or p.endswith(YAML_SUFFIXES)) and not excluded(p, exclude)]

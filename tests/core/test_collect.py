@@ -1,7 +1,7 @@
 import os
 from pathlib import Path
 
-from prcheck.sources.collect import classify, collect, excluded
+from prcheck.sources.collect import GitListing, classify, collect, excluded
 from tests.conftest import git, write
 
 
@@ -22,6 +22,19 @@ def test_gitignore_and_untracked_files(repo: Path):
     entries, findings = collect([repo], repo)
     assert paths(entries) == {"deploy/app.yaml": "yaml", "deploy/new.yml": "yaml"}
     assert findings == []
+
+
+def test_a_listing_started_early_collects_what_a_listing_started_late_does(repo: Path, tmp_path: Path):
+    write(repo, {".gitignore": "ignored/\n", "deploy/app.yaml": "kind: Service\n", "ignored/x.yaml": "a: 1\n",
+                 "deploy/new.yml": "a: 1\n"})
+    git(repo, "add", "deploy/app.yaml", ".gitignore")
+    early = GitListing(repo, [repo / "deploy"])
+    assert collect([repo / "deploy"], repo, listing=early) == collect([repo / "deploy"], repo)
+    assert paths(collect([repo], repo, listing=GitListing(repo, [repo]))[0]) == {"deploy/app.yaml": "yaml", "deploy/new.yml": "yaml"}
+    assert GitListing(tmp_path / "not-a-repo", [tmp_path]).files() is None  # git refuses: the caller walks
+    unread = GitListing(repo, [repo])
+    unread.close()  # a run that stops before collecting leaves no process behind
+    assert unread._process is not None and unread._process.returncode is not None
 
 
 def test_plain_folder_outside_git(tmp_path: Path):
