@@ -119,3 +119,19 @@ def test_strict_mode_refuses_deprecated_builtins_in_v0(tmp_path: Path) -> None:
 def test_strict_mode_accepts_a_clean_policy(tmp_path: Path) -> None:
     text = 'package main\nimport data.lib.k\ndeny contains msg if {\n  some c in input.items\n  msg := sprintf("%v %v", [c, k])\n}\n'
     build(tmp_path, text, strict=True)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("a: " + "[" * 30_000 + "\n", "nests too deeply"),  # the pure-Python composer recurses per level
+    ("a: \x07\n", "invalid data file"),  # a reader error: no mark
+    ("a: [1\n", "invalid data file"),
+])
+def test_an_unreadable_data_file_is_a_policy_error_naming_it(tmp_path: Path, text: str, problem: str) -> None:
+    """A data file that does not parse stops the run with one error naming the file (conftest
+    does the same), never an internal error."""
+    from prcheck.checks.policy.rego_modules import load_data
+
+    (tmp_path / "d.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match=problem) as err:
+        load_data([tmp_path])
+    assert err.value.path == str(tmp_path / "d.yaml")

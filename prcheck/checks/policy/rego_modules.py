@@ -221,6 +221,10 @@ def load_data(paths: Sequence[str | os.PathLike[str]]) -> dict:
                 mark = exc.problem_mark
                 raise PolicyError(str(file), mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
                                   f"invalid data file: {exc.problem}") from None
+            except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
+                raise PolicyError(str(file), 0, 0, f"invalid data file: {str(exc).splitlines()[0]}") from None
+            except RecursionError:  # the pure-Python composer recurses once per nesting level
+                raise PolicyError(str(file), 0, 0, "invalid data file: nests too deeply to parse") from None
             for doc in docs:
                 if isinstance(doc, dict):
                     _merge(data, doc)
