@@ -136,7 +136,7 @@ def check_share(args: Share, store: object, engines: Sequence[object], budget: "
         for file in batch:
             if identities:
                 keep_identities(file)
-            defer(file)  # the PyYAML trees were the bulk of the pickle; the text composes them again
+            defer(file)  # the node trees were the bulk of the pickle; the text composes them again
         files.extend(batch)
     evaluation.findings = share_messages(evaluation.findings)
     with timer.stage("mask"):

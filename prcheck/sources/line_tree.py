@@ -1,7 +1,8 @@
 """Node trees for documents that travel between processes, so every line is found one way.
 
-Every line a finding reports comes from walking a document's PyYAML node tree
-(`Document.line_of`, the block-scalar checks). Worker processes used to drop the trees before
+Every line a finding reports comes from walking a document's node tree (`Document.line_of`,
+the block-scalar checks): the C loader's `LineNode` tree for an ordinary text, PyYAML's for
+the rest. Worker processes used to drop the trees before
 sending documents back (they are the bulk of the pickle), so the findings the parent makes
 afterwards -- CRD rules, a suppression annotation's own line, a repository's admission
 policies -- fell back to the document's first line, and a parallel run disagreed with a
