@@ -152,9 +152,8 @@ def test_a_one_file_run_loads_no_rego_stack_and_leaves_the_gc_on(tmp_path):
     assert not {"prcheck.report.text", "prcheck.report.escaping"} & set(seen["modules"])
     assert seen["gc"] is True
     assert seen["undocumented"] == []
-    # every dataclass it creates comes from prcheck.records (the loader's own still to follow)
-    assert set(seen["generated"]) <= {"prcheck.sources.yaml_loader.Limits", "prcheck.sources.yaml_loader.AliasBudget",
-                                      "prcheck.sources.yaml_loader.LoadedFile", "prcheck.sources.collect.SourceEntry"}
+    # every dataclass it creates comes from prcheck.records
+    assert seen["generated"] == []
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text(WORKFLOW)
