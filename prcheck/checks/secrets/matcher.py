@@ -39,7 +39,8 @@ FEW_RULES = 8
 BATCH_CHARS = 32_768
 MAX_PROBE_MATCHES = 1000
 LINE_REACH = 4096
-# Characters the keyword prefilter reads one keyword at a time before it builds its RE2 set.
+# Characters the keyword prefilter reads one keyword at a time before it builds its RE2 set; until
+# then the run is small, and no rule is probed in batches (`Matcher._batch_suspects`).
 SET_FROM = 16_384
 
 _OPTIONS = re2.Options()
