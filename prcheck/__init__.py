@@ -1,7 +1,7 @@
 """prcheck: policy-as-code checks for GitOps pull requests."""
 
-from prcheck.pyyaml_import import seed_reader_pattern
+from prcheck.regex_seed import seed
 
 __version__ = "0.1.0"
 
-seed_reader_pattern()  # before any module imports PyYAML
+seed()  # before click, PyYAML and the stages compile their patterns

@@ -1,3 +1,3 @@
-from prcheck.cli import main
+from prcheck.cli_entry import main
 
 main()

@@ -6,7 +6,6 @@ so any stage can run in a worker process (everything here pickles).
 
 from __future__ import annotations
 
-import dataclasses
 from collections import namedtuple
 from dataclasses import field
 from functools import partial
@@ -137,7 +136,7 @@ def _child_node(node: Any, key: "str | int") -> "tuple[Any, Any] | None":
     return None
 
 
-@dataclasses.dataclass(init=False, repr=False, eq=False)  # fields only: no method is made for it
+@dataclass(init=False, repr=False, eq=False)  # fields only: no method is made for it
 class _FindingFields:
     """Finding's fields, declared once: `dataclasses.fields`, `replace` and `asdict` read them
     from here, so every caller keeps treating a Finding as the dataclass it was."""

@@ -10,18 +10,26 @@ behaviour the standard ones have: the same repr text, equality only between
 instances of the same class over the `compare` fields, the same hash, and
 `FrozenInstanceError` on assigning or deleting a field of a frozen instance.
 
-Fields are still processed by `dataclasses` itself, so `fields`, `replace`,
-`asdict`, `__match_args__`, slots and pickling work as before, and
-`__dataclass_params__` records the options asked for. What this does not cover
-(ordering, `unsafe_hash`, keyword-only fields, `InitVar`, dataclass bases) goes
-to `dataclasses.dataclass` unchanged.
+Fields are the ones `dataclasses` makes (the same `Field` objects, class
+attributes, `__match_args__` and `__dataclass_params__`), so `fields`, `replace`,
+`asdict`, slots and pickling work as before. The common class (string annotations,
+no class variable, no slots) gets them from `_fields_pass`, which decides each field
+in one look instead of the standard pass's three pattern tests per field (most of
+its cost); any other class goes through `dataclasses`' own pass. What this does not
+cover (ordering, `unsafe_hash`, keyword-only fields, `InitVar`, dataclass bases)
+goes to `dataclasses.dataclass` unchanged.
 """
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import inspect
+import re
+import sys
+import typing
 from _thread import get_ident
+from copy import copy
 from operator import attrgetter
 from typing import Any, Callable
 
@@ -37,6 +45,11 @@ class _Factory:
 
 
 _FACTORY = _Factory()
+# What `dataclasses` reads an annotation string's leading name with ("typing.ClassVar[int]": typing, ClassVar).
+_LEADING_NAME = re.compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")
+# A class the standard pass made, whose parameters each record copies (their type is private).
+_PARAMS_TEMPLATE = dataclasses.dataclass(type("_Template", (), {"__doc__": "-"}), init=False, repr=False,
+                                         eq=False).__dataclass_params__
 
 
 def dataclass(cls: type | None = None, /, *, init: bool = True, repr: bool = True, eq: bool = True,
@@ -53,7 +66,8 @@ def dataclass(cls: type | None = None, /, *, init: bool = True, repr: bool = Tru
 
 def _process(cls: type, init: bool, repr: bool, eq: bool, frozen: bool, slots: bool) -> type:
     documented = bool(cls.__doc__)
-    cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=slots)
+    if slots or not documented or not _fields_pass(cls):
+        cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=slots)
     params = cls.__dataclass_params__  # type: ignore[attr-defined]
     params.init, params.repr, params.eq, params.frozen = init, repr, eq, frozen
     fields = dataclasses.fields(cls)  # ClassVars left out, InitVars too: counted below
@@ -89,6 +103,70 @@ def _process(cls: type, init: bool, repr: bool, eq: bool, frozen: bool, slots: b
         else:
             cls.__hash__ = None  # type: ignore[assignment]
     return cls
+
+
+def _fields_pass(cls: type) -> bool:
+    """What `dataclasses.dataclass(cls, init=False, repr=False, eq=False)` does to a documented
+    class without slots, when every annotation is an ordinary field: True once done. False, with
+    `cls` untouched, for a class it must decide itself: a name that may be a `ClassVar`, `InitVar`
+    or `KW_ONLY`, a field given `kw_only`, a mutable default, a `field()` without annotation, own
+    `__slots__`, a module outside `sys.modules` (its errors and quirks are then its own).
+    tests/speed/test_records.py holds both passes equal."""
+    module = sys.modules.get(cls.__module__)
+    if module is None or "__slots__" in cls.__dict__:
+        return False
+    namespace = vars(module)
+    annotations = cls.__dict__.get("__annotations__", {})
+    made: dict[str, dataclasses.Field] = {}
+    for name, annotation in annotations.items():
+        if _maybe_pseudo_field(annotation, namespace):
+            return False
+        default = getattr(cls, name, MISSING)
+        if isinstance(default, dataclasses.Field):
+            if default.kw_only is not MISSING:
+                return False
+            made[name] = default
+        else:
+            made[name] = dataclasses.field(default=default)
+        if made[name].default.__class__.__hash__ is None:  # the standard pass refuses it, with its message
+            return False
+    if any(isinstance(value, dataclasses.Field) and name not in annotations for name, value in cls.__dict__.items()):
+        return False
+    fields = {}
+    for name, f in made.items():  # the class is a dataclass from here on
+        f.name, f.type, f._field_type, f.kw_only = name, annotations[name], dataclasses._FIELD, False  # type: ignore[attr-defined]
+        fields[name] = f
+        if isinstance(cls.__dict__.get(name), dataclasses.Field):
+            if f.default is MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, f.default)
+    cls.__dataclass_params__ = copy(_PARAMS_TEMPLATE)  # type: ignore[attr-defined]
+    cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
+    if "__match_args__" not in cls.__dict__:
+        cls.__match_args__ = tuple(name for name, f in fields.items() if f.init)  # type: ignore[attr-defined]
+    abc.update_abstractmethods(cls)
+    return True
+
+
+def _maybe_pseudo_field(annotation: Any, namespace: dict[str, Any]) -> bool:
+    """Whether the standard pass could take this annotation for a `ClassVar`, an `InitVar` or
+    `KW_ONLY`: it reads a string's leading name in the class's module (or, qualified by `typing`
+    or `dataclasses`, in that module); anything not a string it asks about directly."""
+    if isinstance(annotation, str):
+        match = _LEADING_NAME.match(annotation)
+        if match is None:
+            return False
+        qualifier, name = match.groups()
+        if qualifier is None:
+            annotation = namespace.get(name)
+        else:
+            owner = namespace.get(qualifier)
+            annotation = vars(owner).get(name) if owner is typing or owner is dataclasses else None
+    return (annotation is typing.ClassVar or annotation is dataclasses.InitVar or annotation is dataclasses.KW_ONLY
+            or type(annotation) is dataclasses.InitVar
+            or (type(annotation) is typing._GenericAlias  # type: ignore[attr-defined]
+                and annotation.__origin__ is typing.ClassVar))
 
 
 def _add(cls: type, fn: Callable[..., Any]) -> None:

@@ -14,11 +14,11 @@ import os
 import posixpath
 import stat
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
 from prcheck.model import Finding
+from prcheck.records import dataclass
 from prcheck.sources.yaml_loader import load_text
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")

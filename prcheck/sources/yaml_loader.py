@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from prcheck.model import Document, Finding
+from prcheck.records import dataclass
 from prcheck.sources import k8s_yaml
 
 try:  # the C loader for ordinary texts (built with the package; see csrc/fastyaml.c)
@@ -24,8 +25,9 @@ except ImportError:  # installed where nothing could compile it: the general pat
     _fastyaml = None  # type: ignore[assignment]
 
 # An alias needs an anchor; `&name` after a separator. False positives (an `&`
-# in a plain scalar) only cost the slower, alias-aware walk.
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]")
+# in a plain scalar) only cost the slower, alias-aware walk. (Compiled on first use,
+# as the pattern below: a text the C loader takes needs neither.)
+_ANCHOR = r"(?:^|[\s\[{,:?-])&[^\s,\[\]{}]"
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ def load_text(text: str, path: str, kind: str = "yaml", limits: Limits = Limits(
     import yaml  # (for its errors; `node_loader` imported it)
 
     loader = node_loader()(text)
-    has_aliases = "&" in text and _ANCHOR.search(text) is not None  # `in` is a memchr, the pattern is not
+    has_aliases = "&" in text and re.search(_ANCHOR, text) is not None  # `in` is a memchr, the pattern is not
     file_left = limits.max_file_expanded_nodes
     over_budget = False  # one finding per file says so; later documents over it are skipped too
     index = 0
@@ -316,11 +318,11 @@ def _is_empty(obj: Any, node: Any) -> bool:
 
 # PyYAML quotes the offending text: a lone character is harmless, but a tag or an alias
 # name is a value written unquoted (`password: !S3cret` reads as a tag), so may be a secret.
-_QUOTED_TEXT = re.compile(r"'[^'\n]{4,}'")
+_QUOTED_TEXT = r"'[^'\n]{4,}'"
 
 
 def _without_quoted_text(problem: str) -> str:
-    shown = _QUOTED_TEXT.sub("(not shown)", problem)
+    shown = re.sub(_QUOTED_TEXT, "(not shown)", problem)
     if shown != problem and ("tag" in problem or "alias" in problem):
         shown += " (quote a value that starts with !, & or *)"
     return shown

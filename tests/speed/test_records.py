@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import inspect
 import pickle
+import typing
 from typing import Any, ClassVar
 
 import pytest
@@ -190,3 +191,66 @@ def test_class_variables_are_not_fields():
     assert "shared" not in {f.name for f in dataclasses.fields(record)}
     assert record.shared == standard.shared == 3
     assert ClassVar  # the annotation the twins use
+
+
+CV = ClassVar  # names the standard pass resolves in this module: aliases of its pseudo-field markers
+IV = dataclasses.InitVar
+ONLY = dataclasses.KW_ONLY
+LIST_ALIAS = list[int]
+
+# (annotations, class attributes, whether `_fields_pass` decides the class itself)
+PASS_BODIES: list[tuple[dict[str, Any], dict[str, Any], bool]] = [
+    ({"a": "int", "b": "str", "c": "tuple[int, ...]"}, {"b": "x", "c": ()}, True),
+    ({"a": "int", "tags": "list[str]", "meta": "Any", "hidden": "int", "late": "int", "self": "int"},
+     {"tags": dataclasses.field(default_factory=list), "meta": dataclasses.field(default=None, metadata={"k": 1}),
+      "hidden": dataclasses.field(default=5, repr=False, compare=False, hash=True),
+      "late": dataclasses.field(default=0, init=False), "self": 2}, True),
+    ({"a": "LIST_ALIAS", "b": "typing.Optional[int]", "c": "pickle.PickleError", "d": "[int]", "e": "'quoted'",
+      "f": " Any", "g": "CVX", "h": "unbound.ClassVar", "i": "typing.Any"}, {}, True),
+    ({"a": int, "b": "str"}, {"b": "x"}, True),  # an annotation that is not a string
+    ({"a": "int"}, {"__match_args__": ("own",)}, True),
+    ({}, {}, True),
+    ({"a": "int", "shared": "ClassVar[int]"}, {"shared": 3}, False),
+    ({"a": "int", "shared": "CV"}, {"shared": 3}, False),
+    ({"a": "int", "shared": " typing . ClassVar[int]"}, {"shared": 3}, False),
+    ({"a": "int", "shared": ClassVar[int]}, {"shared": 3}, False),
+    ({"a": "int", "init_only": "IV[int]"}, {}, False),
+    ({"a": "int", "init_only": "dataclasses.InitVar[int]"}, {}, False),
+    ({"a": "int", "_": "ONLY", "b": "int"}, {}, False),
+    ({"a": "int"}, {"a": dataclasses.field(kw_only=False)}, False),
+    ({"a": "list"}, {"a": []}, False),  # a mutable default: the standard pass's ValueError
+    ({"a": "int"}, {"b": dataclasses.field(default=1)}, False),  # a field() without annotation: its TypeError
+    ({"a": "int"}, {"__slots__": ("a",)}, False),
+]
+
+
+@pytest.mark.parametrize("annotations, attributes, fast", PASS_BODIES, ids=lambda v: str(v)[:60])
+def test_the_fields_pass_is_the_standard_one(annotations, attributes, fast):
+    """Every field, class attribute, `__match_args__` and parameter the standard `init=False`
+    pass leaves on a class, `_fields_pass` leaves too; what it does not decide it leaves untouched."""
+    def body(name: str) -> type:
+        namespace = {"__annotations__": dict(annotations), "__doc__": "doc", "__module__": __name__,
+                     "__qualname__": name}
+        for key, value in attributes.items():  # a field() may be used by one class only
+            namespace[key] = copy.copy(value) if isinstance(value, dataclasses.Field) else value
+        return type(name, (), namespace)
+
+    def described(cls: Any) -> Any:
+        if isinstance(cls, tuple):
+            return cls
+        params = cls.__dataclass_params__
+        return ([repr(f).replace("Record", "Standard") for f in cls.__dataclass_fields__.values()],
+                {k: repr(v).replace("Record", "Standard") for k, v in vars(cls).items() if k not in ("__dataclass_fields__", "__dataclass_params__",
+                                                                  "__dict__", "__weakref__", "__qualname__")},
+                [getattr(params, p) for p in ("init", "repr", "eq", "order", "unsafe_hash", "frozen")],
+                getattr(cls, "__match_args__", None))
+
+    record, standard = body("Record"), body("Standard")
+    before = dict(vars(record))
+    decided = _outcome(records._fields_pass, record)
+    assert decided is fast
+    if not decided:
+        assert dict(vars(record)) == before
+        record = _outcome(lambda c: dataclasses.dataclass(c, init=False, repr=False, eq=False), record)
+    standard = _outcome(lambda c: dataclasses.dataclass(c, init=False, repr=False, eq=False), standard)
+    assert described(record) == described(standard)

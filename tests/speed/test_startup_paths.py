@@ -152,9 +152,8 @@ def test_a_one_file_run_loads_no_rego_stack_and_leaves_the_gc_on(tmp_path):
     assert not {"prcheck.report.text", "prcheck.report.escaping"} & set(seen["modules"])
     assert seen["gc"] is True
     assert seen["undocumented"] == []
-    # every dataclass it creates comes from prcheck.records (the loader's own still to follow)
-    assert set(seen["generated"]) <= {"prcheck.sources.yaml_loader.Limits", "prcheck.sources.yaml_loader.AliasBudget",
-                                      "prcheck.sources.yaml_loader.LoadedFile", "prcheck.sources.collect.SourceEntry"}
+    # every dataclass it creates comes from prcheck.records
+    assert seen["generated"] == []
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text(WORKFLOW)
@@ -224,26 +223,3 @@ def test_client_side_kinds_decide_as_the_one_regex_did():
     for api in apis:
         for kind in names:
             assert kube_api.client_side_kind(api, kind) == (regex.match(f"{api}\x00{kind}") is not None), (api, kind)
-
-
-def test_pyyaml_gets_its_reader_pattern_from_the_cache_and_it_matches_the_same_code_points():
-    """prcheck places an equal, cheaper-to-compile class in `re`'s cache under PyYAML's
-    `Reader.NON_PRINTABLE` text: keyed by exactly PyYAML's text, equal on all of Unicode."""
-    import ast
-    import re
-
-    import yaml.reader
-
-    from prcheck import pyyaml_import
-
-    tree = ast.parse(open(yaml.reader.__file__, encoding="utf-8").read())
-    texts = [node.value.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Assign)
-             and getattr(node.targets[0], "id", "") == "NON_PRINTABLE"]
-    assert texts == [pyyaml_import.READER_NON_PRINTABLE]
-    everything = "".join(map(chr, range(0x110000)))
-    slow = re.compile(pyyaml_import.READER_NON_PRINTABLE + "|(?!)")  # not the cached one: compiled the slow way
-    fast = re.compile(pyyaml_import.NON_PRINTABLE_SAME)
-    assert [m.start() for m in fast.finditer(everything)] == [m.start() for m in slow.finditer(everything)]
-    probe = "import prcheck, yaml; print(ascii(yaml.reader.Reader.NON_PRINTABLE.pattern))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out == ascii(pyyaml_import.NON_PRINTABLE_SAME) + "\n"

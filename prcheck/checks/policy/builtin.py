@@ -149,11 +149,11 @@ def _step(node: Any, key: Any) -> list[Any]:
 
 class _RegoPack:
     """The pack's Rego modules and regorus instance, shared by every copy of the engine.
-    Read on the first CI document and compiled on its first query: most runs hold no CI
-    file, and those never load the Rego stack."""
+    Found (a walk of the pack's folder), read on the first CI document and compiled on its
+    first query: most runs hold no CI file, and those never load the Rego stack."""
 
-    def __init__(self, files: Sequence[Path], data: dict[str, Any]) -> None:
-        self._files = files
+    def __init__(self, root: Path, data: dict[str, Any]) -> None:
+        self._root = root
         self._data = data
         self._modules: list[RegoModule] | None = None
         self._backend: EmbeddedBackend | None = None
@@ -161,7 +161,7 @@ class _RegoPack:
     @property
     def modules(self) -> list[RegoModule]:
         if self._modules is None:
-            self._modules = pack_rego(self._files)
+            self._modules = pack_rego(pack_modules(self._root))
         return self._modules
 
     def query(self, package: str, rule: str, input_json: str) -> Any:
@@ -193,7 +193,7 @@ class BuiltinEngine:
         data = pack_data(self.root)
         self._data = data
         settings = {"rules": {k: v for k, v in (rule_config or {}).items() if isinstance(v, dict)}}
-        self._backend = _RegoPack(pack_modules(self.root), {**data, "settings": settings})
+        self._backend = _RegoPack(self.root, {**data, "settings": settings})
         self._rego: RegoEngine | None = None
         if root is not None:
             self._catalog = self._read_catalog()
