@@ -1,13 +1,17 @@
-"""How prcheck starts worker processes."""
+"""How prcheck starts other processes: worker processes, and git's short queries."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     import multiprocessing.context
+
+# The signals Python ignores and a child must not inherit ignored (`subprocess` restores them too).
+_DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name))
 
 
 def default_jobs() -> int:
@@ -29,3 +33,71 @@ def context() -> "multiprocessing.context.BaseContext":
     if "fork" in methods and "helm_python" not in sys.modules:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class Output:
+    """A command (found on PATH) whose standard output is read when the caller needs it: its
+    standard input inherited, its errors discarded, no other descriptor passed on, like
+    `subprocess.Popen(argv, stdout=PIPE, stderr=PIPE)` whose errors nobody reads. Started by `os.posix_spawnp`, because every run
+    asks git the same two short questions, and `subprocess`'s import (with `selectors` and
+    `threading`) and its Popen machinery cost more than the questions. A missing command
+    raises `FileNotFoundError` here, as Popen does."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        read, write = os.pipe()
+        try:
+            self.pid = os.posix_spawnp(argv[0], list(argv), os.environ, setsigdef=_DEFAULT_SIGNALS, file_actions=[
+                (os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                *((os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited())])
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        self._pipe: int | None = read
+        self.returncode: int | None = None
+
+    def read(self) -> bytes:
+        """Everything the command wrote, once it has ended (`returncode` is set)."""
+        chunks = []
+        while self._pipe is not None and (chunk := os.read(self._pipe, 1 << 16)):
+            chunks.append(chunk)
+        self._reap()
+        return b"".join(chunks)
+
+    def kill(self) -> None:
+        """End a command nobody will read (a run that stopped early), leaving no process behind."""
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+
+    def _reap(self) -> None:
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
+        if self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+
+
+def _inherited() -> list[int]:
+    """The descriptors above 2 a child would inherit (this process was given them inheritable;
+    its own are not): `subprocess` closes them in the child (`close_fds`), and so does `Output`."""
+    try:
+        names = os.listdir("/dev/fd")
+    except OSError:  # no such listing here: nothing to go by
+        return []
+    found = []
+    for fd in map(int, names):
+        try:
+            if fd > 2 and os.get_inheritable(fd):
+                found.append(fd)
+        except OSError:  # the listing's own descriptor, closed since
+            continue
+    return found
+
+
+def output(argv: Sequence[str]) -> tuple[int, bytes]:
+    """(exit code, standard output) of a command run to its end; see `Output`."""
+    child = Output(argv)
+    out = child.read()
+    return child.returncode or 0, out

@@ -4,8 +4,9 @@ The standard decorator compiles every method it adds from generated source: six
 `exec` calls for a frozen class (`__init__`, `__repr__`, `__eq__`, `__hash__`,
 `__setattr__`, `__delattr__`), about 0.3 ms each class. A one-file run defines
 some thirty of them before it reads its file, so that was a tenth of its time.
-Here only `__init__` is compiled, on the class's first instance (a call per
-instance must stay a plain function call); the other methods are closures over the field names, with the
+Here only `__init__` is compiled, once a class has made enough instances for a
+call per instance to matter (before, one code object serves every record, see
+`_lazy_init`); the other methods are closures over the field names, with the
 behaviour the standard ones have: the same repr text, equality only between
 instances of the same class over the `compare` fields, the same hash, and
 `FrozenInstanceError` on assigning or deleting a field of a frozen instance.
@@ -23,6 +24,7 @@ goes to `dataclasses.dataclass` unchanged.
 from __future__ import annotations
 
 import abc
+import builtins
 import dataclasses
 import inspect
 import re
@@ -31,6 +33,7 @@ import typing
 from _thread import get_ident
 from copy import copy
 from operator import attrgetter
+from types import CodeType, FunctionType
 from typing import Any, Callable
 
 MISSING = dataclasses.MISSING
@@ -79,10 +82,8 @@ def _process(cls: type, init: bool, repr: bool, eq: bool, frozen: bool, slots: b
     class_hash = own.get("__hash__", MISSING)
     explicit_hash = not (class_hash is MISSING or (class_hash is None and "__eq__" in own))
     if init and "__init__" not in own:
-        if documented:
-            _add(cls, _lazy_init(cls, fields, frozen, slots))
-        else:  # dataclasses writes the docstring from the signature
-            _add(cls, _init_fn(cls, fields, frozen, slots))
+        _add(cls, _lazy_init(cls, fields, frozen, slots))
+        if not documented:  # dataclasses writes the docstring from the signature
             cls.__doc__ = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
     if repr and "__repr__" not in own:
         _add(cls, _repr_fn(tuple(f.name for f in fields if f.repr)))
@@ -184,51 +185,113 @@ def _values(names: list[str]) -> Callable[[Any], tuple]:
     return lambda obj: ()
 
 
+# How `__init__` gets a field's value (see `_init_plan`).
+_GIVEN, _GIVEN_OR_MADE, _MADE, _DEFAULT = range(4)
+# Instances a class makes with its first `__init__` before it compiles its own: most records a
+# run defines make a handful of instances, where compiling would cost more than it saves.
+COMPILE_AFTER = 64
+# The code of that first `__init__`, given each record's parameters: `fill` sets the fields.
+_FILLING_CODE = next(c for c in compile("def __init__(self):\n fill(self, locals())\n", "<records>", "exec").co_consts
+                     if isinstance(c, CodeType))
+
+
+def _init_plan(fields: tuple[dataclasses.Field, ...],
+               slots: bool) -> tuple[list[str], list[Any], list[tuple[str, int, Any]]]:
+    """`__init__`'s parameters (`self` first), the defaults of the last ones, and each field it
+    sets with where the value comes from (`_GIVEN`...) and the factory or default that makes
+    it: what `dataclasses`' generated code does, with its error for a parameter without
+    default after one with."""
+    params: list[str] = ["__dataclass_self__" if any(f.name == "self" for f in fields) else "self"]
+    defaults: list[Any] = []
+    steps: list[tuple[str, int, Any]] = []
+    for f in fields:
+        name = f.name
+        if f.init:
+            if f.default is MISSING and f.default_factory is MISSING and defaults:
+                raise TypeError(f"non-default argument {name!r} follows default argument")
+            params.append(name)
+        if f.default_factory is not MISSING:
+            if f.init:
+                defaults.append(_FACTORY)
+            steps.append((name, _GIVEN_OR_MADE if f.init else _MADE, f.default_factory))
+        elif f.init:
+            if f.default is not MISSING:
+                defaults.append(f.default)
+            steps.append((name, _GIVEN, None))
+        elif slots and f.default is not MISSING:  # no class attribute holds it
+            steps.append((name, _DEFAULT, f.default))
+    return params, defaults, steps
+
+
 def _lazy_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool, slots: bool) -> Callable[..., None]:
-    """Stands in for `__init__` until the first instance: a third of the records a run
-    defines are never instantiated, and their `__init__` is never compiled."""
+    """`__init__` until the class's `COMPILE_AFTER`-th instance: the compiled one's signature
+    (names, defaults, qualified name, so a wrong call fails with the same error) over a loop
+    that sets the fields. A third of the records a run defines make no instance at all, most
+    of the others a few; those that make thousands (a run's documents) get the compiled one."""
+    params, defaults, steps = _init_plan(fields, slots)
+    setter = object.__setattr__ if frozen else setattr
+    post_init = hasattr(cls, "__post_init__")
+    made = 0
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if cls.__dict__.get("__init__") is __init__:
+    def fill(self: Any, given: dict[str, Any]) -> None:
+        nonlocal made
+        made += 1
+        if made == COMPILE_AFTER and cls.__dict__.get("__init__") is first:
             _add(cls, _init_fn(cls, fields, frozen, slots))
-        cls.__dict__["__init__"](self, *args, **kwargs)
+        for name, how, source in steps:
+            if how == _GIVEN:
+                value = given[name]
+            elif how == _GIVEN_OR_MADE:
+                value = given[name]
+                if value is _FACTORY:
+                    value = source()
+            else:
+                value = source() if how == _MADE else source
+            setter(self, name, value)
+        if post_init:
+            self.__post_init__()
 
-    return __init__
+    code = _FILLING_CODE.replace(co_argcount=len(params), co_nlocals=len(params), co_varnames=tuple(params),
+                                 co_qualname=f"{cls.__qualname__}.__init__")
+    first = FunctionType(code, {"fill": fill, "__builtins__": builtins}, "__init__", tuple(defaults) or None)
+    first.__annotations__ = _init_annotations(fields)
+    return first
 
 
 def _init_fn(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool, slots: bool) -> Callable[..., None]:
-    """The one compiled method, the same code `dataclasses` generates."""
-    self = "__dataclass_self__" if any(f.name == "self" for f in fields) else "self"
+    """The compiled `__init__`, the same code `dataclasses` generates."""
+    params, defaults, steps = _init_plan(fields, slots)
+    self = params[0]
     namespace: dict[str, Any] = {"__set": object.__setattr__, "__factory": _FACTORY}
-    params, body = [self], []
-    for f in fields:
-        name = f.name
-        if f.default_factory is not MISSING:
-            namespace[f"__make_{name}"] = f.default_factory
-            if f.init:
-                params.append(f"{name}=__factory")
-                value = f"__make_{name}() if {name} is __factory else {name}"
-            else:
-                value = f"__make_{name}()"
-        elif f.init:
-            if f.default is not MISSING:
-                namespace[f"__default_{name}"] = f.default
-                params.append(f"{name}=__default_{name}")
-            else:
-                params.append(name)
+    required = len(params) - len(defaults)
+    signature = params[:required]
+    for name, default in zip(params[required:], defaults):
+        namespace[f"__default_{name}"] = default
+        signature.append(f"{name}=__default_{name}")
+    body = []
+    for name, how, source in steps:
+        if how == _GIVEN:
             value = name
-        elif slots and f.default is not MISSING:  # no class attribute holds it
-            namespace[f"__default_{name}"] = f.default
-            value = f"__default_{name}"
+        elif how == _GIVEN_OR_MADE:
+            namespace[f"__make_{name}"] = source
+            value = f"__make_{name}() if {name} is __factory else {name}"
+        elif how == _MADE:
+            namespace[f"__make_{name}"] = source
+            value = f"__make_{name}()"
         else:
-            continue
+            namespace[f"__default_{name}"] = source
+            value = f"__default_{name}"
         body.append(f"__set({self},{name!r},{value})" if frozen else f"{self}.{name}={value}")
     if hasattr(cls, "__post_init__"):
         body.append(f"{self}.__post_init__()")
-    exec(f"def __init__({', '.join(params)}):\n" + "".join(f" {line}\n" for line in body or ["pass"]), namespace)
+    exec(f"def __init__({', '.join(signature)}):\n" + "".join(f" {line}\n" for line in body or ["pass"]), namespace)
     fn = namespace["__init__"]
-    fn.__annotations__ = {**{f.name: f.type for f in fields if f.init}, "return": None}
+    fn.__annotations__ = _init_annotations(fields)
     return fn
+
+
+def _init_annotations(fields: tuple[dataclasses.Field, ...]) -> dict[str, Any]:
+    return {**{f.name: f.type for f in fields if f.init}, "return": None}
 
 
 def _repr_fn(names: tuple[str, ...]) -> Callable[[Any], str]:

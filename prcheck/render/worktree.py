@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -33,6 +32,8 @@ def git(repo: Path, *args: str, check: bool = True) -> str:
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     cmd = ["git", "-c", "core.quotepath=off", "-c", f"core.hooksPath={os.devnull}", *args]
+    import subprocess  # a run without --base or a trusted ref never calls git here
+
     proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, check=False)
     if check and proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -29,6 +29,7 @@ from operator import attrgetter
 from typing import Any, Callable, Collection, Iterable
 
 from prcheck.checks.secrets import find_secret_spans, find_secret_spans_many
+from prcheck.checks.secrets.lazy_pattern import LazyPattern
 from prcheck.checks.secrets.matcher import shannon_entropy
 from prcheck.model import EnvDiff, Finding, Report, ResourceChange
 
@@ -36,26 +37,31 @@ Hide = Callable[[str], str]
 
 _SECRET_WORD = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|" \
                r"client[_-]?secret|credentials?|auth(?:orization)?|session[_-]?key|signature|sig)"
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/\s@?#]+)@", re.IGNORECASE)
+# Compiled when first used (all but the random-word test's): a URL, a secret-like word, tool
+# prose or a random-looking word in a report's texts is what they wait for.
+_URL_USERINFO = LazyPattern(re.compile, r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/\s@?#]+)@", re.IGNORECASE)
 _HINT_WORDS = ("pass", "pwd", "secret", "token", "key", "credential", "auth", "session", "sig")
-_QUERY_VALUE = re.compile(rf"(?P<key>[?&;][\w.-]*{_SECRET_WORD}[\w.-]*=)(?P<value>[^&\s#'\"<>]+)", re.IGNORECASE)
+_QUERY_VALUE = LazyPattern(re.compile, rf"(?P<key>[?&;][\w.-]*{_SECRET_WORD}[\w.-]*=)(?P<value>[^&\s#'\"<>]+)",
+                           re.IGNORECASE)
 # `password=x`, `db_password: x`, `"apiKey": "x"`; not `${{ secrets.X }}`, `<masked…>` or `(…)`
 _VALUE = r"(?P<value>(?![$<{(…*])[^\s\"',;}{\][)(…]{3,})"
-_KEY_VALUE = re.compile(rf"(?P<key>{_SECRET_WORD}[\w.-]*[\"']?\s*(?:=|:(?!//))\s*)(?P<quote>[\"']?){_VALUE}",
-                        re.IGNORECASE)
+_KEY_VALUE = LazyPattern(re.compile, rf"(?P<key>{_SECRET_WORD}[\w.-]*[\"']?\s*(?:=|:(?!//))\s*)"
+                                     rf"(?P<quote>[\"']?){_VALUE}", re.IGNORECASE)
 # after a secret-like word with no separator (tool prose such as Helm `fail` text): only in loose mode. In
 # prose the bare verb `pass` ("pass --base") is not a password, and a command-line flag is a name, not a value.
 _PROSE_SECRET_WORD = _SECRET_WORD.replace("pass(?:word|wd|phrase)?", "pass(?:word|wd|phrase)")
-_KEY_SPACE_VALUE = re.compile(rf"(?P<key>\b{_PROSE_SECRET_WORD}[\w.-]*\s+(?:is\s+|was\s+)?)(?P<quote>[\"']?)"
-                              rf"(?!--?[a-z]+(?:-[a-z]+)*(?![^\s\"',;]))" + _VALUE, re.IGNORECASE)
-_PROSE_WORD = re.compile(r"^[a-z]{1,12}$")  # `data.DB_PASSWORD: expected ...`: prcheck's own wording, not a value
+_KEY_SPACE_VALUE = LazyPattern(re.compile, rf"(?P<key>\b{_PROSE_SECRET_WORD}[\w.-]*\s+(?:is\s+|was\s+)?)"
+                                           rf"(?P<quote>[\"']?)(?!--?[a-z]+(?:-[a-z]+)*(?![^\s\"',;]))" + _VALUE,
+                               re.IGNORECASE)
+# `data.DB_PASSWORD: expected ...`: prcheck's own wording, not a value
+_PROSE_WORD = LazyPattern(re.compile, r"^[a-z]{1,12}$")
 _WORD = re.compile(r"[A-Za-z0-9+/_=.-]{20,}")
-_DIGEST_PREFIX = re.compile(r"(?:sha1|sha256|sha384|sha512|md5)[:=]$|@$", re.IGNORECASE)
+_DIGEST_PREFIX = LazyPattern(re.compile, r"(?:sha1|sha256|sha384|sha512|md5)[:=]$|@$", re.IGNORECASE)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _IDENTIFIER = re.compile(r"(?:^|[-_.])[A-Za-z][a-z]{3,}(?=$|[-_.])")
 # `Deployment/staging/v2-web`: a kind and DNS names, prcheck's way of naming a resource
 _RESOURCE_REF = re.compile(r"^(?:[A-Z][a-z0-9]*)+(?:/[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?){1,2}$")
-_NOT_A_VALUE = re.compile(r"^(?:true|false|null|none|yes|no|\*+)$", re.IGNORECASE)
+_NOT_A_VALUE = LazyPattern(re.compile, r"^(?:true|false|null|none|yes|no|\*+)$", re.IGNORECASE)
 MASK = "<masked>"
 
 
@@ -92,7 +98,7 @@ def _replace_spans(text: str, spans: list[tuple[int, int]], hide: Hide) -> str:
     return "".join(out)
 
 
-def _sub_value(pattern: re.Pattern[str], text: str, hide: Hide, data: bool) -> str:
+def _sub_value(pattern: LazyPattern, text: str, hide: Hide, data: bool) -> str:
     def one(match: re.Match[str]) -> str:
         value = match.group("value")
         if _NOT_A_VALUE.match(value) or (not data and _PROSE_WORD.match(value)):
@@ -156,9 +162,14 @@ def clean_texts(findings: "Iterable[Finding]") -> set[str]:
     """The texts of `findings` (message, resource, path) that masking leaves as they are:
     masking is a function of the text alone, so a text found clean where the finding was
     made (a worker) needs no second look in the report (`mask_report`'s `clean`)."""
-    texts = list({text: None for f in findings for text in (f.message, f.resource, f.path)})
-    # the secrets detector reads all the texts in batches: one call per text was most of the cost
-    return {text for text, spans in zip(texts, find_secret_spans_many(texts))
+    return _unchanged({text: None for f in findings for text in (f.message, f.resource, f.path)})
+
+
+def _unchanged(texts: "Collection[str]") -> set[str]:
+    """Those of `texts` that masking leaves as they are. The secrets detector reads them all
+    in batches: one call per text was most of the cost."""
+    listed = list(texts)
+    return {text for text, spans in zip(listed, find_secret_spans_many(listed))
             if _mask(text, default_hide, False, False, spans) == text}
 
 
@@ -208,7 +219,7 @@ def _mask_findings(findings: "list[Finding]", clean: "Collection[str]") -> "list
     for read in _TEXTS:
         texts.update(map(read, findings))
     texts.difference_update(clean)
-    if all(mask_text(text) == text for text in texts):
+    if len(_unchanged(texts)) == len(texts):
         return list(findings)
     return [mask_finding(f, clean) for f in findings]
 

@@ -13,11 +13,11 @@ import fnmatch
 import os
 import posixpath
 import stat
-import subprocess
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
 from prcheck.model import Finding
+from prcheck.processes import Output, output
 from prcheck.records import dataclass
 from prcheck.sources.yaml_loader import load_text
 
@@ -40,14 +40,8 @@ class SourceEntry:
 def find_root(start: Path) -> Path:
     """The git top level containing `start`, or `start` itself."""
     directory = start if start.is_dir() else start.parent
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()
-        return Path(out).resolve()
-    except (subprocess.CalledProcessError, FileNotFoundError):
-        return directory.resolve()
+    out = _show_toplevel(directory)
+    return Path(out).resolve() if out is not None else directory.resolve()
 
 
 def root_for(target: Path, cwd: Path) -> Path:
@@ -69,11 +63,20 @@ def root_for(target: Path, cwd: Path) -> Path:
 
 def _toplevel(folder: Path) -> Path | None:
     try:
-        out = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    except (subprocess.CalledProcessError, FileNotFoundError, NotADirectoryError):
+        out = _show_toplevel(folder)
+    except NotADirectoryError:
         return None
     return Path(os.path.realpath(out)) if out else None
+
+
+def _show_toplevel(folder: Path) -> str | None:
+    """`git rev-parse --show-toplevel` in `folder`; None where git refuses (not a repository,
+    an unsafe one) or is missing."""
+    try:
+        code, out = output(["git", "-C", str(folder), "rev-parse", "--show-toplevel"])
+    except FileNotFoundError:
+        return None
+    return os.fsdecode(out).strip() if code == 0 else None
 
 
 def contained_targets(paths: Sequence[str], cwd: Path, root: Path) -> tuple[list[Path], list[Finding]]:
@@ -104,9 +107,8 @@ class GitListing:
     def __init__(self, root: Path, targets: Sequence[Path]) -> None:
         rel = [os.path.relpath(t, root) for t in targets] or ["."]
         try:
-            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *rel],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self._process: Output | None = Output(
+                ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *rel])
         except FileNotFoundError:
             self._process = None
 
@@ -114,15 +116,14 @@ class GitListing:
         """The listed paths; None when `root` is not a git work tree (or git is missing)."""
         if self._process is None:
             return None
-        out, _ = self._process.communicate()
+        out = self._process.read()
         if self._process.returncode:
             return None
         return sorted({p for p in out.decode("utf-8", "surrogateescape").split("\0") if p})
 
     def close(self) -> None:
-        if self._process is not None and self._process.returncode is None:
+        if self._process is not None:
             self._process.kill()
-            self._process.communicate()
 
 
 def _walk_files(root: Path, targets: Sequence[Path]) -> list[str]:

@@ -13,7 +13,6 @@ import io
 import os
 import posixpath
 import shutil
-import subprocess
 import tempfile
 from dataclasses import field
 from pathlib import Path
@@ -23,6 +22,7 @@ from prcheck.records import dataclass
 from prcheck.render.worktree import GitError, resolve_commit
 
 if TYPE_CHECKING:
+    import subprocess
     import tarfile
 
 
@@ -31,6 +31,8 @@ def _git_bytes(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     cmd = ["git", "-c", "core.quotepath=off", "-c", f"core.hooksPath={os.devnull}", *args]
+    import subprocess  # only runs with a trusted ref pay for its import
+
     return subprocess.run(cmd, cwd=repo, env=env, capture_output=True, check=False)
 
 

@@ -111,6 +111,37 @@ def test_a_reader_that_left_ends_the_run_quietly_as_before(tmp_path: Path) -> No
     assert results[0] == results[1] == (1, b"")
 
 
+# The run fails inside the pipeline: a bug, a user's mistake found late, Ctrl-C.
+_FAILURES = {
+    "internal": "raise RuntimeError('boom')",
+    "user": "from prcheck.config import ConfigError; raise ConfigError('.prcheck.yaml: token=hunter2hunter2 is wrong')",
+    "interrupt": "raise KeyboardInterrupt",
+}
+
+
+@pytest.mark.parametrize("failure", sorted(_FAILURES))
+def test_a_failing_run_ends_as_the_click_command_ends_it(tmp_path: Path, failure: str) -> None:
+    write(tmp_path, FILES)
+    env = _env(tmp_path)
+    patch = ("import prcheck.pipeline\n"
+             f"def failing(options):\n    {_FAILURES[failure]}\n"
+             "prcheck.pipeline.run_check = failing\n")
+    fast = _run(patch + FAST, ["check", "ok.yaml"], tmp_path, env, capture_output=True)
+    assert (tmp_path / "probe").read_text() == "False"
+    slow = _run(patch + CLICK, ["check", "ok.yaml"], tmp_path, env, capture_output=True)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    assert fast.returncode == (130 if failure == "interrupt" else 2) and fast.stderr.startswith(b"prcheck: ")
+
+
+def test_the_console_script_is_the_fast_entry_point() -> None:
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["prcheck"] == "prcheck.cli_entry:main"
+    assert (Path(__file__).resolve().parents[2] / "prcheck" / "__main__.py").read_text().startswith(
+        "from prcheck.cli_entry import main\n")
+
+
 @pytest.mark.parametrize("args", [
     ["check", "-o", "a.json", "-o", "b.json", "ok.yaml"],
     ["check", "--render", "--no-render", "ok.yaml"],

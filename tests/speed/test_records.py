@@ -254,3 +254,48 @@ def test_the_fields_pass_is_the_standard_one(annotations, attributes, fast):
         record = _outcome(lambda c: dataclasses.dataclass(c, init=False, repr=False, eq=False), record)
     standard = _outcome(lambda c: dataclasses.dataclass(c, init=False, repr=False, eq=False), standard)
     assert described(record) == described(standard)
+
+
+CALLS = [((0,), {}), ((1, "y", (2,), [3], 9), {}), ((), {"a": 2, "tags": ["t"], "hidden": 1}),
+         ((), {}), ((1, "y", (), [], 5, 6), {}), ((1,), {"a": 2}), ((1,), {"nope": 1}), ((), {"b": "x"}),
+         ((1,), {"late": 3})]
+POST_INIT_CALLS = [(("r",), {}), (("r", 3, "given"), {"self": 4}), ((), {"rule": "r", "self": 5}), ((), {}),
+                   (("r", 1, "f", 2, 3), {}), (("r",), {"__dataclass_self__": 1})]
+
+
+@pytest.mark.parametrize("body, calls", [(_plain, CALLS), (_with_post_init, POST_INIT_CALLS)], ids=["plain", "post-init"])
+@pytest.mark.parametrize("options", [o for o in OPTIONS if o.get("init", True)], ids=str)
+def test_init_is_the_standard_one_before_and_after_it_is_compiled(options, body, calls):
+    """A record's `__init__` until its `COMPILE_AFTER`-th instance is one code object given the
+    record's parameters; then it is compiled. Both take the calls the standard one takes, make
+    the same instances and refuse the others with the same error."""
+    standard, record = _twins(options, body)
+
+    def outcome(cls: type, args: tuple, kwargs: dict) -> Any:
+        made = _outcome(lambda: cls(*args, **kwargs))
+        if isinstance(made, tuple):  # the error, its message naming the class
+            return made[0], made[1].replace("Record", "Standard")
+        return repr(made).replace("Record", "Standard"), dataclasses.asdict(made), vars(made) if not options.get("slots") else None
+
+    assert str(inspect.signature(record)) == str(inspect.signature(standard))  # before any instance
+    assert record.__init__.__code__.co_filename == "<records>"
+    for phase in ("first", "compiled"):
+        for args, kwargs in calls:
+            assert outcome(record, args, kwargs) == outcome(standard, args, kwargs), (phase, args, kwargs)
+        assert str(inspect.signature(record)) == str(inspect.signature(standard))
+        assert record.__init__.__qualname__ == "Record.__init__" and record.__init__.__name__ == "__init__"
+        assert repr(record.__init__.__defaults__) == repr(standard.__init__.__defaults__)
+        assert record.__init__.__annotations__ == standard.__init__.__annotations__
+        for _ in range(records.COMPILE_AFTER):
+            record(*calls[0][0], **calls[0][1])
+        assert record.__init__.__code__.co_filename == "<string>"
+
+
+def test_a_parameter_without_default_after_one_with_is_the_standard_error():
+    body = lambda name: type(name, (), {"__annotations__": {"a": "int", "b": "int"}, "a": 1, "__doc__": "doc",  # noqa: E731
+                                        "__module__": __name__, "__qualname__": name})
+    with pytest.raises(TypeError) as standard:
+        dataclasses.dataclass(body("Standard"))
+    with pytest.raises(TypeError) as record:
+        records.dataclass(body("Record"))
+    assert str(record.value) == str(standard.value) == "non-default argument 'b' follows default argument"

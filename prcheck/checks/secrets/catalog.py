@@ -56,10 +56,11 @@ RULES: Sequence[RuleInfo] = (
 def gitleaks_rules() -> list[RuleInfo]:
     """One entry per rule of the shipped gitleaks rule set."""
     from prcheck.checks.secrets.engine import _default_matcher
+    from prcheck.checks.secrets.gitleaks import load_default
 
-    matcher = _default_matcher()
-    engines = matcher.engines()
+    ruleset = load_default()
+    engines = _default_matcher().engines()
     return [RuleInfo(PREFIX + rule.id, rule.description.split(",")[0][:100] or rule.id, "error", engines[rule.id],
                      rule.description, "Revoke the credential, issue a new one and load it from a secret store.",
-                     f"policies/data/gitleaks/gitleaks.toml ({matcher.ruleset.origin})")
-            for rule in matcher.ruleset.rules]
+                     f"policies/data/gitleaks/gitleaks.toml ({ruleset.origin})")
+            for rule in ruleset.rules]

@@ -18,6 +18,7 @@ from typing import Collection, Iterable, Sequence
 import re2
 
 from prcheck.checks.secrets.decode import Unit
+from prcheck.checks.secrets.lazy_pattern import LazyPattern
 from prcheck.checks.secrets.matcher import _OPTIONS, Matcher, shannon_entropy
 from prcheck.checks.secrets.words import SecretWords
 from prcheck.records import dataclass
@@ -30,15 +31,18 @@ PREFIX = "secrets/"
 GENERIC = frozenset({"generic-api-key"})
 CONTEXT_PREFIXES = ("curl-", "generic-")
 
+# Compiled when first used: they judge a URL's password, a generic match or a value under a
+# secret-like key, and most runs' texts hold none.
 # scheme://user:password@host (user may be empty: https://:token@host)
-_URL_CREDENTIALS = re2.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,20}://([^\s/:@'\"`<>]*):([^\s/@'\"`]+)@[^\s/@'\"`]", _OPTIONS)
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-_DIGEST = re.compile(r"^(?:sha1|sha224|sha256|sha384|sha512|md5)[:=-][0-9a-f]+$", re.IGNORECASE)
-_HEX = re.compile(r"^[0-9a-f]+$|^[0-9A-F]+$")
+_URL_CREDENTIALS = LazyPattern(re2.compile, r"(?i)\b[a-z][a-z0-9+.-]{1,20}://([^\s/:@'\"`<>]*):([^\s/@'\"`]+)@"
+                                            r"[^\s/@'\"`]", _OPTIONS)
+_UUID = LazyPattern(re.compile, r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_DIGEST = LazyPattern(re.compile, r"^(?:sha1|sha224|sha256|sha384|sha512|md5)[:=-][0-9a-f]+$", re.IGNORECASE)
+_HEX = LazyPattern(re.compile, r"^[0-9a-f]+$|^[0-9A-F]+$")
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
-_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+={0,2}$")
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-_PATH = re.compile(r"^/?[\w.${}-]+(?:/[\w.${}-]+)+/?$")
+_BASE64 = LazyPattern(re.compile, r"^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+={0,2}$")
+_URL = LazyPattern(re.compile, r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_PATH = LazyPattern(re.compile, r"^/?[\w.${}-]+(?:/[\w.${}-]+)+/?$")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from prcheck.checks.secrets.detector import (
     Hit,
     settle,
 )
-from prcheck.checks.secrets.gitleaks import RuleSet, RuleSetError, load_default, parse
+from prcheck.checks.secrets.gitleaks import RuleSet, RuleSetError, load_default, parse, shipped_rules
 from prcheck.checks.secrets.matcher import Matcher
 from prcheck.checks.secrets.words import default_words
 from prcheck.model import Document, Finding
@@ -125,7 +125,7 @@ def _extend_files(text: str, locate: Callable[[str], Path], root: Path, depth: i
 
 @functools.cache
 def _default_matcher() -> Matcher:
-    return Matcher(load_default())
+    return Matcher(shipped_rules())
 
 
 def ruleset_for(settings: SecretsSettings) -> RuleSet:

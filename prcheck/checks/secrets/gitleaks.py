@@ -85,6 +85,46 @@ class RuleSet:
     def without(self, ids: frozenset[str]) -> RuleSet:
         return replace(self, rules=tuple(r for r in self.rules if r.id not in ids), disabled=self.disabled | ids)
 
+    # What `Matcher` reads of a rule set; `ShippedRules` answers the same without building rules.
+
+    def rule_keys(self) -> list[tuple[tuple[str, ...], bool]]:
+        """Per rule, in order: its keywords and whether it has a regex."""
+        return [(r.keywords, r.regex is not None) for r in self.rules]
+
+    def rule(self, index: int) -> Rule:
+        return self.rules[index]
+
+    def shipped_rule(self, index: int) -> bool:
+        return self.rules[index] in self.shipped
+
+
+class ShippedRules:
+    """The shipped rule set (`load_default()`: the same rules, in the same order) as a check
+    reads it: every rule's keywords now, the rule itself (read from the parsed copy and
+    checked as `parse` checks it) only when a text holds one of its keywords. Building and
+    checking all ~230 rules was a tenth of a one-file run's own work, for the three or so
+    that a manifest's text reaches. A test builds every rule both ways and compares them."""
+
+    def __init__(self, entries: list[tuple[Any, str, int]], allowlists: tuple[Allowlist, ...], origin: str) -> None:
+        self._entries = entries  # (the rule's TOML table, its file's origin, its index there)
+        self._rules: dict[int, Rule] = {}
+        self.allowlists = allowlists
+        self.shipped = frozenset(allowlists)
+        self.origin = origin
+
+    def rule_keys(self) -> list[tuple[tuple[str, ...], bool]]:
+        return [(tuple(k.lower() for k in entry.get("keywords") or ()), entry.get("regex") is not None)
+                for entry, _, _ in self._entries]
+
+    def rule(self, index: int) -> Rule:
+        rule = self._rules.get(index)
+        if rule is None:
+            rule = self._rules[index] = _rule(*self._entries[index])
+        return rule
+
+    def shipped_rule(self, index: int) -> bool:
+        return True
+
 
 def default_path() -> Path:
     from prcheck.checks.policy.builtin_catalog import pack_dir
@@ -126,18 +166,38 @@ def _ruleset(raw: Mapping[str, Any], origin: str, read: Callable[[str], tuple[st
                    shipped=base.shipped.intersection([*merged.values(), *base.allowlists]))
 
 
+UPSTREAM_ORIGIN = f"gitleaks {UPSTREAM_VERSION} default rules"
+
+
 @functools.cache
 def load_default() -> RuleSet:
     """gitleaks' default rule file plus prcheck's additions (prcheck-extra.toml, same format).
     Parsed once per process: the rule set is immutable."""
     path = default_path()
     parsed = _parsed_copy(path.parent)
-    upstream = _shipped(path, f"gitleaks {UPSTREAM_VERSION} default rules", parsed)
+    upstream = _shipped(path, UPSTREAM_ORIGIN, parsed)
     extra = _shipped(path.parent / EXTRA_FILE, EXTRA_FILE, parsed)
     taken = {r.id for r in upstream.rules}
     rules = upstream.rules + tuple(r for r in extra.rules if r.id not in taken)
     allowlists = upstream.allowlists + extra.allowlists
     return replace(upstream, rules=rules, allowlists=allowlists, shipped=frozenset([*rules, *allowlists]))
+
+
+@functools.cache
+def shipped_rules() -> ShippedRules | RuleSet:
+    """`load_default()` for a check: its rules built when first needed (`ShippedRules`), from
+    the parsed copy; without a fresh copy, `load_default()` itself."""
+    path = default_path()
+    parsed = _parsed_copy(path.parent)
+    upstream, extra = _fresh_copy(path, parsed), _fresh_copy(path.parent / EXTRA_FILE, parsed)
+    if upstream is None or extra is None:
+        return load_default()
+    entries = [(entry, UPSTREAM_ORIGIN, i) for i, entry in enumerate(upstream.get("rules") or ())]
+    taken = {entry.get("id") for entry, _, _ in entries}
+    entries += [(entry, EXTRA_FILE, i) for i, entry in enumerate(extra.get("rules") or ())
+                if entry.get("id") not in taken]
+    allowlists = _global_allowlists(upstream, UPSTREAM_ORIGIN) + _global_allowlists(extra, EXTRA_FILE)
+    return ShippedRules(entries, allowlists, UPSTREAM_ORIGIN)
 
 
 # The shipped TOML files as JSON, with the digest of the text each was parsed from: the
@@ -147,14 +207,21 @@ PARSED_COPY = "parsed.json"
 
 
 def _shipped(path: Path, origin: str, parsed: Mapping[str, Any]) -> RuleSet:
-    text = path.read_text(encoding="utf-8")
+    raw = _fresh_copy(path, parsed)
+    return _ruleset(raw, origin, None, 0) if raw is not None else parse(path.read_text(encoding="utf-8"), origin)
+
+
+def _fresh_copy(path: Path, parsed: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The TOML file at `path` as the parsed copy holds it, None when the copy is not of its text."""
     entry = parsed.get(path.name)
-    if isinstance(entry, dict) and entry.get("digest") == _digest(text):
-        return _ruleset(entry["rules"], origin, None, 0)
-    return parse(text, origin)
+    if isinstance(entry, dict) and entry.get("digest") == _digest(path.read_text(encoding="utf-8")):
+        return entry["rules"]
+    return None
 
 
+@functools.cache
 def _parsed_copy(folder: Path) -> Mapping[str, Any]:
+    """Read once per process (`load_default` and `shipped_rules` both read it); never changed."""
     import json
 
     try:

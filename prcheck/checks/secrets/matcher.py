@@ -23,7 +23,7 @@ from typing import Any, Collection, Iterator, Sequence
 
 import re2
 
-from prcheck.checks.secrets.gitleaks import Allowlist, Rule, RuleSet
+from prcheck.checks.secrets.gitleaks import Allowlist, Rule, RuleSet, ShippedRules
 from prcheck.records import dataclass
 
 FALLBACK_MAX_CHARS = 100_000
@@ -39,6 +39,8 @@ FEW_RULES = 8
 BATCH_CHARS = 32_768
 MAX_PROBE_MATCHES = 1000
 LINE_REACH = 4096
+# Characters the keyword prefilter reads one keyword at a time before it builds its RE2 set.
+SET_FROM = 16_384
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False
@@ -271,27 +273,41 @@ def _repeats_around(tokens: list[tuple[str, str]], at: int) -> bool:
 class _Compiled:
     def __init__(self, rule: Rule, shipped: bool = False) -> None:
         self.rule = rule
-        self.regex = Pattern(rule.regex) if rule.regex is not None else None
+        self._regex: Pattern | None = None
         self._probe: Any = False  # False: not built yet; None: this rule cannot be probed in a batch
         self.path = Pattern(rule.path) if rule.path is not None else None
-        # A shipped rule's allowlists are compiled when one of its matches needs them: the generic
-        # rule (keyword `api`, in every manifest) carries ~1,500 stopwords, most of a one-file
-        # run's RE2 compiling, though its probe rarely matches anything.
+        # A shipped rule's regex is compiled when a text is scanned with it, and its allowlists when
+        # one of its matches needs them: most texts only meet its probe (the generic rule, keyword
+        # `api`, is probed in every manifest), and the generic rule carries ~1,500 stopwords. Any
+        # other rule is compiled now, so that a broken one fails the run whatever it checks.
         self.allow = [_Allow(a, now=not shipped) for a in rule.allowlists]
-        if self.regex is not None and rule.secret_group > self.regex.groups:
-            raise ValueError(f"rule {rule.id}: secretGroup {rule.secret_group} but the regex has "
-                             f"{self.regex.groups} group(s)")
+        if not shipped:
+            _ = self.regex
+
+    @property
+    def regex(self) -> Pattern | None:
+        if self._regex is None and self.rule.regex is not None:
+            regex = Pattern(self.rule.regex)
+            if self.rule.secret_group > regex.groups:
+                raise ValueError(f"rule {self.rule.id}: secretGroup {self.rule.secret_group} but the regex has "
+                                 f"{regex.groups} group(s)")
+            self._regex = regex
+        return self._regex
 
     @property
     def engine(self) -> str:
-        return self.regex.engine if self.regex is not None else "path"
+        regex = self.regex
+        return regex.engine if regex is not None else "path"
 
     @property
     def probe(self) -> Any:
         """The rule's RE2 regex without anchors, for `Matcher.suspects`; None for a rule that
-        runs on Python `re` or whose pattern `batch_pattern` cannot rewrite."""
+        runs on Python `re` or whose pattern `batch_pattern` cannot rewrite. RE2 takes the
+        rewrite of a pattern exactly when it takes the pattern (the rewrite only widens its
+        anchors), so a shipped rule's probe needs no compiled regex."""
         if self._probe is False:
-            source = batch_pattern(self.rule.regex) if self.engine == "re2" and self.rule.regex else None
+            source = batch_pattern(self.rule.regex) if self.rule.regex and (
+                self._regex is None or self._regex.engine == "re2") else None
             try:
                 self._probe = re2.compile(source, _OPTIONS) if source is not None else None
             except re2.error:
@@ -302,15 +318,17 @@ class _Compiled:
 class Matcher:
     """A rule set, each rule compiled the first time a text holds one of its keywords
     (compiling all ~230 shipped patterns would cost more than checking a pull request's
-    few files). Rules the rule set did not ship are compiled here, so a broken rule
-    file fails every run the same way. Safe to share; compiled rules are only added."""
+    few files); the shipped rules (`ShippedRules`) are even built only then. Rules the rule
+    set did not ship are compiled here, so a broken rule file fails every run the same way.
+    Safe to share; compiled rules are only added."""
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    def __init__(self, ruleset: RuleSet | ShippedRules) -> None:
         self.ruleset = ruleset
-        self._rules = ruleset.rules
+        keys = ruleset.rule_keys()
+        self._size = len(keys)
         self._compiled: dict[int, _Compiled] = {}
-        for i, rule in enumerate(self._rules):
-            if rule not in ruleset.shipped:
+        for i in range(self._size):
+            if not ruleset.shipped_rule(i):
                 self._compile(i)
         try:
             self.global_allow = [_Allow(a, now=a not in ruleset.shipped) for a in ruleset.allowlists]
@@ -318,32 +336,28 @@ class Matcher:
             from prcheck.checks.secrets.gitleaks import RuleSetError
 
             raise RuleSetError(f"{ruleset.origin}: global allowlist: {exc}") from None
-        keywords = sorted({k for r in self._rules for k in r.keywords if k})
+        keywords = sorted({k for words, _ in keys for k in words if k})
         self._keyword_rules: list[list[int]] = [[] for _ in keywords]
         index = {k: i for i, k in enumerate(keywords)}
         self._always: list[int] = []
-        for i, rule in enumerate(self._rules):
-            if rule.regex is None:
+        for i, (words, has_regex) in enumerate(keys):
+            if not has_regex:
                 continue
-            if rule.keywords:
-                for k in rule.keywords:
+            if words:
+                for k in words:
                     self._keyword_rules[index[k]].append(i)
             else:
                 self._always.append(i)
         self._keywords = keywords
-        self._set: Any = None
-        if keywords:
-            self._set = re2.Set.SearchSet(_OPTIONS)
-            for keyword in keywords:
-                self._set.Add(re2.escape(keyword))
-            self._set.Compile()
+        self._set: Any = None  # the RE2 set of all keywords, built when `_found_keywords` needs it
+        self._read = 0  # characters `_found_keywords` read without it
 
     def _compile(self, index: int) -> _Compiled:
         compiled = self._compiled.get(index)
         if compiled is None:
             try:
-                rule = self._rules[index]
-                compiled = self._compiled[index] = _Compiled(rule, shipped=rule in self.ruleset.shipped)
+                compiled = self._compiled[index] = _Compiled(self.ruleset.rule(index),
+                                                             shipped=self.ruleset.shipped_rule(index))
             except ValueError as exc:
                 from prcheck.checks.secrets.gitleaks import RuleSetError
 
@@ -353,15 +367,34 @@ class Matcher:
     @property
     def rules(self) -> list[_Compiled]:
         """Every rule compiled (for listings; a scan compiles only what it needs)."""
-        return [self._compile(i) for i in range(len(self._rules))]
+        return [self._compile(i) for i in range(self._size)]
 
     def engines(self) -> dict[str, str]:
         """rule id → `re2`, `re` (fallback) or `path` (a rule on file names only)."""
         return {c.rule.id: c.engine for c in self.rules}
 
+    def _found_keywords(self, lowered: str) -> list[int]:
+        """Indices of the keywords that occur in `lowered`. Until the texts read add up to
+        `SET_FROM` characters, one substring test per keyword; from then on one pass of the RE2
+        set of all keywords, whose building costs as much as the tests over ~16,000
+        characters: a one-file check never builds it, a run over many files builds it once.
+        Both find exactly the keywords that are substrings of the text."""
+        if self._set is None:
+            if not self._keywords:
+                return []
+            self._read += len(lowered)
+            if self._read <= SET_FROM:
+                return [i for i, keyword in enumerate(self._keywords) if keyword in lowered]
+            keywords = re2.Set.SearchSet(_OPTIONS)
+            for keyword in self._keywords:
+                keywords.Add(re2.escape(keyword))
+            keywords.Compile()
+            self._set = keywords
+        return self._set.Match(lowered)
+
     def candidates(self, lowered: str) -> list[int]:
         """Indices of the rules whose keywords occur in `lowered` (plus rules without keywords)."""
-        found = self._set.Match(lowered) if self._set is not None else []
+        found = self._found_keywords(lowered)
         if not found:
             return list(self._always)
         picked = set(self._always)
@@ -490,16 +523,17 @@ class Matcher:
 
     def _rule_matches(self, compiled: _Compiled, text: str, offset: int, stop: int, path: str) -> Iterator[Match]:
         rule = compiled.rule
-        assert compiled.regex is not None
+        regex = compiled.regex
+        assert regex is not None
         chunk = text if (offset, stop) == (0, len(text)) else text[offset:stop]
-        for count, found in enumerate(compiled.regex.finditer(chunk)):
+        for count, found in enumerate(regex.finditer(chunk)):
             if count >= MAX_MATCHES_PER_RULE:
                 return
             start, end = found.span()
             if rule.secret_group:
                 start, end = found.span(rule.secret_group)
-            elif compiled.regex.groups:
-                for g in range(1, compiled.regex.groups + 1):
+            elif regex.groups:
+                for g in range(1, regex.groups + 1):
                     g_start, g_end = found.span(g)
                     if g_start >= 0 and g_end > g_start:
                         start, end = g_start, g_end

@@ -17,6 +17,7 @@ from typing import Any
 import re2
 
 from prcheck import shipped_yaml
+from prcheck.checks.secrets.lazy_pattern import LazyPattern
 from prcheck.checks.secrets.matcher import _OPTIONS
 from prcheck.pyyaml_import import safe_load
 from prcheck.records import dataclass
@@ -25,17 +26,19 @@ _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 HASH_WORDS = frozenset({"CHECKSUM", "HASH", "DIGEST", "SHA", "SHA1", "SHA256", "SHA512", "MD5", "FINGERPRINT",
                         "INTEGRITY", "CHECKSUMS"})
-_PLAIN_WORDS = re.compile(r"^[A-Za-z][A-Za-z'’,.:;!?()-]*(?:\s+[A-Za-z][A-Za-z'’,.:;!?()-]*)+$")
+# Compiled when first used, as the reference and placeholder patterns are: only a value a
+# rule reports, or one under a secret-like key, is judged a placeholder.
+_PLAIN_WORDS = LazyPattern(re.compile, r"^[A-Za-z][A-Za-z'’,.:;!?()-]*(?:\s+[A-Za-z][A-Za-z'’,.:;!?()-]*)+$")
 # A PEM block: BEGIN line, optional headers, body, END line.
-_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*)-----(.*?)-----END [A-Z0-9 ]*-----", re.DOTALL)
-_PEM_HEADER = re.compile(r"^[A-Za-z-]+:.*$", re.MULTILINE)
-_BASE64_BODY = re.compile(r"^[A-Za-z0-9+/=\s]+$")
+_PEM = LazyPattern(re.compile, r"-----BEGIN ([A-Z0-9 ]*)-----(.*?)-----END [A-Z0-9 ]*-----", re.DOTALL)
+_PEM_HEADER = LazyPattern(re.compile, r"^[A-Za-z-]+:.*$", re.MULTILINE)
+_BASE64_BODY = LazyPattern(re.compile, r"^[A-Za-z0-9+/=\s]+$")
 
 
 def _alternation(patterns: list[str]) -> Any:
     if not patterns:
         return None
-    return re2.compile("(?i)" + "|".join(f"(?:{p})" for p in patterns), _OPTIONS)
+    return LazyPattern(re2.compile, "(?i)" + "|".join(f"(?:{p})" for p in patterns), _OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class SecretWords:
     secret_suffixes: tuple[str, ...]
     not_secret_last_words: frozenset[str]
     not_secret_first_words: frozenset[str]
-    reference: Any  # one RE2 alternation
+    reference: Any  # one RE2 alternation (a `LazyPattern`: most runs never ask)
     placeholder: Any
     _names: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
     _plain: set[str | None] = field(default_factory=lambda: {None}, compare=False, hash=False, repr=False)

@@ -1,0 +1,100 @@
+"""`processes.Output` starts git without `subprocess`: what it reads, the exit code, a missing
+command and a killed one are what `subprocess` gives, and collection's git questions answer as
+they did with it (a repository, a folder outside one, a repository git refuses, no git)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from prcheck import processes
+from prcheck.sources import collect
+from tests.conftest import git, write
+
+COMMANDS = [
+    ["git", "--version"],
+    ["sh", "-c", "printf 'out\\0put'; echo err >&2; exit 3"],
+    ["sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x"],  # more than a pipe holds
+    ["sh", "-c", "ls /proc/self/fd"],  # the descriptors it inherits
+    ["sh", "-c", "kill -TERM $$"],
+]
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[-1][:30])
+def test_output_is_what_subprocess_reads(argv):
+    done = subprocess.run(argv, capture_output=True)
+    assert processes.output(argv) == (done.returncode, done.stdout)
+
+
+def _signals(status: bytes) -> dict[str, int]:
+    """Blocked and ignored signals of a /proc status, among the standard ones: glibc's
+    posix_spawn (which `subprocess` itself uses for some calls) also leaves its two internal
+    real-time signals ignored until the child's C library sets them up."""
+    fields = dict(line.split(b":\t") for line in status.splitlines() if line.startswith((b"SigBlk", b"SigIgn")))
+    return {k.decode(): int(v, 16) & ((1 << 31) - 1) for k, v in fields.items()}
+
+
+def test_a_child_starts_with_the_signals_subprocess_gives_it():
+    argv = ["cat", "/proc/self/status"]
+    assert _signals(processes.output(argv)[1]) == _signals(subprocess.run(argv, capture_output=True).stdout)
+    assert _signals(processes.output(argv)[1])["SigIgn"] == 0  # SIGPIPE and SIGXFSZ, ignored by Python, are not
+
+
+def test_a_missing_command_raises_as_subprocess_does(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(FileNotFoundError):
+        subprocess.run(["git", "--version"])
+    with pytest.raises(FileNotFoundError):
+        processes.Output(["git", "--version"])
+
+
+def test_a_killed_command_leaves_no_process():
+    child = processes.Output(["sleep", "30"])
+    child.kill()
+    assert child.returncode == -9
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # reaped
+    child.kill()  # again: nothing to do
+    assert child.read() == b""
+
+
+def _subprocess_toplevel(folder: Path) -> str | None:
+    """What collection asked git with `subprocess` before."""
+    try:
+        done = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                              capture_output=True, text=True, check=True)
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return None
+    return done.stdout.strip()
+
+
+def test_the_top_level_is_what_git_said_through_subprocess(repo, tmp_path, monkeypatch):
+    write(repo, {"deploy/app.yaml": "a: 1\n"})
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    refused = tmp_path / "foreign"
+    refused.mkdir()
+    git(refused, "init", "-q")
+    for path in [refused, *refused.rglob("*")]:
+        os.lchown(path, 12345, 12345)  # another user's repository: git refuses it (safe.directory)
+    folders = [repo, repo / "deploy", outside, refused, tmp_path / "missing"]
+    for folder in folders:
+        assert collect._show_toplevel(folder) == _subprocess_toplevel(folder), folder
+    assert collect._show_toplevel(repo / "deploy") == str(repo.resolve())
+    assert collect._show_toplevel(refused) is None and collect.find_root(refused) == refused.resolve()
+    assert collect.root_for(Path("deploy/app.yaml"), repo) == repo.resolve()
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))  # no git at all: plain folders
+    assert collect._show_toplevel(repo) is None and collect.find_root(repo / "deploy") == (repo / "deploy").resolve()
+    assert collect.GitListing(repo, [repo]).files() is None
+
+
+def test_a_listing_is_what_git_lists(repo):
+    write(repo, {".gitignore": "ignored/\n", "a.yaml": "a: 1\n", "ignored/b.yaml": "b: 1\n", "c d/é.yaml": "c: 1\n"})
+    git(repo, "add", "a.yaml")
+    done = subprocess.run(["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                           "--", "."], capture_output=True, check=True)
+    expected = sorted({p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
+    assert collect.GitListing(repo, [repo]).files() == expected == [".gitignore", "a.yaml", "c d/é.yaml"]
