@@ -3,12 +3,13 @@
     python benchmarks/regex_seed_record.py CORPUS [--check]
 
 CORPUS is a generated corpus folder holding a git repository (see `corpus.py`); the runs
-work on a scratch copy of it: a one-file check in every output format, a file that takes
-the general YAML path (PyYAML), the whole repository, and `--base HEAD~1` after a one-file
-change. Every pattern a run asks `re` for (hit or miss, with the module asking) is kept:
-the list is what the build compiles into the seed (`prcheck/regex_seed.py`). It prints,
-per run, how many patterns `re` had to compile because the seed did not have them; with
-`--check` it only prints (run it after `python hatch_build.py`, so the seed is current).
+work on a scratch copy of it: a one-file check in every output format, a file that takes the
+general YAML path (PyYAML), a file of secret-looking values, the whole repository, and
+`--base HEAD~1` after a one-file change. Every pattern a run asks `re` for (hit or miss,
+with the module asking) is kept: the list is what the build compiles into the seed
+(`prcheck/regex_seed.py`). It prints, per run, how many patterns `re` had to compile
+because the seed did not have them; with `--check` it only prints (run it after
+`python hatch_build.py`, so the seed is current).
 """
 
 from __future__ import annotations
@@ -43,6 +44,23 @@ apiVersion: v1
 kind: Service
 metadata: {name: general, labels: *labels}
 spec: {selector: *labels, ports: [{port: 80}]}
+"""
+# secret-looking values: the secrets check and the report's masking build what only such texts need
+SECRETS = """\
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData:
+  password: Correct-Horse-Battery-9
+  url: postgres://admin:S3cr3tP4ss@db.example:5432/app
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data:
+  API_TOKEN: """ + "ghp_" + "R7mK2pQ9xT4vB8nL3wZ6yH1cF5dJ0sA2gE9u" + """
+  endpoint: https://example.com/hook?api_key=0123456789abcdef0123
+  key.pem: "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----"
 """
 
 # Runs `prcheck ARGS` and writes every (pattern, flags) `re._compile` is asked for to OUT:
@@ -79,9 +97,10 @@ def scratch_repository(corpus: Path, scratch: Path) -> Path:
     tree = scratch / "repo"
     shutil.copytree(corpus, tree, symlinks=True)
     (tree / "general.yaml").write_text(GENERAL, encoding="utf-8")
+    (tree / "secrets.yaml").write_text(SECRETS, encoding="utf-8")
     git = ["git", "-C", str(tree), "-c", "user.name=record", "-c", "user.email=record@example.invalid"]
     subprocess.run([*git, "add", "-A"], check=True, capture_output=True)
-    subprocess.run([*git, "commit", "-qm", "general path"], check=True, capture_output=True)
+    subprocess.run([*git, "commit", "-qm", "general path, secrets"], check=True, capture_output=True)
     changed = tree / ONE
     changed.write_text(changed.read_text(encoding="utf-8").replace("replicas: ", "replicas: 1", 1), encoding="utf-8")
     subprocess.run([*git, "commit", "-qam", "one change"], check=True, capture_output=True)
@@ -91,6 +110,7 @@ def scratch_repository(corpus: Path, scratch: Path) -> Path:
 def runs() -> list[list[str]]:
     never = ["--fail-on", "never"]
     return [*(["check", ONE, *never, "--format", f] for f in FORMATS), ["check", "general.yaml", *never],
+            *(["check", "secrets.yaml", *never, "--format", f] for f in ("text", "sarif")),
             ["check", ".", *never, "--format", "json"], ["check", "--base", "HEAD~1", *never, "--format", "json"]]
 
 

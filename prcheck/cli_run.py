@@ -136,7 +136,9 @@ def run_check(paths: tuple[str, ...], config_file: str | None, quiet: bool, form
               outputs: tuple[str, ...], summary: bool, **flags: Any) -> None:
     """`prcheck check` with flags that passed `usage_problem`: run, report, publish, exit."""
     from prcheck.gcpause import paused_gc
+    from prcheck.processes import Toplevel
 
+    home = Toplevel(Path.cwd())  # git answers while the stages import; the trust stage reads it
     with paused_gc():  # every module a check loads lives to the end: no cyclic GC passes over them
         from prcheck.pipeline import run_check as run_pipeline
         from prcheck.trust import decide
@@ -147,7 +149,7 @@ def run_check(paths: tuple[str, ...], config_file: str | None, quiet: bool, form
 
         flags["base"], came_from = auto_base(Path.cwd())
         echo(f"prcheck: --base auto: merge base {flags['base'][:12]} with {came_from}", err=True)
-    with decide(given or ["."], config_file, flags, Path.cwd()) as decision:
+    with decide(given or ["."], config_file, flags, Path.cwd(), home) as decision:
         opts, fail_on = decision.config, decision.fail_on
         report = run_pipeline(opts)
     emit_reports(report, formats, outputs, quiet, fail_on, summary=summary)

@@ -1,10 +1,11 @@
-"""How prcheck starts other processes: worker processes, and git's short queries."""
+"""How prcheck starts other processes: worker processes, and git's short questions."""
 
 from __future__ import annotations
 
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
@@ -96,8 +97,25 @@ def _inherited() -> list[int]:
     return found
 
 
-def output(argv: Sequence[str]) -> tuple[int, bytes]:
-    """(exit code, standard output) of a command run to its end; see `Output`."""
-    child = Output(argv)
-    out = child.read()
-    return child.returncode or 0, out
+class Toplevel:
+    """`git rev-parse --show-toplevel` in `folder`, started when made and read on `text()`.
+
+    Every run asks where the working folder's repository starts before it can read its
+    config; git takes a few milliseconds to answer, mostly starting up. `prcheck check`
+    asks before it imports the stages, so the answer is ready when the trust stage reads
+    it (`collect.root_for`) instead of being waited for then."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        try:
+            self._process: Output | None = Output(["git", "-C", str(folder), "rev-parse", "--show-toplevel"])
+        except (FileNotFoundError, NotADirectoryError):  # no git on PATH: every folder is a plain one
+            self._process = None
+
+    def text(self) -> str | None:
+        """What git printed, stripped; None where git refuses (not a repository, an unsafe
+        one) or is missing."""
+        if self._process is None:
+            return None
+        out = self._process.read()
+        return os.fsdecode(out).strip() if self._process.returncode == 0 else None

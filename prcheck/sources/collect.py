@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
 from prcheck.model import Finding
-from prcheck.processes import Output, output
+from prcheck.processes import Output, Toplevel
 from prcheck.records import dataclass
 from prcheck.sources.yaml_loader import load_text
 
@@ -40,43 +40,31 @@ class SourceEntry:
 def find_root(start: Path) -> Path:
     """The git top level containing `start`, or `start` itself."""
     directory = start if start.is_dir() else start.parent
-    out = _show_toplevel(directory)
+    out = Toplevel(directory).text()
     return Path(out).resolve() if out is not None else directory.resolve()
 
 
-def root_for(target: Path, cwd: Path) -> Path:
+def root_for(target: Path, cwd: Path, home: Toplevel | None = None) -> Path:
     """The repository a command-line path belongs to, found without following a
     link inside it: a pull request can turn `clusters/` (the action's `paths:`) or
     a file named by pre-commit into a symlink, and resolving it first would move
     the root out of the checkout. A path under the working folder's repository
     belongs to that repository; any other path to the one holding its nearest
-    ancestor that is not a link."""
+    ancestor that is not a link. `home`, when given, is the question about the
+    working folder's top level, asked earlier."""
     lexical = Path(os.path.normpath(cwd / target))
-    home = _toplevel(cwd)
-    if home is not None and (lexical == home or home in lexical.parents):
-        return home
+    home_root = _toplevel(home if home is not None and home.folder == cwd else None, cwd)
+    if home_root is not None and (lexical == home_root or home_root in lexical.parents):
+        return home_root
     anchor = lexical
     while (anchor.is_symlink() or not anchor.exists()) and anchor != anchor.parent:
         anchor = anchor.parent
     return find_root(anchor)
 
 
-def _toplevel(folder: Path) -> Path | None:
-    try:
-        out = _show_toplevel(folder)
-    except NotADirectoryError:
-        return None
+def _toplevel(asked: Toplevel | None, folder: Path) -> Path | None:
+    out = (asked or Toplevel(folder)).text()
     return Path(os.path.realpath(out)) if out else None
-
-
-def _show_toplevel(folder: Path) -> str | None:
-    """`git rev-parse --show-toplevel` in `folder`; None where git refuses (not a repository,
-    an unsafe one) or is missing."""
-    try:
-        code, out = output(["git", "-C", str(folder), "rev-parse", "--show-toplevel"])
-    except FileNotFoundError:
-        return None
-    return os.fsdecode(out).strip() if code == 0 else None
 
 
 def contained_targets(paths: Sequence[str], cwd: Path, root: Path) -> tuple[list[Path], list[Finding]]:

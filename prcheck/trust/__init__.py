@@ -24,6 +24,7 @@ from typing import Any, Iterator, Mapping
 
 from prcheck import config as config_file
 from prcheck.model import Finding
+from prcheck.processes import Toplevel
 from prcheck.records import dataclass
 from prcheck.runconfig import RunConfig
 from prcheck.sources.collect import root_for
@@ -155,9 +156,11 @@ def config_mapping(config_path: str | None, cwd: Path, root: Path, ref: str | No
 
 
 @contextmanager
-def decide(paths: list[str], config_path: str | None, flags: Mapping[str, Any], cwd: Path) -> Iterator[Decision]:
-    """The run's `RunConfig` (and `--fail-on`); the trusted ref's files live until the block ends."""
-    root = root_for(Path(paths[0]), cwd)
+def decide(paths: list[str], config_path: str | None, flags: Mapping[str, Any], cwd: Path,
+           home: Toplevel | None = None) -> Iterator[Decision]:
+    """The run's `RunConfig` (and `--fail-on`); the trusted ref's files live until the block ends.
+    `home`: git's answer about `cwd`'s top level, asked earlier (`collect.root_for`)."""
+    root = root_for(Path(paths[0]), cwd, home)
     notices: list[Finding] = []
     ref = flags.get("trusted_ref")
     if not ref:

@@ -12,7 +12,14 @@ import pytest
 
 from prcheck import processes
 from prcheck.sources import collect
+from prcheck.processes import Toplevel
 from tests.conftest import git, write
+
+
+def _output(argv: list[str]) -> tuple[int | None, bytes]:
+    child = processes.Output(argv)
+    out = child.read()
+    return child.returncode, out
 
 COMMANDS = [
     ["git", "--version"],
@@ -26,7 +33,7 @@ COMMANDS = [
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[-1][:30])
 def test_output_is_what_subprocess_reads(argv):
     done = subprocess.run(argv, capture_output=True)
-    assert processes.output(argv) == (done.returncode, done.stdout)
+    assert _output(argv) == (done.returncode, done.stdout)
 
 
 def _signals(status: bytes) -> dict[str, int]:
@@ -39,8 +46,8 @@ def _signals(status: bytes) -> dict[str, int]:
 
 def test_a_child_starts_with_the_signals_subprocess_gives_it():
     argv = ["cat", "/proc/self/status"]
-    assert _signals(processes.output(argv)[1]) == _signals(subprocess.run(argv, capture_output=True).stdout)
-    assert _signals(processes.output(argv)[1])["SigIgn"] == 0  # SIGPIPE and SIGXFSZ, ignored by Python, are not
+    assert _signals(_output(argv)[1]) == _signals(subprocess.run(argv, capture_output=True).stdout)
+    assert _signals(_output(argv)[1])["SigIgn"] == 0  # SIGPIPE and SIGXFSZ, ignored by Python, are not
 
 
 def test_a_missing_command_raises_as_subprocess_does(tmp_path, monkeypatch):
@@ -82,13 +89,21 @@ def test_the_top_level_is_what_git_said_through_subprocess(repo, tmp_path, monke
         os.lchown(path, 12345, 12345)  # another user's repository: git refuses it (safe.directory)
     folders = [repo, repo / "deploy", outside, refused, tmp_path / "missing"]
     for folder in folders:
-        assert collect._show_toplevel(folder) == _subprocess_toplevel(folder), folder
-    assert collect._show_toplevel(repo / "deploy") == str(repo.resolve())
-    assert collect._show_toplevel(refused) is None and collect.find_root(refused) == refused.resolve()
+        assert Toplevel(folder).text() == _subprocess_toplevel(folder), folder
+    assert Toplevel(repo / "deploy").text() == str(repo.resolve())
+    assert Toplevel(refused).text() is None and collect.find_root(refused) == refused.resolve()
+    for cwd, target in ((repo, "deploy/app.yaml"), (repo / "deploy", "app.yaml"), (outside, "../repo/deploy"),
+                        (refused, "."), (outside, ".")):
+        asked_before = Toplevel(cwd)  # as `prcheck check` asks it, before the stages import
+        assert collect.root_for(Path(target), cwd, asked_before) == collect.root_for(Path(target), cwd), (cwd, target)
     assert collect.root_for(Path("deploy/app.yaml"), repo) == repo.resolve()
+    assert collect.root_for(Path("."), outside) == outside.resolve()
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))  # no git at all: plain folders
-    assert collect._show_toplevel(repo) is None and collect.find_root(repo / "deploy") == (repo / "deploy").resolve()
+    assert Toplevel(repo).text() is None and collect.find_root(repo / "deploy") == (repo / "deploy").resolve()
     assert collect.GitListing(repo, [repo]).files() is None
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("PATH", str(tmp_path / "file"))  # a PATH entry that is not a folder
+    assert Toplevel(repo).text() is None and collect.root_for(Path("."), repo) == repo.resolve()
 
 
 def test_a_listing_is_what_git_lists(repo):

@@ -113,11 +113,17 @@ def test_lazy_and_eager_builds_find_the_same_on_every_rules_samples():
     samples = _samples()
     assert len(samples) > 400
     docs = [d for value in samples for text in _placed(value) for d in _docs(text)] + _docs(ORDINARY)
-    lazy = SecretsEngine(Detector(_lazy(), default_words()))
+    matcher = _lazy()
+    lazy = SecretsEngine(Detector(matcher, default_words()))
     eager = SecretsEngine(Detector(_eager(), default_words()))
-    found = lazy.evaluate(docs).findings
-    assert found == eager.evaluate(docs).findings
+    found = eager.evaluate(docs).findings
+    assert lazy.evaluate(docs).findings == found  # a small run's first batch, then probed batches
     assert len(found) > len(samples)
+    small = []
+    for start in range(0, len(docs), 12):  # each a small run: no keyword set, no probes
+        matcher._set, matcher._read = None, 0
+        small.extend(lazy.evaluate(docs[start:start + 12]).findings)
+    assert small == found
     assert lazy.detector.spans_many(samples) == eager.detector.spans_many(samples)
 
 
@@ -144,11 +150,17 @@ def builds() -> tuple[Matcher, Matcher]:
 @given(text=TEXTS)
 def test_lazy_and_eager_builds_scan_generated_texts_alike(builds, text):
     lazy, eager = builds
-    lazy._read = 0  # keyword tests, one per keyword
+    lazy._set, lazy._read = None, 0  # a small run: keyword tests one by one, no probes
     lowered = text.lower()
     assert lazy.candidates(lowered) == eager.candidates(lowered)
-    assert lazy.scan(text, "x.yaml") == eager.scan(text, "x.yaml")
-    assert lazy.suspect_rules([text, ORDINARY], ["a", "b"]) == eager.suspect_rules([text, ORDINARY], ["a", "b"])
+    found = lazy.scan(text, "x.yaml")
+    assert found == eager.scan(text, "x.yaml")
+    texts = [text, ORDINARY, f"{text} {TOKEN}"]
+    for matcher in builds:  # a small run's suspects and probed suspects: both enough for `scan`
+        suspects = matcher.suspect_rules(texts, ["x.yaml"] * 3)
+        for i, one in enumerate(texts):
+            expected = matcher.scan(one, "x.yaml", suspects[i]) if i in suspects else []
+            assert expected == matcher.scan(one, "x.yaml")
 
 
 @pytest.mark.parametrize("toml, message", [

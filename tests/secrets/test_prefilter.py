@@ -20,7 +20,7 @@ from prcheck.checks.secrets import decode
 from prcheck.checks.secrets.decode import unit_list, unit_texts
 from prcheck.checks.secrets.detector import _joined
 from prcheck.checks.secrets.gitleaks import load_default, parse
-from prcheck.checks.secrets.matcher import Matcher, batch_pattern
+from prcheck.checks.secrets.matcher import SET_FROM, Matcher, batch_pattern
 from prcheck.model import Document
 from prcheck.sources.yaml_loader import load_text
 from tests.secrets.samples import negatives, positive
@@ -261,7 +261,23 @@ keywords = ["pth_"]
 """
 
 
-def test_suspects_name_every_text_a_rule_matches():
+def probed(matcher: Matcher) -> Matcher:
+    """`matcher` past a small run: its next batch builds the keyword set and probes the rules."""
+    matcher._read = SET_FROM
+    return matcher
+
+
+def small(matcher: Matcher) -> Matcher:
+    """`matcher` as at the start of a run: no keyword set, nothing read."""
+    matcher._set, matcher._read = None, 0
+    return matcher
+
+
+MODES = {"probed": probed, "small run": small}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_suspects_name_every_text_a_rule_matches(mode):
     """Anchored rules, a rule `batch_pattern` cannot rewrite and a path rule, over texts where the
     secret sits at either end of a text, alone, or next to another text's secret."""
     matcher = Matcher(parse(ANCHORED, "rules.toml"))
@@ -269,16 +285,19 @@ def test_suspects_name_every_text_a_rule_matches():
     values = ["tok_abcdef123456", "fen_abcdef123456", "pos_abcdef123456", "pth_abcdef123456", "plain text",
               "key: value", "x tok_abcdef123456", "fen_abcdef123456 y", ""]
     for _ in range(300):
+        MODES[mode](matcher)
         texts = ["\n".join(rng.choice(values) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 6))]
         paths = [rng.choice(["a.yaml", "b.txt"]) for _ in texts]
         matched = {i for i, (text, path) in enumerate(zip(texts, paths)) if matcher.scan(text, path)}
         assert matched <= matcher.suspects(texts, paths), (texts, paths)
 
 
-def test_each_suspect_names_the_rules_that_can_match_it():
+@pytest.mark.parametrize("mode", MODES)
+def test_each_suspect_names_the_rules_that_can_match_it(mode):
     """`scan` with only the rules `suspect_rules` names for a text finds what `scan` with all of
     them finds; a text that is no suspect has nothing to find. The shipped rules (generic-api-key
-    matches next to a token's own rule) and anchored, unrewritable and path rules."""
+    matches next to a token's own rule) and anchored, unrewritable and path rules; probed, and
+    in a small run (every text a suspect of the rules its batch's keywords picked)."""
     rng = random.Random(5)
     values = ["tok_abcdef123456", "fen_abcdef123456", "pos_abcdef123456", "pth_abcdef123456", "plain text",
               f"token: {TOKEN}", "accessModes: ReadWriteOnce", "api_key = Zx81kQ0pLm27aTe9", "x tok_abcdef123456",
@@ -286,6 +305,7 @@ def test_each_suspect_names_the_rules_that_can_match_it():
     # (a batch of ASCII texts is read as bytes, any other as text: both are here)
     for matcher in (Matcher(parse(ANCHORED, "rules.toml")), Matcher(load_default())):
         for _ in range(150):
+            MODES[mode](matcher)
             texts = ["\n".join(rng.choice(values) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 6))]
             paths = [rng.choice(["a.yaml", "b.txt"]) for _ in texts]
             suspects = matcher.suspect_rules(texts, paths)
@@ -295,7 +315,7 @@ def test_each_suspect_names_the_rules_that_can_match_it():
 
 
 def test_a_rule_set_for_one_suspect_leaves_out_the_rules_that_missed_it():
-    matcher = Matcher(load_default())
+    matcher = probed(Matcher(load_default()))
     texts = ["accessModes: ReadWriteOnce", f"token: {TOKEN}", "plain"]
     suspects = matcher.suspect_rules(texts, ["a.yaml"] * 3)
     ids = {i: {matcher.rules[r].rule.id for r in rules or ()} for i, rules in suspects.items()}
@@ -331,7 +351,7 @@ def test_an_embedded_file_reads_as_the_full_loader_reads_it(text):
 
 
 def test_suspects_are_few_for_ordinary_texts():
-    matcher = Matcher(load_default())
+    matcher = probed(Matcher(load_default()))
     texts = [_joined(*unit_texts(d.obj)) for d in _docs(ORDINARY)] * 50
     assert matcher.suspects(texts, ["a.yaml"] * len(texts)) == set()
 

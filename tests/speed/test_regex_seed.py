@@ -52,7 +52,7 @@ def _matches(compiled, samples):
 def test_every_seeded_pattern_is_the_pattern_re_compiles(tmp_path: Path) -> None:
     listed = _hook().read_patterns(PATTERNS)
     pairs = regex_seed.decode(_built(tmp_path).read_bytes())
-    assert len(listed) > 100 and [key[1:] for key, _ in pairs] == listed
+    assert len(listed) > 40 and [key[1:] for key, _ in pairs] == listed
     for (kind, pattern, flags), seeded in pairs:
         fresh = _fresh(pattern, flags)
         assert kind is type(pattern) and seeded is not fresh

@@ -150,6 +150,8 @@ def test_a_one_file_run_loads_no_rego_stack_and_leaves_the_gc_on(tmp_path):
     assert not {"prcheck.checks.policy.cel.immutable", "prcheck.checks.policy.cel.carried"} & set(seen["modules"])
     # nor the text format's module (and its escaping) when the report is JSON
     assert not {"prcheck.report.text", "prcheck.report.escaping"} & set(seen["modules"])
+    # nor subprocess: git's two questions start through processes.Output
+    assert "subprocess" not in seen["modules"]
     assert seen["gc"] is True
     assert seen["undocumented"] == []
     # every dataclass it creates comes from prcheck.records

@@ -336,6 +336,7 @@ class Matcher:
             from prcheck.checks.secrets.gitleaks import RuleSetError
 
             raise RuleSetError(f"{ruleset.origin}: global allowlist: {exc}") from None
+        self._rule_words = [words if has_regex else None for words, has_regex in keys]  # None: never scans
         keywords = sorted({k for words, _ in keys for k in words if k})
         self._keyword_rules: list[list[int]] = [[] for _ in keywords]
         index = {k: i for i, k in enumerate(keywords)}
@@ -375,10 +376,10 @@ class Matcher:
 
     def _found_keywords(self, lowered: str) -> list[int]:
         """Indices of the keywords that occur in `lowered`. Until the texts read add up to
-        `SET_FROM` characters, one substring test per keyword; from then on one pass of the RE2
-        set of all keywords, whose building costs as much as the tests over ~16,000
-        characters: a one-file check never builds it, a run over many files builds it once.
-        Both find exactly the keywords that are substrings of the text."""
+        `SET_FROM` characters (a small run: see `_batch_suspects` too), one substring test per
+        keyword; from then on one pass of the RE2 set of all keywords, whose building costs as
+        much as the tests over ~16,000 characters: a one-file check never builds it, a run over
+        many files builds it once. Both find exactly the keywords that are substrings of the text."""
         if self._set is None:
             if not self._keywords:
                 return []
@@ -391,6 +392,11 @@ class Matcher:
             keywords.Compile()
             self._set = keywords
         return self._set.Match(lowered)
+
+    def _runs_on(self, index: int, lowered: str) -> bool:
+        """Whether `candidates(lowered)` holds rule `index`, from that rule's own keywords."""
+        words = self._rule_words[index]
+        return words is not None and (not words or any(k in lowered for k in words))
 
     def candidates(self, lowered: str) -> list[int]:
         """Indices of the rules whose keywords occur in `lowered` (plus rules without keywords)."""
@@ -431,10 +437,23 @@ class Matcher:
     def _batch_suspects(self, batch: Sequence[int], texts: Sequence[str], paths: Sequence[str],
                         found: dict[int, set[int] | None]) -> None:
         """A rule's `probe` (`batch_pattern`) matches the batch wherever the rule matches one of
-        its texts, and each of its matches marks the texts it touches as that rule's suspects."""
+        its texts, and each of its matches marks the texts it touches as that rule's suspects.
+        In a small run (no keyword set built yet: `_found_keywords`) no rule is probed: a probe
+        costs as much to compile as its rule, and more than scanning a few texts with the rule,
+        so each text is a suspect of every rule the batch's keywords picked (`scan` keeps those
+        whose keywords the text itself holds)."""
         if not batch:
             return
         joined = "\n".join([texts[i] for i in batch])
+        picked = self.candidates(joined.lower())
+        if not picked:
+            return
+        if self._set is None:
+            for i in batch:
+                rules = found.setdefault(i, set())
+                if rules is not None:
+                    rules.update(picked)
+            return
         offsets: list[int] = []
         position = 0
         for i in batch:
@@ -449,7 +468,7 @@ class Matcher:
         # The probes need only spans. For ASCII text a byte offset is a character offset, and the
         # RE2 wrapper converts offsets for `str` in Python per match: bytes skip that.
         subject: str | bytes = joined.encode("ascii") if joined.isascii() else joined
-        for rule in self.candidates(joined.lower()):
+        for rule in picked:
             compiled = self._compile(rule)
             if compiled.path is not None:  # a rule on some paths only: its texts are scanned one by one
                 for i in batch:
@@ -478,11 +497,15 @@ class Matcher:
     def scan(self, text: str, path: str = "", rules: "Collection[int] | None" = None) -> list[Match]:
         """Every allowed-through hit of every rule in `text`; `path` is the file the text is from.
         `rules`: the only rules (indices) that can match it (`suspect_rules`), None: any. The
-        others still count for how the text is read (windows), so the result is the same."""
+        others still count for how a long text is read (windows), so the result is the same; a
+        text read whole only tests the keywords of `rules`."""
         if not text:
             return []
         lowered = text.lower()
-        picked = self.candidates(lowered)
+        if rules is not None and len(text) <= WINDOW_FROM:
+            picked = [i for i in sorted(rules) if self._runs_on(i, lowered)]
+        else:
+            picked = self.candidates(lowered)
         if not picked:
             return []
         out: list[Match] = []
