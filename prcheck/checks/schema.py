@@ -30,8 +30,18 @@ def dotted(path: Sequence[Any]) -> str:
 
 
 def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> Iterator[Finding]:
-    """`kind: List` is validated item by item, as kubectl and kubeconform do."""
-    skip = ctx.skip_kinds
+    """`kind: List` is validated item by item, as kubectl and kubeconform do. The kinds met
+    are handed to the store first, so the Kubernetes ones share one registry."""
+    targets = list(_targets(docs, ctx.skip_kinds))
+    store.prepare({(api_version, kind): None for _, _, _, api_version, kind in targets})
+    for doc, prefix, obj, api_version, kind in targets:
+        found = _check_one(doc, prefix, obj, api_version, kind, ctx, store)
+        if found:
+            yield from found
+
+
+def _targets(docs: Iterable[Document], skip: frozenset[str]) -> Iterator[tuple[Document, list[Any], dict, str, str]]:
+    """(document, path prefix, object, apiVersion, kind) for each object to validate."""
     object_class, client_config = kube_api.object_class, kube_api.CLIENT_CONFIG
     for doc in docs:
         obj = doc.obj
@@ -42,13 +52,16 @@ def check(docs: Iterable[Document], ctx: CheckContext, store: SchemaStore) -> It
             continue
         items = obj.get("items") if kind == "List" else None
         if isinstance(items, list):
-            for index, item in enumerate(items):
-                if isinstance(item, dict) and object_class(item) != client_config:
-                    yield from _check_one(doc, ["items", index], item, ctx, store)
+            objects = [(["items", index], item) for index, item in enumerate(items)
+                       if isinstance(item, dict) and object_class(item) != client_config]
         elif object_class(obj) != client_config:  # kustomize configs, kubeconfig, ...
-            found = _check_one(doc, [], obj, ctx, store)
-            if found:
-                yield from found
+            objects = [([], obj)]
+        else:
+            continue
+        for prefix, one in objects:
+            one_api_version, one_kind = str(one.get("apiVersion", "")), str(one.get("kind", ""))
+            if one_api_version and one_kind:
+                yield doc, prefix, one, one_api_version, one_kind
 
 
 def _text(value: Any) -> str:
@@ -69,11 +82,9 @@ def _resource(doc: Document, prefix: list[Any], obj: dict, kind: str) -> str:
     return doc.resource if not prefix else f"{kind}/{(obj.get('metadata') or {}).get('name', '')}"
 
 
-def _check_one(doc: Document, prefix: list[Any], obj: dict, ctx: CheckContext, store: SchemaStore) -> Sequence[Finding]:
+def _check_one(doc: Document, prefix: list[Any], obj: dict, api_version: str, kind: str, ctx: CheckContext,
+               store: SchemaStore) -> Sequence[Finding]:
     """() for a valid object (the common case: one schema lookup and one `is_valid` call)."""
-    api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
-    if not api_version or not kind:
-        return ()
     validator = store.validator(api_version, kind)
     if validator is None:
         missing = _missing(doc, prefix, api_version, kind, _resource(doc, prefix, obj, kind), ctx, store)

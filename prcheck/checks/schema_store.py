@@ -15,7 +15,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlparse
 
 import jsonschema_rs
@@ -115,8 +115,10 @@ class SchemaStore:
         self.templates = [check_location(t) for t in locations]
         self.crd_root = data_dir("schemas") / "crds"
         self.crds: Mapping[tuple[str, str], dict] = crds or {}  # converted from CRDs the repository carries
-        self._definitions: Definitions | None = None  # shared by the stores `with_crds` derives
+        self._definitions = Definitions(self.bundled / "_definitions.json")  # read at its first use, shared
+        self._builtin_groups: frozenset[str] | None = None
         self._cache: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._prepared: dict[tuple[str, str], tuple[Any, Any]] = {}  # Kubernetes schemas with their registry
 
     def with_crds(self, crds: Mapping[tuple[str, str], dict]) -> "SchemaStore":
         """This store, with more CRD schemas taking precedence for their kinds (a rendered
@@ -126,17 +128,55 @@ class SchemaStore:
         derived = copy.copy(self)
         derived.crds = {**self.crds, **crds}
         derived._cache = {k: v for k, v in self._cache.items() if k not in crds}
+        derived._prepared = {k: v for k, v in self._prepared.items() if k not in crds}
         return derived
 
-    def _k8s_registry(self, schema: Any) -> Any:
-        """The bundled definitions `schema` reaches (all of them validate the same, at far more cost)."""
-        if self._definitions is None:
-            self._definitions = Definitions(self.bundled / "_definitions.json")
-        return jsonschema_rs.Registry([(K8S_DEFINITIONS_ID, self._definitions.closure(schema))])
+    def _k8s_registry(self, schemas: list[Any]) -> Any:
+        """The bundled definitions `schemas` reach (all of them validate the same, at far more cost)."""
+        return jsonschema_rs.Registry([(K8S_DEFINITIONS_ID, self._definitions.closure(schemas))])
 
     def is_builtin_group(self, group: str) -> bool:
         """Served (or once served) by this Kubernetes version: from its bundled schemas, never from the name."""
-        return group in kube_api.builtin_groups(self.bundled / "_definitions.json")
+        if self._builtin_groups is None:
+            self._builtin_groups = kube_api.builtin_groups(self.bundled / "_definitions.json")
+        return group in self._builtin_groups
+
+    def prepare(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Give the Kubernetes kinds among these (apiVersion, kind) pairs that are not compiled
+        yet one registry: one registry, built once, for what their schemas reach together, costs
+        less than one per kind. Only the registry is chosen here; each kind still compiles at
+        its first lookup, in the lookup order. A kind that cannot be prepared (its file
+        unreadable, an error in the definitions) takes the general path, which says why."""
+        schemas: dict[tuple[str, str], Any] = {}
+        for key in keys:
+            if key in self._cache or key in self._prepared:
+                continue
+            bundled = self._bundled_file(key)
+            if bundled is not None:
+                try:
+                    with open(bundled, encoding="utf-8") as fh:
+                        schemas[key] = json.load(fh)
+                except (OSError, ValueError):
+                    pass
+        if not schemas:
+            return
+        try:
+            registry = self._k8s_registry(list(schemas.values()))
+        except (ValueError, jsonschema_rs.ReferencingError):
+            return
+        self._prepared.update((key, (schema, registry)) for key, schema in schemas.items())
+
+    def _bundled_file(self, key: tuple[str, str]) -> Path | None:
+        """The bundled Kubernetes schema a kind nothing before it in the lookup order serves
+        could use (a location may still serve it: preparing it then costs only time)."""
+        api_version, kind = key
+        if not (_NAME.match(kind) and _API_VERSION.match(api_version)):
+            return None
+        gvk = GVK.parse(api_version, kind)
+        if (gvk.group_version, gvk.kind) in self.crds or not self.is_builtin_group(gvk.group):
+            return None
+        path = self.bundled / _bundled_name(gvk)
+        return path if path.is_file() else None
 
     def validator(self, api_version: str, kind: str) -> Any:
         """A compiled validator, or None when no schema is known for this kind."""
@@ -156,12 +196,12 @@ class SchemaStore:
                 self._cache[key] = (None, "")
             else:
                 try:
-                    self._cache[key] = self._compile(GVK.parse(api_version, kind))
+                    self._cache[key] = self._compile(key, GVK.parse(api_version, kind))
                 except OSError:
                     self._cache[key] = (None, "")
         return self._cache[key]
 
-    def _compile(self, gvk: GVK) -> tuple[Any, str]:
+    def _compile(self, key: tuple[str, str], gvk: GVK) -> tuple[Any, str]:
         for template in self.templates:
             path = Path(expand_template(template, gvk, self.kube_version, self.strict))
             schema = _read_json(path)
@@ -173,12 +213,14 @@ class SchemaStore:
                 return _validator(carried), "crd"
             except (ValueError, jsonschema_rs.ReferencingError):
                 pass  # a pattern the Rust regex engine refuses: fall back to the catalog
-        api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", f"{gvk.group}/{gvk.version}" if gvk.group else gvk.version)
-        bundled = self.bundled / f"{gvk.kind.lower()}-{api}.json"
+        bundled = self.bundled / _bundled_name(gvk)
         if self.is_builtin_group(gvk.group) and bundled.is_file():
+            prepared = self._prepared.pop(key, None)
+            if prepared is not None:
+                return _validator(prepared[0], registry=prepared[1]), "kubernetes"
             with open(bundled, encoding="utf-8") as fh:
                 schema = json.load(fh)
-            return _validator(schema, registry=self._k8s_registry(schema)), "kubernetes"
+            return _validator(schema, registry=self._k8s_registry([schema])), "kubernetes"
         shipped = self.crd_root / expand_template(SHIPPED_CRD_TEMPLATE, gvk, self.kube_version, self.strict)
         if shipped.is_file():
             return self._compile_file(shipped), "catalog"
@@ -198,6 +240,12 @@ class SchemaStore:
             return _validator(schema, retriever=_local_retriever, base_uri=path.resolve().as_uri())
         except (ValueError, jsonschema_rs.ReferencingError) as exc:
             raise SchemaConfigError(f"{path}: unusable schema: {' '.join(str(exc).split())[:200]}") from None
+
+
+def _bundled_name(gvk: GVK) -> str:
+    """kubernetes-validate's file name for a kind: `deployment-apps-v1.json`, `ingress-networking-v1.json`."""
+    api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", f"{gvk.group}/{gvk.version}" if gvk.group else gvk.version)
+    return f"{gvk.kind.lower()}-{api}.json"
 
 
 def _read_json(path: Path) -> Any:

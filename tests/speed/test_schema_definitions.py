@@ -22,8 +22,9 @@ def test_every_bundled_definition_read_alone_equals_the_whole_parse():
     for folder in folders:
         definitions = Definitions(folder / "_definitions.json")
         whole = json.loads((folder / "_definitions.json").read_text(encoding="utf-8"))
-        assert definitions._spans is not None, folder.name  # laid out as the index expects
-        assert set(definitions._spans) == set(whole["$defs"]), folder.name
+        definitions.closure([])
+        assert definitions._starts is not None, folder.name  # laid out as the index expects
+        assert set(definitions._starts) == set(whole["$defs"]), folder.name
         assert {name: definitions._definition(name)[0] for name in whole["$defs"]} == whole["$defs"], folder.name
 
 
@@ -32,7 +33,7 @@ def test_a_closure_holds_every_definition_its_refs_reach(tmp_path):
     definitions = Definitions(folder / "_definitions.json")
     whole = definitions.whole()["$defs"]
     schema = json.loads((folder / "deployment-apps-v1.json").read_text(encoding="utf-8"))
-    reached = definitions.closure(schema)["$defs"]
+    reached = definitions.closure([schema])["$defs"]
     assert "io.k8s.api.core.v1.Container" in reached and "io.k8s.api.core.v1.ConfigMap" not in reached
     for value in reached.values():  # closed: every reference inside resolves inside
         for name in schema_definitions._REF.findall(json.dumps(value)):
@@ -44,21 +45,23 @@ def test_files_laid_out_otherwise_are_parsed_whole(tmp_path):
     compact = tmp_path / "_definitions.json"
     body = {"$defs": {"A": {"type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}}, "B": {"type": "string"}}}
     compact.write_text(json.dumps(body))
-    assert Definitions(compact).closure({"$ref": "/api/_definitions.json#/$defs/A"}) == body
+    assert Definitions(compact).closure([{"$ref": "/api/_definitions.json#/$defs/A"}]) == body
     indented = tmp_path / "indented.json"
     indented.write_text(json.dumps(body, indent=2))
-    assert Definitions(indented).closure({"$ref": "/api/_definitions.json#/$defs/B"}) == {"$defs": {"B": {"type": "string"}}}
+    assert Definitions(indented).closure([{"$ref": "/api/_definitions.json#/$defs/B"}]) == {"$defs": {"B": {"type": "string"}}}
     # a reference the file does not hold, or a pointer below a definition: the whole file
-    assert Definitions(indented).closure({"$ref": "/api/_definitions.json#/$defs/C"}) == body
-    assert Definitions(indented).closure({"$ref": "/api/_definitions.json#/$defs/A/properties/b"}) == body
+    assert Definitions(indented).closure([{"$ref": "/api/_definitions.json#/$defs/C"}]) == body
+    assert Definitions(indented).closure([{"$ref": "/api/_definitions.json#/$defs/A/properties/b"}]) == body
     # a key after `$defs`, a name with an escape: spans still right, or the whole file
     after = tmp_path / "after.json"
     after.write_text(json.dumps({**body, "z": {"$defs": {"B": 1}}}, indent=2))
-    assert Definitions(after).closure({"$ref": "#/$defs/A"}) == {"$defs": body["$defs"]}
+    assert Definitions(after).closure([{"$ref": "#/$defs/A"}]) == {"$defs": body["$defs"]}
     escaped = tmp_path / "escaped.json"
     escaped.write_text(json.dumps({"$defs": {**body["$defs"], 'q"uote': {"type": "integer"}}}, indent=2))
-    assert Definitions(escaped)._spans is None
-    assert Definitions(escaped).closure({"$ref": "#/$defs/B"})["$defs"]['q"uote'] == {"type": "integer"}
+    escaped_definitions = Definitions(escaped)
+    escaped_definitions.closure([])
+    assert escaped_definitions._starts is None
+    assert Definitions(escaped).closure([{"$ref": "#/$defs/B"}])["$defs"]['q"uote'] == {"type": "integer"}
 
 
 def test_kinds_validate_with_their_closure_as_with_every_definition():
@@ -73,7 +76,7 @@ def test_kinds_validate_with_their_closure_as_with_every_definition():
         for kind_file, doc in (("deployment-apps-v1.json", bad), ("service-v1.json", {"kind": "Service", "spec": {"ports": "x"}}),
                                ("cronjob-batch-v1.json", {"kind": "CronJob", "spec": {"jobTemplate": bad["spec"]}})):
             schema = json.loads((store.bundled / kind_file).read_text(encoding="utf-8"))
-            closure = store._k8s_registry(schema)
+            closure = store._k8s_registry([schema])
             errors = [[(e.message, list(e.instance_path), list(e.schema_path)) for e in
                        jsonschema_rs.validator_for(schema, registry=registry).iter_errors(doc)]
                       for registry in (closure, every)]
