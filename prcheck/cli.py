@@ -14,12 +14,13 @@ import click
 
 from prcheck import __version__
 from prcheck.cli_options import CHECK_OPTIONS, FORMAT_CHOICES, PATHS, PATHS_TYPE
-from prcheck.cli_run import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit_reports, error_line, guarded, run_check,
-                             usage_problem)
+from prcheck.cli_run import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, emit_reports, error_line, fail, guarded,
+                             run_check, usage_problem)
 from prcheck.cli_spec import click_options
 
 # What the subcommands' modules take from here.
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "FORMAT_CHOICES", "emit_reports", "error_line", "guarded", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "FORMAT_CHOICES", "emit_reports", "error_line", "fail", "guarded",
+           "main"]
 
 # Subcommands living in their own modules, imported only when invoked.
 EXTRA_COMMANDS: dict[str, str] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NoReturn
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -66,7 +66,7 @@ def error_line(message: str) -> str:
     return safe_line(f"prcheck: error: {escape_control(mask_text(message, loose=True))}")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     echo(error_line(message), err=True)
     sys.exit(EXIT_ERROR)
 

@@ -14,11 +14,11 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from prcheck.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_line, guarded
+from prcheck.cli import EXIT_FINDINGS, EXIT_OK, fail, guarded
 from prcheck.diff import DEFAULT_NOISY_LABELS, counts
 from prcheck.model import Report
 from prcheck.report.escaping import escape_control, safe_text
@@ -26,11 +26,6 @@ from prcheck.report.masking import mask_report
 from prcheck.render.environments import EnvironmentConfigError, resolve
 from prcheck.render.remotes import repository_urls
 from prcheck.render.worktree import GitError, toplevel
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(error_line(message), err=True)
-    sys.exit(EXIT_ERROR)
 
 
 def _config(config_file: str | None, root: Path, trusted_ref: str | None = None) -> dict[str, Any]:
@@ -45,7 +40,7 @@ def _root(path: str) -> Path:
     try:
         return toplevel(Path(path).resolve())
     except GitError:
-        _fail(f"{path}: not inside a git repository")
+        fail(f"{path}: not inside a git repository")
 
 
 @click.command()
@@ -60,7 +55,7 @@ def envs(path: str, config_file: str | None, fmt: str, trusted_ref: str | None) 
     try:
         found = resolve(root, _config(config_file, root, trusted_ref), remotes=repository_urls(root))
     except EnvironmentConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if fmt == "json":
         click.echo(json.dumps([asdict(s.env) for s in found], indent=2))
         return
@@ -105,7 +100,7 @@ def diff(base_ref: str, head_ref: str | None, fmt: str, output: str | None, conf
                         kube_version=kube_version or str(conf.get("kube_version") or ""), ignore_labels=labels,
                         with_nodes=False)  # no checks run here, so no source lines are needed
     except (GitError, EnvironmentConfigError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     report = Report(findings=found.findings, diffs=found.diffs, stats={
         "base": found.base_commit,
         "environments": [asdict(e) for e in found.environments],
