@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlparse
 
-import jsonschema_rs
-
 from prcheck import kube_api
 from prcheck.checks.schema_definitions import Definitions
 from prcheck.checks.schema_formats import FORMATS
@@ -133,7 +131,7 @@ class SchemaStore:
 
     def _k8s_registry(self, schemas: list[Any]) -> Any:
         """The bundled definitions `schemas` reach (all of them validate the same, at far more cost)."""
-        return jsonschema_rs.Registry([(K8S_DEFINITIONS_ID, self._definitions.closure(schemas))])
+        return _rs().Registry([(K8S_DEFINITIONS_ID, self._definitions.closure(schemas))])
 
     def is_builtin_group(self, group: str) -> bool:
         """Served (or once served) by this Kubernetes version: from its bundled schemas, never from the name."""
@@ -162,7 +160,7 @@ class SchemaStore:
             return
         try:
             registry = self._k8s_registry(list(schemas.values()))
-        except (ValueError, jsonschema_rs.ReferencingError):
+        except (ValueError, _rs().ReferencingError):
             return
         self._prepared.update((key, (schema, registry)) for key, schema in schemas.items())
 
@@ -211,7 +209,7 @@ class SchemaStore:
         if carried is not None:
             try:
                 return _validator(carried), "crd"
-            except (ValueError, jsonschema_rs.ReferencingError):
+            except (ValueError, _rs().ReferencingError):
                 pass  # a pattern the Rust regex engine refuses: fall back to the catalog
         bundled = self.bundled / _bundled_name(gvk)
         if self.is_builtin_group(gvk.group) and bundled.is_file():
@@ -238,7 +236,7 @@ class SchemaStore:
     def _compile_schema(path: Path, schema: Any) -> Any:
         try:
             return _validator(schema, retriever=_local_retriever, base_uri=path.resolve().as_uri())
-        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        except (ValueError, _rs().ReferencingError) as exc:
             raise SchemaConfigError(f"{path}: unusable schema: {' '.join(str(exc).split())[:200]}") from None
 
 
@@ -257,6 +255,14 @@ def _read_json(path: Path) -> Any:
         return None
 
 
+def _rs() -> Any:
+    """jsonschema-rs, imported at the first compile: its import costs ~12 ms (its module init
+    imports `decimal` and `email.utils`), which a run without manifests never needs."""
+    import jsonschema_rs
+
+    return jsonschema_rs
+
+
 def _validator(schema: Any, **options: Any) -> Any:
     """Every schema is compiled with the formats Kubernetes declares checked (see schema_formats)."""
-    return jsonschema_rs.validator_for(schema, formats=FORMATS, validate_formats=True, **options)
+    return _rs().validator_for(schema, formats=FORMATS, validate_formats=True, **options)

@@ -158,3 +158,19 @@ def test_a_definitions_file_laid_out_otherwise_is_read_whole(tmp_path: Path):
         closure = definitions.closure([{"$ref": "#/$defs/A"}])
         assert (set(definitions._starts) if definitions._starts is not None else None) == names, name
         assert closure == (document if names is None else {"$defs": body}), name
+
+
+def test_a_run_without_manifests_never_imports_jsonschema_rs(tmp_path: Path):
+    import subprocess
+    import sys
+
+    (tmp_path / "values.yaml").write_text("replicas: 2\nimage: {tag: x}\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: 1}\n")
+    probe = ("import sys; from pathlib import Path; from prcheck.pipeline import CheckOptions, run_check; "
+             "report = run_check(CheckOptions(paths=[sys.argv[1]], root=Path(sys.argv[2]), builtin=False)); "
+             "print('jsonschema_rs' in sys.modules, sorted({f.rule for f in report.findings if f.rule.startswith('schema/')}))")
+    root = Path(__file__).resolve().parents[2]
+    runs = [subprocess.run([sys.executable, "-c", probe, str(tmp_path / name), str(tmp_path)], capture_output=True,
+                           text=True, check=True, cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)}
+                           ).stdout.split(None, 1) for name in ("values.yaml", "cm.yaml")]
+    assert runs == [["False", "[]\n"], ["True", "['schema/invalid']\n"]]
