@@ -34,6 +34,14 @@ def test_rule_fields_secret_group_entropy_and_keywords():
     assert secrets(RULE, "k: ACME_Q7W2E9R4T1Y8") == []  # the regex is case-sensitive, the keyword is not
 
 
+def test_an_empty_keyword_is_contained_in_every_text():
+    """`keywords = [""]`: a rule whose keyword every text contains runs on every text
+    (it used to end the run with an internal KeyError)."""
+    empty = RULE.replace('keywords = ["ACME_"]', 'keywords = ["", "unused"]')
+    assert secrets(empty, "k: acme_q7w2e9r4t1y8") == [("acme-key", "q7w2e9r4t1y8")]
+    assert secrets(empty, "k: zz") == []
+
+
 @pytest.mark.parametrize("allowlist, allowed", [
     ("regexes = ['''^q7''']", True),
     ("regexTarget = 'match'\nregexes = ['''^acme_''']", True),

@@ -345,10 +345,10 @@ class Matcher:
         for i, (words, has_regex) in enumerate(keys):
             if not has_regex:
                 continue
-            if words:
+            if words and "" not in words:
                 for k in words:
                     self._keyword_rules[index[k]].append(i)
-            else:
+            else:  # no keywords, or an empty one, which every text contains
                 self._always.append(i)
         self._keywords = keywords
         self._set: Any = None  # the RE2 set of all keywords, built when `_found_keywords` needs it
